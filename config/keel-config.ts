@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { StartupError } from './startup-error';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+/** Every setting Keel reads from the environment; `.env.example` lists them with their defaults. */
+export const KeelConfigSchema = z.object({
+  KEEL_DATA_DIR: z.string().min(1).default('.keel-data'),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_GRPC_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('keel'),
+  TEMPORAL_CLI: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  KEEL_EMBEDDED_PG_PORT: port.default(54329),
+  KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
+  KEEL_API_PORT: port.default(3000),
+  KEEL_API_TOKEN: optionalString,
+  KEEL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type KeelConfig = z.infer<typeof KeelConfigSchema> & { dataDir: string };
+
+/** Parses the environment once; a bad setting stops start-up with one line naming every bad key. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
+  const parsed = KeelConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new StartupError(`bad configuration: ${problems.join('; ')}`);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.KEEL_DATA_DIR) };
+}

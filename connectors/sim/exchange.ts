@@ -1,0 +1,279 @@
+import { MakerBot, RandomBot, TakerBot } from './bots';
+import type { Bot } from './bots';
+import { ManualClock } from './clock';
+import { SimError } from './errors';
+import { FaultInjector } from './faults';
+import type { MarketKind, VenueName } from './ids';
+import { VENUE_NAMES, asAccountId } from './ids';
+import type { Instrument } from './instruments';
+import { MarketProcess } from './market-process';
+import type { MarketProcessOptions } from './market-process';
+import { tradeView } from './orders';
+import type { TradeView } from './orders';
+import { createPrng } from './prng';
+import type { Prng } from './prng';
+import { SimVenue } from './venue';
+import type { BookTop, VenueMarket } from './venue-market';
+import { DEFAULT_ASSETS, DEFAULT_SYMBOLS, defaultVenueConfig } from './venues-config';
+import type { VenueConfig } from './venues-config';
+
+export type MarketDataEvent =
+  | { type: 'bbo'; venue: VenueName; market: MarketKind; top: BookTop }
+  | { type: 'trade'; venue: VenueName; market: MarketKind; trade: TradeView }
+  | { type: 'disconnect'; venue: VenueName; market: MarketKind };
+
+export interface SyntheticMarketOptions extends Partial<Omit<MarketProcessOptions, 'venueMarkets'>> {
+  /** Run liquidity bots (default true). */
+  bots?: boolean;
+}
+
+export interface SimExchangeOptions {
+  seed?: number;
+  /** Simulated start time, ms since epoch (default 2024-01-01T00:00:00Z). */
+  startTime?: number;
+  clock?: ManualClock;
+  symbols?: string[];
+  venues?: VenueConfig[];
+  /** Synthetic price process and bots; off unless given (unit tests usually want an empty, quiet exchange). */
+  synthetic?: SyntheticMarketOptions | boolean;
+}
+
+interface BotSlot {
+  bot: Bot;
+  venueMarket: string;
+  market: VenueMarket;
+  inst: Instrument;
+}
+
+/** Something else that moves a venue market when the clock advances (e.g. a recorded-data replay). */
+export interface MarketDriver {
+  advanceTo(nowMs: number): void;
+}
+
+const BOT_ACCOUNTS = ['bot-maker', 'bot-taker', 'bot-random'] as const;
+
+/**
+ * The whole simulated world: eight venue markets (four venues x spot/perp), one injected clock, one
+ * seed. Deterministic: the same seed and the same sequence of calls produce the same trades.
+ */
+export class SimExchange {
+  readonly clock: ManualClock;
+  readonly prng: Prng;
+  readonly faults: FaultInjector;
+  readonly venues = new Map<VenueName, SimVenue>();
+  process: MarketProcess | undefined;
+  private readonly bots: BotSlot[] = [];
+  private readonly drivers: MarketDriver[] = [];
+  private readonly mdListeners: Array<{
+    fn: (e: MarketDataEvent) => void;
+    wantsBbo: ((key: string) => boolean) | undefined;
+  }> = [];
+  private readonly staleUntil = new Map<string, number>();
+  private readonly staleSnapshots = new Map<string, BookTop>();
+  /** `venue/market` keys driven by something else (replay): the synthetic process leaves them alone. */
+  private readonly externallyDriven = new Set<string>();
+
+  constructor(opts: SimExchangeOptions = {}) {
+    this.clock = opts.clock ?? new ManualClock(opts.startTime ?? Date.UTC(2024, 0, 1));
+    this.prng = createPrng(opts.seed ?? 1);
+    this.faults = new FaultInjector(this.prng.fork('faults'));
+    const configs =
+      opts.venues ?? VENUE_NAMES.map((v) => defaultVenueConfig(v, opts.symbols ?? DEFAULT_SYMBOLS));
+    for (const cfg of configs) {
+      const venue = new SimVenue(cfg, this.clock);
+      this.venues.set(cfg.name, venue);
+      for (const m of [venue.spot, venue.perp]) m.subscribe((e) => this.onMarketEvent(e.market, e));
+    }
+    if (opts.synthetic) this.enableSynthetic(opts.synthetic === true ? {} : opts.synthetic);
+  }
+
+  venue(name: string): SimVenue {
+    const v = this.venues.get(name as VenueName);
+    if (!v) throw new SimError('UNKNOWN_VENUE', `venue=${name}`);
+    return v;
+  }
+
+  market(venue: string, kind: string): VenueMarket {
+    return this.venue(venue).market(kind);
+  }
+
+  *allMarkets(): Generator<VenueMarket> {
+    for (const v of this.venues.values()) {
+      yield v.spot;
+      yield v.perp;
+    }
+  }
+
+  /** Starts the GBM + OU-basis price process and (unless bots: false) the liquidity bots. */
+  enableSynthetic(opts: SyntheticMarketOptions): void {
+    const assets = new Set<string>();
+    for (const m of this.allMarkets()) for (const i of m.instruments()) assets.add(i.base);
+    const initialPrices: Record<string, number> = {};
+    for (const a of assets)
+      initialPrices[a] = opts.initialPrices?.[a] ?? DEFAULT_ASSETS[a]?.initialPrice ?? 100;
+    const venueMarkets = [...this.allMarkets()].map((m) => `${m.venue}/${m.kind}`);
+    this.process = new MarketProcess(this.prng.fork('market'), { ...opts, initialPrices, venueMarkets });
+    if (opts.bots !== false) this.createBots();
+    this.syncSynthetic();
+  }
+
+  private createBots(): void {
+    for (const venue of this.venues.values()) {
+      for (const market of [venue.spot, venue.perp]) {
+        for (const name of BOT_ACCOUNTS) {
+          const account = asAccountId(name);
+          market.transientAccounts.add(account);
+          if (market.kind === 'perp') venue.deposit('perp', name, 'USDT', '1000000000000');
+        }
+        for (const inst of market.instruments()) {
+          if (market.kind === 'spot') {
+            for (const name of BOT_ACCOUNTS) {
+              venue.deposit('spot', name, inst.quote, '1000000000000');
+              venue.deposit('spot', name, inst.base, '1000000000');
+            }
+          }
+          const vm = `${market.venue}/${market.kind}`;
+          const rng = (n: string): Prng => this.prng.fork(`${vm}/${inst.symbol}/${n}`);
+          const slot = (bot: Bot): BotSlot => ({ bot, venueMarket: vm, market, inst });
+          this.bots.push(
+            slot(
+              new MakerBot(asAccountId('bot-maker'), market, inst, rng('maker'), {
+                levels: 10,
+                halfSpreadBps: 1,
+                levelStepBps: 1,
+                minNotional: 1_000,
+                maxNotional: 20_000,
+              }),
+            ),
+            slot(
+              new TakerBot(asAccountId('bot-taker'), market, inst, rng('taker'), {
+                probabilityPerStep: 0.3,
+                minNotional: 200,
+                maxNotional: 5_000,
+              }),
+            ),
+            slot(
+              new RandomBot(asAccountId('bot-random'), market, inst, rng('random'), {
+                probabilityPerStep: 0.5,
+                widthBps: 10,
+                cancelEverySteps: 20,
+                minNotional: 100,
+                maxNotional: 3_000,
+              }),
+            ),
+          );
+        }
+      }
+    }
+  }
+
+  /** Adds a driver for one venue market; bots and synthetic marks stop acting on that market. */
+  addDriver(driver: MarketDriver, market?: VenueMarket): void {
+    this.drivers.push(driver);
+    if (market) {
+      const key = `${market.venue}/${market.kind}`;
+      this.externallyDriven.add(key);
+      for (const o of [...market.transientAccounts]) if (o.startsWith('bot-')) market.cancelAll(o);
+    }
+  }
+
+  /** Advances simulated time: price process, marks, bots, replays, funding, liquidations, feed faults. */
+  step(dtMs: number): void {
+    this.clock.advance(dtMs);
+    this.process?.advance(dtMs);
+    this.syncSynthetic();
+    const now = this.clock.now();
+    for (const d of this.drivers) d.advanceTo(now);
+    for (const v of this.venues.values()) {
+      v.onClock();
+      for (const m of [v.spot, v.perp]) this.applyMarketDataFaults(m, now);
+    }
+  }
+
+  /** Pushes process prices into perp marks and funding, then lets bots act. */
+  private syncSynthetic(): void {
+    const p = this.process;
+    if (!p) return;
+    for (const v of this.venues.values()) {
+      if (this.externallyDriven.has(`${v.name}/perp`)) continue;
+      for (const inst of v.perp.instruments()) {
+        const price = p.price(`${v.name}/perp`, inst.base);
+        if (price !== undefined) v.perp.setMarkTicks(inst.symbol, inst.ticksFromFloat(price));
+        const perpBps = p.basisBps(`${v.name}/perp`, inst.base) ?? 0;
+        const spotBps = p.basisBps(`${v.name}/spot`, inst.base) ?? 0;
+        // Premium clamped to +-0.075 % per interval, in rate*1e8 units (1 bp = 10_000).
+        v.setSyntheticFundingRateE8(
+          inst.symbol,
+          Math.max(-75_000, Math.min(75_000, (perpBps - spotBps) * 10_000)),
+        );
+      }
+    }
+    for (const slot of this.bots) {
+      if (this.externallyDriven.has(slot.venueMarket)) continue;
+      const price = p.price(slot.venueMarket, slot.inst.base);
+      if (price !== undefined) slot.bot.step(slot.inst.ticksFromFloat(price));
+    }
+  }
+
+  private applyMarketDataFaults(m: VenueMarket, now: number): void {
+    const f = this.faults.forMarketData(m.venue, m.kind);
+    const key = `${m.venue}/${m.kind}`;
+    if (f.staleForMs > 0) {
+      if (!this.isStale(m.venue, m.kind))
+        for (const s of m.symbolIds()) this.staleSnapshots.set(`${key}/${s}`, m.top(s));
+      this.staleUntil.set(key, Math.max(this.staleUntil.get(key) ?? 0, now + f.staleForMs));
+    }
+    if (f.disconnect) this.emit({ type: 'disconnect', venue: m.venue, market: m.kind });
+  }
+
+  isStale(venue: string, market: string): boolean {
+    return (this.staleUntil.get(`${venue}/${market}`) ?? 0) > this.clock.now();
+  }
+
+  /** Best bid/ask as the feed shows it: frozen while the venue's feed is stale. */
+  ticker(venue: string, market: string, symbol: string): BookTop {
+    const m = this.market(venue, market);
+    if (this.isStale(venue, market)) {
+      const snap = this.staleSnapshots.get(`${venue}/${market}/${symbol}`);
+      if (snap) return snap;
+    }
+    return m.top(symbol);
+  }
+
+  /**
+   * Subscribes to market data. `wantsBbo("venue/market/SYMBOL")` lets a listener say which books it
+   * follows, so book changes nobody watches cost nothing (the order-entry hot path).
+   */
+  onMarketData(listener: (e: MarketDataEvent) => void, wantsBbo?: (key: string) => boolean): () => void {
+    const entry = { fn: listener, wantsBbo };
+    this.mdListeners.push(entry);
+    return () => {
+      const i = this.mdListeners.indexOf(entry);
+      if (i >= 0) this.mdListeners.splice(i, 1);
+    };
+  }
+
+  private readonly lastTop = new Map<string, string>();
+
+  private onMarketEvent(m: VenueMarket, e: Parameters<Parameters<VenueMarket['subscribe']>[0]>[0]): void {
+    if (this.mdListeners.length === 0 || this.isStale(m.venue, m.kind)) return;
+    if (e.type === 'trade') {
+      this.emit({ type: 'trade', venue: m.venue, market: m.kind, trade: tradeView(e.trade) });
+      return;
+    }
+    const key = `${m.venue}/${m.kind}/${e.symbol}`;
+    if (!this.mdListeners.some((l) => l.wantsBbo === undefined || l.wantsBbo(key))) {
+      this.lastTop.delete(key);
+      return;
+    }
+    const top = m.top(e.symbol);
+    const sig = `${top.bidPrice}|${top.bidQty}|${top.askPrice}|${top.askQty}`;
+    if (this.lastTop.get(key) === sig) return;
+    this.lastTop.set(key, sig);
+    this.emit({ type: 'bbo', venue: m.venue, market: m.kind, top });
+  }
+
+  private emit(e: MarketDataEvent): void {
+    for (const l of this.mdListeners) l.fn(e);
+  }
+}

@@ -1,0 +1,30 @@
+export { SimExchange } from './exchange';
+export type { MarketDataEvent, SimExchangeOptions, SyntheticMarketOptions, MarketDriver } from './exchange';
+export { SimVenue } from './venue';
+export type { BalanceView, PerpAccountView, PositionView, FundingView } from './venue';
+export { VenueMarket } from './venue-market';
+export type { BookTop, BookDepth } from './venue-market';
+export type {
+  OrderView,
+  TradeView,
+  FillView,
+  PlaceOrderRequest,
+  OrderStatus,
+  OrderSide,
+  OrderType,
+  TimeInForceName,
+} from './orders';
+export { SimError, SIM_ERRORS } from './errors';
+export type { SimErrorReason, SimErrorBody } from './errors';
+export { SimClient, withFaults } from './gateway';
+export { FaultInjector, FaultRuleSchema } from './faults';
+export type { FaultRule, FaultRuleInput } from './faults';
+export { ManualClock } from './clock';
+export type { Clock } from './clock';
+export { createPrng } from './prng';
+export { createSimServer } from './server';
+export { defaultVenueConfig, DEFAULT_SYMBOLS } from './venues-config';
+export type { VenueConfig, ClientIdReuse } from './venues-config';
+export { attachReplay, loadBinanceCapture, parseBinanceCaptureLine, ReplayDriver } from './replay';
+export type * from './ids';
+export { asAccountId, asClientOrderId, asVenueOrderId, asSymbolId, VENUE_NAMES } from './ids';

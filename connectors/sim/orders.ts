@@ -1,0 +1,157 @@
+import { formatAtoms } from './decimal';
+import type { AccountId, ClientOrderId, MarketKind, SymbolId, VenueName, VenueOrderId } from './ids';
+import type { Instrument } from './instruments';
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'limit' | 'market';
+export type TimeInForceName = 'GTC' | 'IOC' | 'FOK';
+export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
+
+/** What a client asks for; numbers are decimal strings, validated by the venue market. */
+export interface PlaceOrderRequest {
+  account: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  quantity: string;
+  price?: string | undefined;
+  timeInForce?: TimeInForceName | undefined;
+  postOnly?: boolean | undefined;
+  /** Perpetuals only. */
+  reduceOnly?: boolean | undefined;
+  clientOrderId?: string | undefined;
+}
+
+/** The venue's record of an order, in engine units. */
+export interface VenueOrder {
+  seq: number;
+  orderId: VenueOrderId;
+  clientOrderId: ClientOrderId;
+  account: AccountId;
+  venue: VenueName;
+  market: MarketKind;
+  inst: Instrument;
+  side: OrderSide;
+  type: OrderType;
+  timeInForce: TimeInForceName;
+  postOnly: boolean;
+  reduceOnly: boolean;
+  priceTicks: number | undefined;
+  lots: number;
+  filledLots: number;
+  cumQuoteAtoms: bigint;
+  feeAtoms: bigint;
+  feeAsset: string;
+  status: OrderStatus;
+  createdAt: number;
+  updatedAt: number;
+  /** Funds held for this order: spot lock (quote for buys, base for sells) or perp initial margin. */
+  reservedAtoms: bigint;
+}
+
+export const isOpen = (o: VenueOrder): boolean => o.status === 'NEW' || o.status === 'PARTIALLY_FILLED';
+
+export interface OrderView {
+  orderId: VenueOrderId;
+  clientOrderId: ClientOrderId;
+  account: AccountId;
+  venue: VenueName;
+  market: MarketKind;
+  symbol: SymbolId;
+  side: OrderSide;
+  type: OrderType;
+  timeInForce: TimeInForceName;
+  postOnly: boolean;
+  reduceOnly: boolean;
+  price: string | null;
+  quantity: string;
+  filledQuantity: string;
+  /** Average fill price, null before the first fill. */
+  averagePrice: string | null;
+  cumulativeQuote: string;
+  fee: string;
+  feeAsset: string;
+  status: OrderStatus;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function orderView(o: VenueOrder): OrderView {
+  return {
+    orderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    account: o.account,
+    venue: o.venue,
+    market: o.market,
+    symbol: o.inst.symbol,
+    side: o.side,
+    type: o.type,
+    timeInForce: o.timeInForce,
+    postOnly: o.postOnly,
+    reduceOnly: o.reduceOnly,
+    price: o.priceTicks === undefined ? null : o.inst.formatPrice(o.priceTicks),
+    quantity: o.inst.formatQty(o.lots),
+    filledQuantity: o.inst.formatQty(o.filledLots),
+    averagePrice:
+      o.filledLots === 0
+        ? null
+        : formatAtoms((o.cumQuoteAtoms * 100_000_000n) / o.inst.baseAtoms(o.filledLots)),
+    cumulativeQuote: formatAtoms(o.cumQuoteAtoms),
+    fee: formatAtoms(o.feeAtoms),
+    feeAsset: o.feeAsset,
+    status: o.status,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+  };
+}
+
+/** One execution on the public tape. */
+export interface TradeRecord {
+  tradeId: number;
+  ts: number;
+  symbol: SymbolId;
+  priceTicks: number;
+  lots: number;
+  takerSide: OrderSide;
+  maker: VenueOrder;
+  taker: VenueOrder;
+}
+
+export interface TradeView {
+  tradeId: number;
+  ts: number;
+  symbol: SymbolId;
+  price: string;
+  quantity: string;
+  takerSide: OrderSide;
+  makerOrderId: VenueOrderId;
+  takerOrderId: VenueOrderId;
+}
+
+export function tradeView(t: TradeRecord): TradeView {
+  return {
+    tradeId: t.tradeId,
+    ts: t.ts,
+    symbol: t.symbol,
+    price: t.maker.inst.formatPrice(t.priceTicks),
+    quantity: t.maker.inst.formatQty(t.lots),
+    takerSide: t.takerSide,
+    makerOrderId: t.maker.orderId,
+    takerOrderId: t.taker.orderId,
+  };
+}
+
+/** One execution from one account's point of view ("my trades"). */
+export interface FillView {
+  tradeId: number;
+  ts: number;
+  orderId: VenueOrderId;
+  clientOrderId: ClientOrderId;
+  symbol: SymbolId;
+  side: OrderSide;
+  price: string;
+  quantity: string;
+  fee: string;
+  feeAsset: string;
+  liquidity: 'maker' | 'taker';
+}

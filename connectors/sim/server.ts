@@ -1,0 +1,402 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import type { WebSocket } from 'ws';
+import type { z } from 'zod';
+import { SimError } from './errors';
+import type { MarketDataEvent, SimExchange } from './exchange';
+import { realSleep, withFaults } from './gateway';
+import type { Sleep } from './gateway';
+import {
+  AccountQuerySchema,
+  ClientIdReuseSchema,
+  DepositSchema,
+  FaultsBodySchema,
+  FaultsDeleteQuerySchema,
+  FundingRateSchema,
+  LeverageSchema,
+  MarkSchema,
+  OrderRefQuerySchema,
+  PlaceOrderSchema,
+  StepSchema,
+  SymbolQuerySchema,
+  WsMessageSchema,
+} from './schemas';
+import type { WsMessage } from './schemas';
+
+const MAX_BODY = 64 * 1024;
+
+export interface SimServerOptions {
+  sleep?: Sleep;
+}
+
+export interface SimServer {
+  readonly http: Server;
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+interface Request {
+  method: string;
+  parts: string[];
+  query: Record<string, string>;
+  body: unknown;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    throw new SimError('MALFORMED_REQUEST', issues);
+  }
+  return r.data;
+}
+
+/** Marks a response that must not be sent (lose-response fault over HTTP: the socket is dropped). */
+class DropResponse extends Error {}
+
+/**
+ * HTTP + WebSocket transport over a SimExchange. Only parsing, routing and fault plumbing live here;
+ * every decision is the exchange's.
+ */
+export function createSimServer(exchange: SimExchange, opts: SimServerOptions = {}): SimServer {
+  const sleep = opts.sleep ?? realSleep;
+
+  const run = <T>(venue: string, market: string, op: string, fn: () => T): Promise<T> =>
+    withFaults(exchange, venue, market, op, sleep, fn).catch((e: unknown) => {
+      if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') throw new DropResponse();
+      throw e;
+    });
+
+  async function route(req: Request): Promise<unknown> {
+    const [root, a, b, c] = req.parts;
+    const m = req.method;
+    if (root === 'admin') return admin(m, a, req);
+    if (root !== 'v1') throw new SimError('UNKNOWN_VENUE', `path /${req.parts.join('/')}`);
+    if (a === 'venues' && m === 'GET') {
+      return [...exchange.venues.values()].map((v) => ({
+        venue: v.name,
+        markets: ['spot', 'perp'],
+        clientIdReuse: v.clientIdReuse,
+      }));
+    }
+    if (!a || !b || !c) throw new SimError('UNKNOWN_VENUE', `path /${req.parts.join('/')}`);
+    const venue = a;
+    const kind = b;
+    const market = exchange.market(venue, kind);
+    const q = req.query;
+    switch (`${m} ${c}`) {
+      case 'GET instruments':
+        return run(venue, kind, 'query', () =>
+          market.instruments().map((i) => ({ ...i.spec, base: i.base, quote: i.quote })),
+        );
+      case 'GET ticker': {
+        const { symbol } = parse(SymbolQuerySchema, q);
+        return run(venue, kind, 'query', () => exchange.ticker(venue, kind, symbol));
+      }
+      case 'GET depth': {
+        const { symbol, limit } = parse(SymbolQuerySchema, q);
+        return run(venue, kind, 'query', () => market.depth(symbol, limit ?? 20));
+      }
+      case 'GET trades': {
+        const { symbol, limit } = parse(SymbolQuerySchema, q);
+        return run(venue, kind, 'query', () => market.tape(symbol, limit ?? 100));
+      }
+      case 'GET mark': {
+        const { symbol } = parse(SymbolQuerySchema, q);
+        return run(venue, kind, 'query', () => ({ symbol, markPrice: market.markPrice(symbol) }));
+      }
+      case 'POST order': {
+        const body = parse(PlaceOrderSchema, req.body);
+        return run(venue, kind, 'createOrder', () => market.placeOrder(body));
+      }
+      case 'DELETE order': {
+        const ref = parse(OrderRefQuerySchema, q);
+        return run(venue, kind, 'cancelOrder', () => market.cancelOrder(ref.account, ref));
+      }
+      case 'GET order': {
+        const ref = parse(OrderRefQuerySchema, q);
+        return run(venue, kind, 'getOrder', () => market.getOrder(ref.account, ref));
+      }
+      case 'GET open-orders': {
+        const { account, symbol } = parse(AccountQuerySchema, q);
+        return run(venue, kind, 'openOrders', () => market.openOrders(account, symbol));
+      }
+      case 'DELETE open-orders': {
+        const { account, symbol } = parse(AccountQuerySchema, q);
+        return run(venue, kind, 'cancelOrder', () => ({ cancelled: market.cancelAll(account, symbol) }));
+      }
+      case 'GET my-trades': {
+        const { account, symbol, limit } = parse(AccountQuerySchema, q);
+        return run(venue, kind, 'query', () => market.accountFills(account, symbol, limit ?? 1000));
+      }
+      case 'GET balances': {
+        const { account } = parse(AccountQuerySchema, q);
+        return run(venue, kind, 'balances', () => exchange.venue(venue).balances(account));
+      }
+    }
+    if (kind === 'perp') {
+      const v = exchange.venue(venue);
+      switch (`${m} ${c}`) {
+        case 'GET account': {
+          const { account } = parse(AccountQuerySchema, q);
+          return run(venue, kind, 'positions', () => v.perpAccount(account));
+        }
+        case 'GET positions': {
+          const { account } = parse(AccountQuerySchema, q);
+          return run(venue, kind, 'positions', () => v.perpAccount(account).positions);
+        }
+        case 'POST leverage': {
+          const body = parse(LeverageSchema, req.body);
+          return run(venue, kind, 'query', () => {
+            v.setLeverage(body.account, body.symbol, body.leverage);
+            return body;
+          });
+        }
+        case 'GET funding': {
+          const { symbol } = parse(SymbolQuerySchema, q);
+          return run(venue, kind, 'query', () => v.funding(symbol));
+        }
+        case 'GET funding-payments': {
+          const { account } = parse(AccountQuerySchema, q);
+          return run(venue, kind, 'query', () => v.fundingPayments(account));
+        }
+        case 'GET liquidations': {
+          const { account } = parse(AccountQuerySchema, q);
+          return run(venue, kind, 'query', () => v.liquidationViews(account));
+        }
+      }
+    }
+    throw new SimError('UNKNOWN_VENUE', `no route ${m} /${req.parts.join('/')}`);
+  }
+
+  function admin(m: string, what: string | undefined, req: Request): unknown {
+    switch (`${m} ${what}`) {
+      case 'GET faults':
+        return exchange.faults.list();
+      case 'POST faults': {
+        const body = parse(FaultsBodySchema, req.body);
+        return (Array.isArray(body) ? body : [body]).map((r) => exchange.faults.add(r));
+      }
+      case 'DELETE faults': {
+        const { id, venue } = parse(FaultsDeleteQuerySchema, req.query);
+        if (id !== undefined) return { removed: exchange.faults.remove(id) };
+        exchange.faults.clear(venue);
+        return { cleared: venue ?? '*' };
+      }
+      case 'POST deposit': {
+        const d = parse(DepositSchema, req.body);
+        exchange.venue(d.venue).deposit(d.wallet, d.account, d.asset, d.amount);
+        return d.wallet === 'spot'
+          ? exchange.venue(d.venue).balances(d.account)
+          : exchange.venue(d.venue).perpAccount(d.account);
+      }
+      case 'POST step': {
+        const { dtMs } = parse(StepSchema, req.body);
+        exchange.step(dtMs);
+        return { now: exchange.clock.now() };
+      }
+      case 'POST mark': {
+        const b = parse(MarkSchema, req.body);
+        exchange.venue(b.venue).perp.setMarkPrice(b.symbol, b.price);
+        exchange.venue(b.venue).runLiquidations();
+        return {
+          venue: b.venue,
+          symbol: b.symbol,
+          markPrice: exchange.venue(b.venue).perp.markPrice(b.symbol),
+        };
+      }
+      case 'POST funding-rate': {
+        const b = parse(FundingRateSchema, req.body);
+        exchange.venue(b.venue).setFundingRate(b.symbol, b.rate);
+        return exchange.venue(b.venue).funding(b.symbol);
+      }
+      case 'POST client-id-reuse': {
+        const b = parse(ClientIdReuseSchema, req.body);
+        exchange.venue(b.venue).setClientIdReuse(b.mode);
+        return b;
+      }
+      case 'GET state':
+        return {
+          now: exchange.clock.now(),
+          venues: [...exchange.venues.values()].map((v) => ({
+            venue: v.name,
+            clientIdReuse: v.clientIdReuse,
+            nextFundingTime: v.nextFundingAt,
+            insuranceFund: String(v.ledger.insuranceFundAtoms),
+          })),
+          dislocations: exchange.process?.activeDislocations() ?? [],
+          faults: exchange.faults.list(),
+        };
+    }
+    throw new SimError('UNKNOWN_VENUE', `no admin route ${m} ${what}`);
+  }
+
+  function send(res: ServerResponse, status: number, payload: unknown): void {
+    const body = JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  function readBody(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) reject(new SimError('MALFORMED_REQUEST', 'body too large'));
+        else chunks.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://sim');
+      const text = req.method === 'POST' ? await readBody(req) : '';
+      let body: unknown;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new SimError('MALFORMED_REQUEST', 'malformed JSON body');
+        }
+      }
+      const request: Request = {
+        method: req.method ?? 'GET',
+        parts: url.pathname.split('/').filter(Boolean),
+        query: Object.fromEntries(url.searchParams),
+        body,
+      };
+      send(res, 200, await route(request));
+    } catch (e) {
+      if (e instanceof DropResponse) {
+        req.socket.destroy();
+        return;
+      }
+      const err =
+        e instanceof SimError ? e : new SimError('SERVER_ERROR', e instanceof Error ? e.message : String(e));
+      send(res, err.httpStatus, err.toBody());
+    }
+  }
+
+  const http = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void handle(req, res));
+  const wss = new WebSocketServer({ server: http, path: '/ws' });
+  const subs = new Map<WebSocket, Set<string>>();
+  /** How many sockets follow each `channel:venue/market/SYMBOL`. */
+  const interest = new Map<string, number>();
+  const addInterest = (key: string, d: number): void => {
+    const n = (interest.get(key) ?? 0) + d;
+    if (n > 0) interest.set(key, n);
+    else interest.delete(key);
+  };
+
+  const unsubscribeMd = exchange.onMarketData(
+    (e: MarketDataEvent) => {
+      if (e.type === 'disconnect') {
+        const prefix = `${e.venue}/${e.market}/`;
+        for (const [ws, keys] of subs) if ([...keys].some((k) => k.includes(prefix))) ws.terminate();
+        return;
+      }
+      const symbol = e.type === 'bbo' ? e.top.symbol : e.trade.symbol;
+      const channel = e.type === 'bbo' ? 'bbo' : 'trades';
+      const key = `${channel}:${e.venue}/${e.market}/${symbol}`;
+      let msg: string | undefined;
+      for (const [ws, keys] of subs) {
+        if (!keys.has(key)) continue;
+        msg ??= JSON.stringify({
+          channel,
+          venue: e.venue,
+          market: e.market,
+          symbol,
+          data: e.type === 'bbo' ? e.top : e.trade,
+        });
+        ws.send(msg);
+      }
+    },
+    (key) => interest.has(`bbo:${key}`),
+  );
+
+  async function onWsMessage(ws: WebSocket, raw: string): Promise<void> {
+    let msg: WsMessage;
+    try {
+      msg = parse(WsMessageSchema, JSON.parse(raw));
+    } catch (e) {
+      const err = e instanceof SimError ? e : new SimError('MALFORMED_REQUEST', 'malformed JSON message');
+      ws.send(JSON.stringify({ ok: false, error: err.toBody() }));
+      return;
+    }
+    if (msg.op === 'subscribe' || msg.op === 'unsubscribe') {
+      try {
+        exchange.market(msg.venue, msg.market).instrument(msg.symbol);
+      } catch (e) {
+        ws.send(JSON.stringify({ op: msg.op, ok: false, error: (e as SimError).toBody() }));
+        return;
+      }
+      const key = `${msg.channel}:${msg.venue}/${msg.market}/${msg.symbol}`;
+      const keys = subs.get(ws);
+      if (msg.op === 'subscribe' && keys && !keys.has(key)) {
+        keys.add(key);
+        addInterest(key, 1);
+      } else if (msg.op === 'unsubscribe' && keys?.delete(key)) addInterest(key, -1);
+      ws.send(
+        JSON.stringify({
+          op: msg.op,
+          ok: true,
+          channel: msg.channel,
+          venue: msg.venue,
+          market: msg.market,
+          symbol: msg.symbol,
+        }),
+      );
+      return;
+    }
+    const m = msg;
+    try {
+      const result =
+        m.op === 'placeOrder'
+          ? await withFaults(exchange, m.venue, m.market, 'createOrder', sleep, () =>
+              exchange.market(m.venue, m.market).placeOrder(m.order),
+            )
+          : await withFaults(exchange, m.venue, m.market, 'cancelOrder', sleep, () =>
+              exchange.market(m.venue, m.market).cancelOrder(m.account, m),
+            );
+      ws.send(JSON.stringify({ id: m.id, ok: true, result }));
+    } catch (e) {
+      if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') return; // the reply is lost
+      const err = e instanceof SimError ? e : new SimError('SERVER_ERROR', String(e));
+      ws.send(JSON.stringify({ id: m.id, ok: false, error: err.toBody() }));
+    }
+  }
+
+  wss.on('connection', (ws) => {
+    subs.set(ws, new Set());
+    ws.on('message', (data) => void onWsMessage(ws, (data as Buffer).toString('utf8')));
+    ws.on('close', () => {
+      for (const k of subs.get(ws) ?? []) addInterest(k, -1);
+      subs.delete(ws);
+    });
+  });
+
+  return {
+    http,
+    listen: (port, host = '127.0.0.1') =>
+      new Promise((resolve) => {
+        http.listen(port, host, () => {
+          const addr = http.address() as AddressInfo;
+          resolve(`http://${addr.address}:${addr.port}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        unsubscribeMd();
+        for (const ws of subs.keys()) ws.terminate();
+        wss.close();
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,20 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/**
+ * Keel's custom search attributes: registered on the dev server at start and on an external server by
+ * `ensureSearchAttributes`, so the Web UI and `temporal workflow list --query` can filter on them.
+ * Deterministic (no I/O): workflows import the typed keys too.
+ */
+export const keelSearchAttributes = {
+  Symbol: 'Keyword',
+  Strategy: 'Keyword',
+  Exchange: 'Keyword',
+  Shard: 'Int',
+} as const;
+
+export type KeelSearchAttributeName = keyof typeof keelSearchAttributes;
+
+export const SymbolKey = defineSearchAttributeKey('Symbol', SearchAttributeType.KEYWORD);
+export const StrategyKey = defineSearchAttributeKey('Strategy', SearchAttributeType.KEYWORD);
+export const ExchangeKey = defineSearchAttributeKey('Exchange', SearchAttributeType.KEYWORD);
+export const ShardKey = defineSearchAttributeKey('Shard', SearchAttributeType.INT);

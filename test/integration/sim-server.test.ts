@@ -1,0 +1,178 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import WebSocket from 'ws';
+import { SimExchange } from '../../connectors/sim/exchange';
+import { createSimServer } from '../../connectors/sim/server';
+import type { SimServer } from '../../connectors/sim/server';
+
+void describe('simulator server over loopback', () => {
+  let server: SimServer;
+  let base: string;
+  const exchange = new SimExchange({ seed: 1 });
+
+  before(async () => {
+    server = createSimServer(exchange, { sleep: () => Promise.resolve() });
+    base = await server.listen(0);
+  });
+  after(() => server.close());
+
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; json: Record<string, unknown> }> => {
+    const res = await fetch(base + path, {
+      method,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+  };
+  const order = (extra: Record<string, unknown>) => ({
+    account: 'k',
+    symbol: 'BTC-USDT',
+    side: 'buy',
+    type: 'limit',
+    quantity: '0.001',
+    price: '40000',
+    ...extra,
+  });
+
+  void test('bad input gets an exchange-style 4xx and changes nothing', async () => {
+    await call('POST', '/admin/deposit', {
+      venue: 'okx',
+      wallet: 'spot',
+      account: 'k',
+      asset: 'USDT',
+      amount: '1000',
+    });
+    const cases: Array<[unknown, number, string]> = [
+      ['{not json', 400, 'MALFORMED_REQUEST'],
+      [order({ symbol: 'NOPE-USDT' }), 400, 'UNKNOWN_SYMBOL'],
+      [order({ quantity: '-1' }), 400, 'INVALID_NUMBER'],
+      [order({ quantity: 'NaN' }), 400, 'INVALID_NUMBER'],
+      [order({ quantity: 1 }), 400, 'MALFORMED_REQUEST'],
+      [order({ price: '40000.001' }), 400, 'PRICE_OFF_TICK'],
+    ];
+    for (const [body, status, reason] of cases) {
+      const r = await call('POST', '/v1/okx/spot/order', body);
+      assert.equal(r.status, status, JSON.stringify(r.json));
+      assert.equal(r.json.reason, reason);
+      assert.equal(typeof r.json.code, 'number');
+    }
+    assert.equal((await call('GET', '/v1/nope/spot/ticker?symbol=BTC-USDT')).status, 404);
+    const bal = await call('GET', '/v1/okx/spot/balances?account=k');
+    assert.deepEqual(bal.json, [{ asset: 'USDT', total: '1000', locked: '0', available: '1000' }]);
+  });
+
+  void test('place, duplicate, fetch by client id, lost response, cancel', async () => {
+    const placed = await call('POST', '/v1/okx/spot/order', order({ clientOrderId: 'c1' }));
+    assert.equal(placed.status, 200);
+    assert.equal(placed.json.status, 'NEW');
+    const dup = await call('POST', '/v1/okx/spot/order', order({ clientOrderId: 'c1' }));
+    assert.deepEqual([dup.status, dup.json.reason], [409, 'DUPLICATE_CLIENT_ORDER_ID']);
+    const got = await call('GET', '/v1/okx/spot/order?account=k&clientOrderId=c1');
+    assert.equal(got.json.orderId, placed.json.orderId);
+
+    await call('POST', '/admin/faults', { venue: 'okx', op: 'createOrder', fault: 'lose-response', nth: 1 });
+    await assert.rejects(call('POST', '/v1/okx/spot/order', order({ clientOrderId: 'c2' })));
+    assert.equal((await call('GET', '/v1/okx/spot/order?account=k&clientOrderId=c2')).json.status, 'NEW');
+
+    await call('POST', '/admin/faults', { venue: 'okx', op: 'cancelOrder', fault: 'rate-limit', times: 1 });
+    assert.equal((await call('DELETE', '/v1/okx/spot/order?account=k&clientOrderId=c2')).status, 429);
+    assert.equal(
+      (await call('DELETE', '/v1/okx/spot/order?account=k&clientOrderId=c2')).json.status,
+      'CANCELED',
+    );
+    await call('DELETE', '/admin/faults');
+    const open = await call('GET', '/v1/okx/spot/open-orders?account=k');
+    assert.deepEqual(
+      (open.json as unknown as Array<{ clientOrderId: string }>).map((o) => o.clientOrderId),
+      ['c1'],
+    );
+  });
+
+  void test('websocket streams best bid/ask and trades, and takes orders', async () => {
+    await call('POST', '/admin/deposit', {
+      venue: 'bybit',
+      wallet: 'spot',
+      account: 'm',
+      asset: 'BTC',
+      amount: '1',
+    });
+    await call('POST', '/admin/deposit', {
+      venue: 'bybit',
+      wallet: 'spot',
+      account: 't',
+      asset: 'USDT',
+      amount: '100000',
+    });
+    const ws = new WebSocket(base.replace('http', 'ws') + '/ws');
+    await once(ws, 'open');
+    const messages: Array<Record<string, unknown>> = [];
+    ws.on('message', (d) => messages.push(JSON.parse((d as Buffer).toString()) as Record<string, unknown>));
+    ws.send(
+      JSON.stringify({ op: 'subscribe', channel: 'bbo', venue: 'bybit', market: 'spot', symbol: 'BTC-USDT' }),
+    );
+    ws.send(
+      JSON.stringify({
+        op: 'subscribe',
+        channel: 'trades',
+        venue: 'bybit',
+        market: 'spot',
+        symbol: 'BTC-USDT',
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    ws.send(
+      JSON.stringify({
+        op: 'placeOrder',
+        id: 1,
+        venue: 'bybit',
+        market: 'spot',
+        order: {
+          account: 'm',
+          symbol: 'BTC-USDT',
+          side: 'sell',
+          type: 'limit',
+          quantity: '0.1',
+          price: '50000',
+        },
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await call('POST', '/v1/bybit/spot/order', {
+      account: 't',
+      symbol: 'BTC-USDT',
+      side: 'buy',
+      type: 'market',
+      quantity: '0.04',
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    ws.close();
+    const bbo = messages
+      .filter((m) => m.channel === 'bbo' && m.data)
+      .map((m) => m.data as { askPrice: string; askQty: string });
+    assert.deepEqual(
+      bbo.map((b) => [b.askPrice, b.askQty]),
+      [
+        ['50000', '0.1'],
+        ['50000', '0.06'],
+      ],
+    );
+    const trades = messages
+      .filter((m) => m.channel === 'trades' && m.data)
+      .map((m) => m.data as { price: string; quantity: string });
+    assert.deepEqual(
+      trades.map((t) => [t.price, t.quantity]),
+      [['50000', '0.04']],
+    );
+    assert.equal(messages.find((m) => m.id === 1)?.ok, true);
+  });
+
+  void test('admin step advances the clock and settles funding', async () => {
+    const before = exchange.clock.now();
+    const r = await call('POST', '/admin/step', { dtMs: 1000 });
+    assert.equal(r.json.now, before + 1000);
+  });
+});

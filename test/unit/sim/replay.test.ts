@@ -1,0 +1,97 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SimExchange } from '../../../connectors/sim/exchange';
+import { attachReplay, loadBinanceCapture, parseBinanceCaptureLine } from '../../../connectors/sim/replay';
+import type { ReplayEvent } from '../../../connectors/sim/replay';
+import { testExchange } from './helpers';
+
+const CAPTURE_DIR = process.env.KEEL_BINANCE_WS_DIR ?? '/work/shared/data/binance-ws';
+
+void describe('replay: parser (hand-written lines in the capture format)', () => {
+  void test('bookTicker and trade lines become events; depth and junk are skipped', () => {
+    const bbo =
+      '1700000000123456789 {"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"50000.10","B":"1.500","a":"50000.20","A":"0.250"}}';
+    const trade =
+      '1700000000200000000 {"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":9,"p":"50000.20","q":"0.010","T":1,"m":false}}';
+    const sell =
+      '1700000000300000000 {"stream":"btcusdt@trade","data":{"e":"trade","p":"50000.10","q":"0.020","m":true}}';
+    assert.deepEqual(parseBinanceCaptureLine(bbo), {
+      kind: 'bbo',
+      ts: 1700000000123,
+      bid: '50000.10',
+      bidQty: '1.500',
+      ask: '50000.20',
+      askQty: '0.250',
+    });
+    assert.deepEqual(parseBinanceCaptureLine(trade), {
+      kind: 'trade',
+      ts: 1700000000200,
+      price: '50000.20',
+      qty: '0.010',
+      takerSide: 'buy',
+    });
+    // m = true: the buyer was the maker, so the aggressor sold.
+    assert.deepEqual(parseBinanceCaptureLine(sell), {
+      kind: 'trade',
+      ts: 1700000000300,
+      price: '50000.10',
+      qty: '0.020',
+      takerSide: 'sell',
+    });
+    assert.equal(parseBinanceCaptureLine('1 {"stream":"btcusdt@depth@100ms","data":{}}'), undefined);
+    assert.equal(parseBinanceCaptureLine('garbage'), undefined);
+  });
+
+  void test('driver quotes the recorded touch and fills a resting client order on a recorded print', () => {
+    const ex = testExchange();
+    const spot = ex.market('binance', 'spot');
+    ex.venue('binance').deposit('spot', 'alice', 'BTC', '1');
+    const t0 = 1_700_000_000_000;
+    const events: ReplayEvent[] = [
+      { kind: 'bbo', ts: t0, bid: '50000.10', bidQty: '1', ask: '50000.30', askQty: '1' },
+      { kind: 'trade', ts: t0 + 500, price: '50000.20', qty: '0.01', takerSide: 'buy' },
+    ];
+    attachReplay(ex, 'binance', 'spot', 'BTC-USDT', events);
+    ex.step(0);
+    assert.deepEqual([spot.top('BTC-USDT').bidPrice, spot.top('BTC-USDT').askPrice], ['50000.1', '50000.3']);
+    // Alice improves the offer to 50000.20; the recorded buy print at 50000.20 lifts her first.
+    spot.placeOrder({
+      account: 'alice',
+      symbol: 'BTC-USDT',
+      side: 'sell',
+      type: 'limit',
+      quantity: '0.01',
+      price: '50000.20',
+    });
+    ex.step(499);
+    assert.equal(spot.openOrders('alice')[0]?.filledQuantity, '0');
+    ex.step(1);
+    assert.deepEqual(
+      spot.accountFills('alice').map((f) => [f.price, f.quantity, f.liquidity]),
+      [['50000.2', '0.01', 'maker']],
+    );
+  });
+});
+
+void describe('replay: recorded Binance capture', () => {
+  const file = join(CAPTURE_DIR, 'usdm_btcusdt_20240808.gz');
+  void test(
+    'drives binance/perp BTC-USDT from real best bid/ask and trades',
+    { skip: existsSync(file) ? false : `binance-ws capture absent at ${CAPTURE_DIR}` },
+    async () => {
+      const events = await loadBinanceCapture(file, 20_000);
+      assert.ok(events.some((e) => e.kind === 'bbo') && events.some((e) => e.kind === 'trade'));
+      const ex = new SimExchange({ seed: 1, symbols: ['BTC-USDT'] });
+      const perp = ex.market('binance', 'perp');
+      attachReplay(ex, 'binance', 'perp', 'BTC-USDT', events);
+      for (let i = 0; i < 100; i++) ex.step(100);
+      const top = perp.top('BTC-USDT');
+      // The capture was recorded around 61,800 USDT.
+      assert.ok(Number(top.bidPrice) > 55_000 && Number(top.askPrice) < 70_000, JSON.stringify(top));
+      assert.ok(Number(top.bidPrice) < Number(top.askPrice));
+      assert.ok(perp.tape('BTC-USDT', 10_000).length > 0, 'recorded prints should trade');
+    },
+  );
+});

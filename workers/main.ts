@@ -1,0 +1,109 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { buildApp } from '../api/app';
+import { loadConfig } from '../config/keel-config';
+import { describeStartupFailure } from '../config/startup-error';
+import { openDatabase, redactDatabaseUrl } from '../db/database';
+import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
+import { smokeWorkflow } from '../workflows';
+import { provideTemporalServer } from './temporal-server';
+import { createKeelWorker } from './worker';
+
+/**
+ * `npm start`: the whole local stack on embedded defaults — Temporal (dev server unless TEMPORAL_ADDRESS),
+ * PostgreSQL (embedded unless DATABASE_URL), a worker and the control API. Ctrl-C stops all of it.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const cleanups: Array<{ name: string; run: () => Promise<unknown> }> = [];
+  const onShutdown = (name: string, run: () => Promise<unknown>) => cleanups.push({ name, run });
+  let stopping = false;
+  const shutdown = async (exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    for (const { name, run } of cleanups.reverse()) {
+      console.log(`[keel] stopping ${name}`);
+      await run().catch((error: unknown) =>
+        console.error(`[keel] stopping ${name} failed: ${describeStartupFailure(error)}`),
+      );
+    }
+    process.exit(exitCode);
+  };
+  // Ctrl-C reaches this process twice (from the terminal and forwarded by scripts/run.mjs): a handler
+  // must stay installed so the second signal cannot kill the process halfway through shutdown.
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+
+  try {
+    // Keel owns shutdown order (API, worker, connections, database, server), so the SDK must not react to signals.
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    const temporalServer = await provideTemporalServer(config);
+    onShutdown('Temporal server', () => temporalServer.stop());
+
+    const database = await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.dataDir,
+      embeddedPort: config.KEEL_EMBEDDED_PG_PORT,
+    });
+    onShutdown('PostgreSQL', () => database.close());
+
+    const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
+    onShutdown('worker connection', () => workerConnection.close());
+    const worker = await createKeelWorker({
+      connection: workerConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      deps: { pool: database.pool },
+    });
+    const workerRun = worker.run();
+    onShutdown('worker', async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+
+    const clientConnection = await Connection.connect({ address: temporalServer.address });
+    onShutdown('client connection', () => clientConnection.close());
+    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+
+    const app = await buildApp({
+      temporal: client,
+      pool: database.pool,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+    });
+    await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
+      throw new Error(
+        `the API cannot listen on ${config.KEEL_API_HOST}:${config.KEEL_API_PORT} (set KEEL_API_PORT): ${describeStartupFailure(error)}`,
+      );
+    });
+    onShutdown('API', () => app.close());
+
+    const smoke = await client.workflow.execute(smokeWorkflow, {
+      workflowId: `smoke:${new Date().toISOString()}`,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      args: [{ symbol: 'BTC-USDT', note: 'npm start' }],
+      typedSearchAttributes: [
+        { key: SymbolKey, value: 'BTC-USDT' },
+        { key: StrategyKey, value: 'smoke' },
+      ],
+    });
+
+    const apiUrl = `http://${config.KEEL_API_HOST}:${config.KEEL_API_PORT}`;
+    console.log(
+      [
+        '[keel] ready',
+        `  Temporal Web UI : ${temporalServer.uiUrl ?? '(external server: use its own UI)'}`,
+        `  Temporal gRPC   : ${temporalServer.address}`,
+        `  API             : ${apiUrl}  (health: ${apiUrl}/health, status: ${apiUrl}/status)`,
+        `  PostgreSQL      : ${redactDatabaseUrl(database.url)} (${database.source})`,
+        `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
+        '  Ctrl-C stops everything.',
+      ].join('\n'),
+    );
+    await workerRun;
+  } catch (error) {
+    console.error(`[keel] ${describeStartupFailure(error)}`);
+    await shutdown(1);
+  }
+}
+
+void main();
