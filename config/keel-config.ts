@@ -2,7 +2,11 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { StartupError } from './startup-error';
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce
+  .number({ error: 'must be a port number (1-65535)' })
+  .int('must be a port number (1-65535)')
+  .min(1, 'must be a port number (1-65535)')
+  .max(65535, 'must be a port number (1-65535)');
 const optionalString = z
   .string()
   .optional()

@@ -14,7 +14,6 @@ import { createKeelWorker } from './worker';
  * PostgreSQL (embedded unless DATABASE_URL), a worker and the control API. Ctrl-C stops all of it.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
   const cleanups: Array<{ name: string; run: () => Promise<unknown> }> = [];
   const onShutdown = (name: string, run: () => Promise<unknown>) => cleanups.push({ name, run });
   let stopping = false;
@@ -35,6 +34,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown(0));
 
   try {
+    const config = loadConfig();
     // Keel owns shutdown order (API, worker, connections, database, server), so the SDK must not react to signals.
     Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
     const temporalServer = await provideTemporalServer(config);

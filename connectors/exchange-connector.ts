@@ -1,0 +1,182 @@
+import { z } from 'zod';
+
+/**
+ * The one port through which Keel touches an exchange. Activities call it; adapters implement it
+ * (`connectors/sim-connector.ts` for the simulator, `connectors/ccxt/` for real venues). No Temporal here.
+ * Prices, quantities and money are decimal strings; symbols are canonical (`BTC-USDT`).
+ */
+
+export const DecimalStringSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string');
+export const CanonicalSymbolSchema = z
+  .string()
+  .regex(/^[A-Z0-9]{1,20}-[A-Z0-9]{1,10}$/, 'must look like BTC-USDT');
+/** Valid on binance, bybit, okx, mexc, bitget and gate alike (see docs/connectors.md). */
+export const ClientOrderIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,28}$/, 'must be 1-28 letters or digits')
+  .refine((id) => !id.startsWith('t'), 'must not start with "t" (gate reserves it)')
+  .brand<'ClientOrderId'>();
+export type ClientOrderId = z.infer<typeof ClientOrderIdSchema>;
+export type VenueOrderId = string & z.$brand<'VenueOrderId'>;
+
+export const VenueSchema = z.enum(['binance', 'bybit', 'okx', 'mexc', 'bitget', 'gate']);
+export type Venue = z.infer<typeof VenueSchema>;
+export const MarketKindSchema = z.enum(['spot', 'perp']);
+export type MarketKind = z.infer<typeof MarketKindSchema>;
+
+export const InstrumentSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  venueSymbol: z.string(),
+  base: z.string(),
+  quote: z.string(),
+  market: MarketKindSchema,
+  tickSize: DecimalStringSchema,
+  lotSize: DecimalStringSchema,
+  minQuantity: DecimalStringSchema,
+  maxQuantity: DecimalStringSchema.optional(),
+  minNotional: DecimalStringSchema,
+  trading: z.boolean(),
+});
+export type Instrument = z.infer<typeof InstrumentSchema>;
+
+export const BestBidAskSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  bid: DecimalStringSchema,
+  bidSize: DecimalStringSchema,
+  ask: DecimalStringSchema,
+  askSize: DecimalStringSchema,
+  /** Venue time of the quote, ms since epoch. */
+  timestamp: z.number(),
+});
+export type BestBidAsk = z.infer<typeof BestBidAskSchema>;
+
+export const OrderSideSchema = z.enum(['buy', 'sell']);
+export const CreateOrderSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  clientOrderId: ClientOrderIdSchema,
+  side: OrderSideSchema,
+  type: z.enum(['limit', 'market']),
+  quantity: DecimalStringSchema,
+  price: DecimalStringSchema.optional(),
+  timeInForce: z.enum(['GTC', 'IOC', 'FOK']).default('GTC'),
+  postOnly: z.boolean().default(false),
+  reduceOnly: z.boolean().default(false),
+});
+export type CreateOrder = z.input<typeof CreateOrderSchema>;
+
+export const OrderStatusSchema = z.enum([
+  'open',
+  'partially-filled',
+  'filled',
+  'canceled',
+  'expired',
+  'rejected',
+]);
+export type OrderStatus = z.infer<typeof OrderStatusSchema>;
+
+export const OrderSchema = z.object({
+  venueOrderId: z.string(),
+  clientOrderId: z.string(),
+  symbol: CanonicalSymbolSchema,
+  side: OrderSideSchema,
+  type: z.enum(['limit', 'market']),
+  price: DecimalStringSchema.nullable(),
+  quantity: DecimalStringSchema,
+  filledQuantity: DecimalStringSchema,
+  averagePrice: DecimalStringSchema.nullable(),
+  fee: DecimalStringSchema,
+  feeAsset: z.string(),
+  status: OrderStatusSchema,
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type Order = z.infer<typeof OrderSchema>;
+
+export const BalanceSchema = z.object({
+  asset: z.string(),
+  free: DecimalStringSchema,
+  locked: DecimalStringSchema,
+});
+export type Balance = z.infer<typeof BalanceSchema>;
+
+export const PositionSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  /** Signed: negative for a short. */
+  quantity: z.string().regex(/^-?\d+(\.\d+)?$/),
+  entryPrice: DecimalStringSchema,
+  markPrice: DecimalStringSchema,
+  unrealizedPnl: z.string(),
+  realizedPnl: z.string(),
+  leverage: z.number().positive(),
+  liquidationPrice: DecimalStringSchema.nullable(),
+});
+export type Position = z.infer<typeof PositionSchema>;
+
+export const FundingRateSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  rate: z.string(),
+  nextFundingTime: z.number(),
+});
+export type FundingRate = z.infer<typeof FundingRateSchema>;
+
+export interface ConnectorCapabilities {
+  canTrade: boolean;
+  canStream: boolean;
+  hasPositions: boolean;
+  hasFunding: boolean;
+}
+
+/**
+ * The documented error set. `retryable` covers network, timeout, rate limit and venue unavailable;
+ * for createOrder it means *outcome unknown*: the order may exist, so look it up before placing again.
+ */
+export const ConnectorErrorKindSchema = z.enum([
+  'retryable',
+  'invalid-order',
+  'insufficient-funds',
+  'unknown-symbol',
+  'auth',
+  'duplicate-client-order-id',
+  'order-not-found',
+]);
+export type ConnectorErrorKind = z.infer<typeof ConnectorErrorKindSchema>;
+
+export class ConnectorError extends Error {
+  override readonly name = 'ConnectorError';
+  constructor(
+    readonly kind: ConnectorErrorKind,
+    message: string,
+    /** The venue's own code when it gave one (e.g. Binance -2010). */
+    readonly venueCode?: string | number,
+  ) {
+    super(message);
+  }
+  get retryable(): boolean {
+    return this.kind === 'retryable';
+  }
+}
+
+export interface ExchangeConnector {
+  readonly venue: Venue;
+  readonly market: MarketKind;
+  readonly capabilities: ConnectorCapabilities;
+  instruments(): Promise<Instrument[]>;
+  bestBidAsk(symbol: string): Promise<BestBidAsk>;
+  /** Streams best bid/ask for many symbols until the signal aborts. */
+  watchBestBidAsk(
+    symbols: string[],
+    onQuote: (quote: BestBidAsk) => void,
+    signal: AbortSignal,
+  ): Promise<void>;
+  createOrder(order: CreateOrder): Promise<Order>;
+  /** Idempotent: cancelling a closed order returns it as it is. */
+  cancelOrder(symbol: string, clientOrderId: string): Promise<Order>;
+  /** Undefined when the venue has no order with this id. */
+  fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<Order | undefined>;
+  openOrders(symbol?: string): Promise<Order[]>;
+  balances(): Promise<Balance[]>;
+  positions(): Promise<Position[]>;
+  fundingRate(symbol: string): Promise<FundingRate>;
+  setLeverage(symbol: string, leverage: number): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { findFreePort, isPortFree } from '../../temporal/port-check';
+import { createTestDatabase } from '../support/test-database';
+import { testEnvironment } from '../support/test-env';
+
+const root = join(import.meta.dirname, '..', '..');
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  exit: Promise<number | null>;
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<void>;
+  signal(signal: NodeJS.Signals): void;
+}
+
+/** Runs `npm start`'s entry point as its own process, as an operator would. */
+function runMain(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'workers', 'main.ts')], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = {
+    stdout: '',
+    stderr: '',
+    exit: new Promise((resolve) => child.on('exit', resolve)),
+    waitFor: (pattern, timeoutMs) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no ${pattern} within ${timeoutMs} ms; stderr: ${run.stderr}`)),
+          timeoutMs,
+        );
+        const check = () => {
+          if (pattern.test(run.stdout)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', check);
+        void run.exit.then(() => {
+          clearTimeout(timer);
+          reject(new Error(`exited before ${pattern}; stderr: ${run.stderr}`));
+        });
+      }),
+    signal: (signal) => child.kill(signal),
+  };
+  child.stdout.on('data', (chunk: Buffer) => (run.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
+  return run;
+}
+
+async function freePorts() {
+  return {
+    TEMPORAL_GRPC_PORT: String(await findFreePort()),
+    TEMPORAL_UI_PORT: String(await findFreePort()),
+    KEEL_API_PORT: String(await findFreePort()),
+  };
+}
+
+describe('the main command (npm start)', () => {
+  test('brings up dev server, worker and API, runs the smoke workflow, and stops everything on SIGINT', async () => {
+    const env = testEnvironment();
+    const database = await createTestDatabase('main');
+    const ports = await freePorts();
+    const run = runMain({
+      ...ports,
+      KEEL_DATA_DIR: mkdtempSync(join(env.tmpDir, 'main-')),
+      DATABASE_URL: database.url,
+      TEMPORAL_CLI: env.temporalCli,
+    });
+    try {
+      await run.waitFor(/\[keel\] ready/, 90_000);
+      assert.match(run.stdout, new RegExp(`Temporal Web UI : http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`));
+      assert.match(run.stdout, new RegExp(`API {13}: http://127.0.0.1:${ports.KEEL_API_PORT}`));
+
+      assert.equal((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status, 200);
+      const status = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/status`);
+      const body = (await status.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+      assert.equal(status.status, 200, JSON.stringify(body));
+      assert.deepEqual(Object.keys(body.checks).sort(), ['postgres', 'temporal', 'workers']);
+
+      const { rows } = await database.pool.query<{ workflow_id: string }>(
+        'SELECT workflow_id FROM smoke_runs',
+      );
+      assert.equal(rows.length, 1);
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_GRPC_PORT}` });
+      try {
+        const described = await new Client({ connection }).workflow
+          .getHandle(rows[0]?.workflow_id ?? '')
+          .describe();
+        assert.equal(described.status.name, 'COMPLETED');
+      } finally {
+        await connection.close();
+      }
+
+      run.signal('SIGINT');
+      assert.equal(await run.exit, 0, run.stderr);
+      for (const port of Object.values(ports))
+        assert.ok(await isPortFree(Number(port)), `port ${port} released`);
+      assert.equal(run.stderr.match(/failed/g), null, run.stderr);
+    } finally {
+      run.signal('SIGKILL');
+      await database.drop();
+    }
+  });
+
+  test('bad settings stop it with one line naming every bad key', async () => {
+    const run = runMain({ KEEL_API_PORT: 'abc', DATABASE_URL: 'mysql://somewhere' });
+    assert.equal(await run.exit, 1);
+    const lines = run.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, run.stderr);
+    assert.match(lines[0] ?? '', /^\[keel\] bad configuration: /);
+    assert.match(lines[0] ?? '', /KEEL_API_PORT: must be a port number/);
+    assert.match(lines[0] ?? '', /DATABASE_URL: must be a postgres:\/\//);
+  });
+
+  test('an unreachable DATABASE_URL stops it with one line, and stops the dev server it started', async () => {
+    const env = testEnvironment();
+    const ports = await freePorts();
+    const run = runMain({
+      ...ports,
+      KEEL_DATA_DIR: mkdtempSync(join(env.tmpDir, 'main-')),
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await findFreePort()}/nothing`,
+      TEMPORAL_CLI: env.temporalCli,
+    });
+    assert.equal(await run.exit, 1);
+    const errorLines = run.stderr
+      .trim()
+      .split('\n')
+      .filter((line) => line.startsWith('[keel]') || /Error|at /.test(line));
+    assert.equal(errorLines.length, 1, run.stderr);
+    assert.match(
+      errorLines[0] ?? '',
+      /^\[keel\] cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:\d+\/nothing/,
+    );
+    assert.ok(await isPortFree(Number(ports.TEMPORAL_GRPC_PORT)), 'the dev server was stopped');
+  });
+
+  test('a busy Web UI port stops it with one line naming the port and its setting', async () => {
+    const ports = await freePorts();
+    const blocker = createServer();
+    await new Promise<void>((resolve) =>
+      blocker.listen(Number(ports.TEMPORAL_UI_PORT), '127.0.0.1', resolve),
+    );
+    try {
+      const run = runMain({ ...ports, TEMPORAL_CLI: testEnvironment().temporalCli });
+      assert.equal(await run.exit, 1);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(
+        lines[0] ?? '',
+        new RegExp(
+          `port ${ports.TEMPORAL_UI_PORT} \\(Temporal Web UI\\) is already in use.*TEMPORAL_UI_PORT`,
+        ),
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { loadConfig } from '../../config/keel-config';
+import { StartupError } from '../../config/startup-error';
+
+describe('loadConfig', () => {
+  test('an empty environment gives the embedded defaults', () => {
+    const config = loadConfig({});
+    assert.equal(config.TEMPORAL_ADDRESS, undefined);
+    assert.equal(config.DATABASE_URL, undefined);
+    assert.equal(config.TEMPORAL_GRPC_PORT, 7233);
+    assert.equal(config.TEMPORAL_UI_PORT, 8233);
+    assert.equal(config.KEEL_API_PORT, 3000);
+    assert.match(config.dataDir, /\.keel-data$/);
+  });
+
+  test('empty strings count as unset', () => {
+    const config = loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: '' });
+    assert.equal(config.TEMPORAL_ADDRESS, undefined);
+    assert.equal(config.DATABASE_URL, undefined);
+  });
+
+  test('ports arrive as strings and are coerced', () => {
+    assert.equal(loadConfig({ KEEL_API_PORT: '4000' }).KEEL_API_PORT, 4000);
+  });
+
+  test('every bad key is named in one line', () => {
+    const attempt = () =>
+      loadConfig({
+        KEEL_API_PORT: 'abc',
+        TEMPORAL_UI_PORT: '70000',
+        DATABASE_URL: 'mysql://x',
+        KEEL_LOG_LEVEL: 'loud',
+      });
+    assert.throws(attempt, (error: unknown) => {
+      assert.ok(error instanceof StartupError);
+      assert.doesNotMatch(error.message, /\n/);
+      for (const key of ['KEEL_API_PORT', 'TEMPORAL_UI_PORT', 'DATABASE_URL', 'KEEL_LOG_LEVEL']) {
+        assert.match(error.message, new RegExp(key));
+      }
+      return true;
+    });
+  });
+});
