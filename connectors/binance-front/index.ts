@@ -1,0 +1,6 @@
+export { createBinanceFront } from './server';
+export type { BinanceFront, BinanceFrontOptions } from './server';
+export type { FrontCredential } from './auth';
+export { authenticate, sign } from './auth';
+export { BinanceApiError, binanceErrorFromSim } from './errors';
+export { binanceFrontApiUrls } from './urls';

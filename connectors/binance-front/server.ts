@@ -1,0 +1,402 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { SimError } from '../sim/errors';
+import type { SimExchange } from '../sim/exchange';
+import { realSleep, withFaults } from '../sim/gateway';
+import type { Sleep } from '../sim/gateway';
+import { asAccountId, asSymbolId } from '../sim/ids';
+import type { PlaceOrderRequest } from '../sim/orders';
+import { venueToCanonical } from '../symbols';
+import { authenticate } from './auth';
+import type { FrontCredential } from './auth';
+import { BinanceApiError, binanceErrorFromSim, binanceErrors } from './errors';
+import type { FrontMarket } from './errors';
+import {
+  binanceSymbol,
+  bookTicker,
+  futuresAccount,
+  futuresExchangeInfo,
+  futuresOrder,
+  futuresPosition,
+  premiumIndex,
+  spotAccount,
+  spotExchangeInfo,
+  spotOrder,
+  spotOrderFull,
+} from './format';
+
+export interface BinanceFrontOptions {
+  exchange: SimExchange;
+  /** API keys accepted, each bound to a simulator account. */
+  credentials: readonly FrontCredential[];
+  /** Simulator venue served (default `binance`). */
+  venue?: string;
+  /** Server clock for timestamp/recvWindow checks (default wall clock: clients sign with theirs). */
+  now?: () => number;
+  sleep?: Sleep;
+}
+
+export interface BinanceFront {
+  readonly http: Server;
+  /** Resolves to the base URL, e.g. `http://127.0.0.1:43121`; spot is under `/api/v3`, futures `/fapi`. */
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024;
+/** A lose-response fault: the request took effect, the socket is destroyed without a reply. */
+class DropResponse extends Error {}
+
+const ClientIdSchema = z.string().regex(/^[.A-Z:/a-z0-9_-]{1,36}$/);
+const OrderParamsSchema = z.object({
+  symbol: z.string(),
+  side: z.enum(['BUY', 'SELL']),
+  type: z.enum(['LIMIT', 'MARKET', 'LIMIT_MAKER']),
+  timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'GTX']).optional(),
+  quantity: z.string(),
+  price: z.string().optional(),
+  newClientOrderId: ClientIdSchema.optional(),
+  reduceOnly: z.enum(['true', 'false']).optional(),
+});
+const OrderRefSchema = z.object({
+  symbol: z.string(),
+  orderId: z.string().regex(/^\d+$/).optional(),
+  origClientOrderId: z.string().optional(),
+});
+
+interface Ctx {
+  method: string;
+  path: string;
+  params: URLSearchParams;
+  rawQuery: string;
+  rawBody: string;
+  apiKey: string | undefined;
+}
+
+/**
+ * A Binance-compatible REST front over one simulator venue: enough of spot `/api/v3` and USD-M futures
+ * `/fapi/v1|v2|v3` for ccxt's `binance` and `binanceusdm` classes, with Binance signing, timestamp
+ * checks and error codes. Loopback only.
+ */
+export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
+  const { exchange, credentials } = options;
+  const venue = options.venue ?? 'binance';
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? realSleep;
+
+  const kindOf = (m: FrontMarket): 'spot' | 'perp' => (m === 'spot' ? 'spot' : 'perp');
+
+  const run = <T>(m: FrontMarket, op: string, fn: () => T): Promise<T> =>
+    withFaults(exchange, venue, kindOf(m), op, sleep, fn).catch((e: unknown) => {
+      if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') throw new DropResponse();
+      if (e instanceof SimError) throw binanceErrorFromSim(e.reason, m);
+      throw e;
+    });
+
+  function parse<S extends z.ZodType>(schema: S, params: URLSearchParams): z.infer<S> {
+    const r = schema.safeParse(Object.fromEntries(params));
+    if (r.success) return r.data;
+    const issue = r.error.issues[0];
+    const name = issue?.path.join('.') ?? '?';
+    if (name === 'newClientOrderId')
+      throw new BinanceApiError(400, -1100, "Illegal characters found in parameter 'newClientOrderId'.");
+    if (name === 'type') throw new BinanceApiError(400, -1116, 'Invalid orderType.');
+    if (name === 'side') throw new BinanceApiError(400, -1117, 'Invalid side.');
+    if (name === 'timeInForce') throw new BinanceApiError(400, -1115, 'Invalid timeInForce.');
+    throw binanceErrors.mandatory(name);
+  }
+
+  function symbolOf(m: FrontMarket, binanceSymbol: string): string {
+    const s = venueToCanonical('binance', kindOf(m), binanceSymbol);
+    if (!s || !exchange.market(venue, kindOf(m)).hasSymbol(s)) throw binanceErrors.badSymbol();
+    return s;
+  }
+
+  function optionalSymbol(m: FrontMarket, params: URLSearchParams): string | undefined {
+    const s = params.get('symbol');
+    return s === null ? undefined : symbolOf(m, s);
+  }
+
+  const account = (ctx: Ctx): string => authenticate(ctx, credentials, now());
+
+  function orderRef(
+    m: FrontMarket,
+    ctx: Ctx,
+  ): { symbol: string; ref: { orderId?: string; clientOrderId?: string } } {
+    const p = parse(OrderRefSchema, ctx.params);
+    const symbol = symbolOf(m, p.symbol);
+    if (p.orderId !== undefined) return { symbol, ref: { orderId: `${venue}-${kindOf(m)}-${p.orderId}` } };
+    if (p.origClientOrderId !== undefined) return { symbol, ref: { clientOrderId: p.origClientOrderId } };
+    throw binanceErrors.badParam(
+      "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!",
+    );
+  }
+
+  function placeRequest(m: FrontMarket, acct: string, ctx: Ctx): PlaceOrderRequest {
+    const p = parse(OrderParamsSchema, ctx.params);
+    const symbol = symbolOf(m, p.symbol);
+    const limit = p.type !== 'MARKET';
+    if (limit && p.price === undefined) throw binanceErrors.mandatory('price');
+    if (p.type === 'LIMIT' && p.timeInForce === undefined) throw binanceErrors.mandatory('timeInForce');
+    if (m === 'spot' && p.reduceOnly !== undefined)
+      throw binanceErrors.badParam('reduceOnly is not a spot parameter.');
+    const postOnly = p.type === 'LIMIT_MAKER' || p.timeInForce === 'GTX';
+    if (p.type === 'LIMIT_MAKER' && m === 'futures')
+      throw new BinanceApiError(400, -1116, 'Invalid orderType.');
+    return {
+      account: acct,
+      symbol,
+      side: p.side === 'BUY' ? 'buy' : 'sell',
+      type: limit ? 'limit' : 'market',
+      quantity: p.quantity,
+      price: limit ? p.price : undefined,
+      timeInForce: !limit || postOnly ? undefined : p.timeInForce === 'GTX' ? undefined : p.timeInForce,
+      postOnly: postOnly || undefined,
+      reduceOnly: p.reduceOnly === 'true' || undefined,
+      clientOrderId: p.newClientOrderId,
+    };
+  }
+
+  async function orderRoutes(m: FrontMarket, ctx: Ctx): Promise<unknown> {
+    const kind = kindOf(m);
+    const market = exchange.market(venue, kind);
+    const fmt = m === 'spot' ? spotOrder : futuresOrder;
+    const acct = account(ctx);
+    switch (ctx.method) {
+      case 'POST': {
+        const req = placeRequest(m, acct, ctx);
+        const order = await run(m, 'createOrder', () => market.placeOrder(req));
+        if (m === 'futures') return futuresOrder(order);
+        const fills = market.accountFills(acct, order.symbol).filter((f) => f.orderId === order.orderId);
+        return ctx.params.get('newOrderRespType') === 'FULL' ? spotOrderFull(order, fills) : spotOrder(order);
+      }
+      case 'GET': {
+        const { symbol, ref } = orderRef(m, ctx);
+        const order = await run(m, 'getOrder', () => market.getOrder(acct, ref));
+        if (order.symbol !== symbol) throw binanceErrors.noSuchOrder();
+        return fmt(order);
+      }
+      case 'DELETE': {
+        const { symbol, ref } = orderRef(m, ctx);
+        const order = await run(m, 'cancelOrder', () => {
+          const found = market.getOrder(acct, ref);
+          if (found.symbol !== symbol) throw new SimError('UNKNOWN_ORDER');
+          return market.cancelOrder(acct, ref);
+        }).catch((e: unknown) => {
+          // Binance answers a cancel of an unknown or closed order alike.
+          if (e instanceof BinanceApiError && e.code === -2013) throw binanceErrors.cancelUnknown();
+          throw e;
+        });
+        return fmt(order);
+      }
+    }
+    throw binanceErrors.unknownRoute();
+  }
+
+  async function route(ctx: Ctx): Promise<unknown> {
+    const [root, version, ...rest] = ctx.path.split('/').filter(Boolean);
+    const endpoint = rest.join('/');
+    const m: FrontMarket | undefined = root === 'api' ? 'spot' : root === 'fapi' ? 'futures' : undefined;
+    if (!m || !version) throw binanceErrors.unknownRoute();
+    const kind = kindOf(m);
+    const market = exchange.market(venue, kind);
+    const futures = m === 'futures';
+    const key = `${ctx.method} ${futures ? version + '/' : ''}${endpoint}`;
+    switch (key) {
+      case 'GET ping':
+      case 'GET v1/ping':
+        return {};
+      case 'GET time':
+      case 'GET v1/time':
+        return { serverTime: now() };
+      case 'GET exchangeInfo':
+        return run(m, 'query', () => spotExchangeInfo(market.instruments(), now()));
+      case 'GET v1/exchangeInfo':
+        return run(m, 'query', () => futuresExchangeInfo(market.instruments(), now()));
+      case 'GET depth':
+      case 'GET v1/depth': {
+        const symbol = symbolOf(m, ctx.params.get('symbol') ?? '');
+        const limit = Math.min(Math.max(Number(ctx.params.get('limit') ?? 100) || 100, 1), 5000);
+        return run(m, 'query', () => {
+          const d = market.depth(symbol, limit);
+          return {
+            lastUpdateId: now(),
+            ...(futures ? { E: now(), T: now() } : {}),
+            bids: d.bids,
+            asks: d.asks,
+          };
+        });
+      }
+      case 'GET ticker/bookTicker':
+      case 'GET v1/ticker/bookTicker': {
+        const symbol = optionalSymbol(m, ctx.params);
+        return run(m, 'query', () => {
+          const one = (s: string) => bookTicker(exchange.ticker(venue, kind, s), futures, now());
+          return symbol !== undefined ? one(symbol) : market.symbolIds().map(one);
+        });
+      }
+      case 'GET v1/premiumIndex': {
+        const symbol = optionalSymbol(m, ctx.params);
+        const v = exchange.venue(venue);
+        return run(m, 'query', () => {
+          const one = (s: string) => premiumIndex(v.funding(s), market.markPrice(s), now());
+          return symbol !== undefined ? one(symbol) : market.symbolIds().map(one);
+        });
+      }
+      case 'GET order':
+      case 'POST order':
+      case 'DELETE order':
+      case 'GET v1/order':
+      case 'POST v1/order':
+      case 'DELETE v1/order':
+        return orderRoutes(m, ctx);
+      case 'GET openOrders':
+      case 'GET v1/openOrders': {
+        const acct = account(ctx);
+        const symbol = optionalSymbol(m, ctx.params);
+        return run(m, 'openOrders', () =>
+          market.openOrders(acct, symbol).map((o) => (futures ? futuresOrder(o) : spotOrder(o))),
+        );
+      }
+      case 'GET account': {
+        const acct = account(ctx);
+        return run(m, 'balances', () => spotAccount(exchange.venue(venue).balances(acct), now()));
+      }
+      case 'GET v2/account':
+      case 'GET v3/account': {
+        const acct = account(ctx);
+        return run(m, 'positions', () => futuresAccount(exchange.venue(venue).perpAccount(acct), now()));
+      }
+      case 'GET v2/balance':
+      case 'GET v3/balance': {
+        const acct = account(ctx);
+        return run(m, 'positions', () => {
+          const a = futuresAccount(exchange.venue(venue).perpAccount(acct), now());
+          return a.assets;
+        });
+      }
+      case 'GET v2/positionRisk':
+      case 'GET v3/positionRisk': {
+        const acct = account(ctx);
+        const symbol = optionalSymbol(m, ctx.params);
+        const v = exchange.venue(venue);
+        return run(m, 'positions', () => {
+          const positions = v.perpAccount(acct).positions;
+          const symbols = symbol !== undefined ? [symbol] : market.symbolIds();
+          return symbols.map((s) =>
+            futuresPosition(
+              positions.find((p) => p.symbol === s),
+              s,
+              market.markPrice(s),
+              v.ledger.leverageOf(asAccountId(acct), asSymbolId(s)),
+            ),
+          );
+        });
+      }
+      case 'POST v1/leverage': {
+        const acct = account(ctx);
+        const symbol = symbolOf(m, ctx.params.get('symbol') ?? '');
+        const leverage = Number(ctx.params.get('leverage'));
+        return run(m, 'query', () => {
+          exchange.venue(venue).setLeverage(acct, symbol, leverage);
+          return { leverage, maxNotionalValue: '1000000000', symbol: ctx.params.get('symbol') };
+        });
+      }
+      case 'GET v1/leverageBracket': {
+        account(ctx);
+        const symbol = optionalSymbol(m, ctx.params);
+        return run(m, 'query', () =>
+          (symbol !== undefined ? [symbol] : market.symbolIds()).map((s) => {
+            const inst = market.instrument(s);
+            return {
+              symbol: binanceSymbol(s),
+              notionalCoef: 1,
+              brackets: [
+                {
+                  bracket: 1,
+                  initialLeverage: inst.maxLeverage,
+                  notionalCap: 1_000_000_000,
+                  notionalFloor: 0,
+                  maintMarginRatio: inst.maintenanceMarginPpm / 1_000_000,
+                  cum: 0,
+                },
+              ],
+            };
+          }),
+        );
+      }
+    }
+    throw binanceErrors.unknownRoute();
+  }
+
+  function readBody(req: IncomingMessage): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > MAX_BODY) reject(binanceErrors.badParam('Request body too large.'));
+        else chunks.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+  }
+
+  function send(res: ServerResponse, status: number, payload: unknown): void {
+    const body = JSON.stringify(payload);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://front');
+      const rawQuery = url.search.startsWith('?') ? url.search.slice(1) : '';
+      const rawBody = req.method === 'GET' ? '' : await readBody(req);
+      const params = new URLSearchParams(rawQuery);
+      for (const [k, v] of new URLSearchParams(rawBody)) params.append(k, v);
+      const apiKey = req.headers['x-mbx-apikey'];
+      const ctx: Ctx = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        params,
+        rawQuery,
+        rawBody,
+        apiKey: Array.isArray(apiKey) ? apiKey[0] : apiKey,
+      };
+      send(res, 200, await route(ctx));
+    } catch (e) {
+      if (e instanceof DropResponse) {
+        req.socket.destroy();
+        return;
+      }
+      const err =
+        e instanceof BinanceApiError
+          ? e
+          : e instanceof SimError
+            ? binanceErrorFromSim(e.reason, (req.url ?? '').startsWith('/fapi') ? 'futures' : 'spot')
+            : new BinanceApiError(500, -1000, 'An unknown error occurred while processing the request.');
+      send(res, err.http, err.toBody());
+    }
+  }
+
+  const http = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void handle(req, res));
+  return {
+    http,
+    listen: (port = 0, host = '127.0.0.1') =>
+      new Promise((resolve) => {
+        http.listen(port, host, () => {
+          const addr = http.address() as AddressInfo;
+          resolve(`http://${addr.address}:${addr.port}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        http.closeAllConnections();
+        http.close(() => resolve());
+      }),
+  };
+}

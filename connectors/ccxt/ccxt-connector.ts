@@ -1,0 +1,358 @@
+import type { Exchange, MarketInterface as Market, Order as CcxtOrder } from 'ccxt';
+import { ConnectorError, CreateOrderSchema, InstrumentSchema, OrderSchema } from '../exchange-connector';
+import type {
+  Balance,
+  BestBidAsk,
+  CreateOrder,
+  ExchangeConnector,
+  FundingRate,
+  Instrument,
+  MarketKind,
+  Order,
+  OrderStatus,
+  Position,
+} from '../exchange-connector';
+import { canonicalToCcxt, ccxtToCanonical, normalizeCcxtMarkets } from '../symbols';
+import { compare, divideExact, isMultipleOf, multiply } from '../decimal';
+import { toConnectorError } from './errors';
+import type { CcxtOp } from './errors';
+import { sharedExchange } from './registry';
+import type { SharedExchangeOptions } from './registry';
+import { VENUE_SPECS } from './venues';
+import type { CcxtVenue } from './venues';
+
+export interface CcxtConnectorOptions extends SharedExchangeOptions {
+  venue: CcxtVenue;
+  market: MarketKind;
+  /** Polling period of watchBestBidAsk (REST; default 1000 ms). */
+  pollIntervalMs?: number;
+}
+
+const STATUS: Record<string, OrderStatus> = {
+  open: 'open',
+  closed: 'filled',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+  expired: 'expired',
+  rejected: 'rejected',
+};
+
+/** The port over a real venue (or the Binance-compatible front) through ccxt. */
+export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConnector {
+  const { venue, market } = options;
+  const spec = VENUE_SPECS[venue];
+  const shared = sharedExchange(venue, options);
+  const ex: Exchange = shared.exchange;
+  const capabilities = spec.capabilities[market];
+  const marketParams: Record<string, unknown> =
+    market === 'perp' ? { type: 'swap', subType: 'linear' } : { type: 'spot' };
+  const num = (n: number | string | undefined | null): string | undefined =>
+    n === undefined || n === null ? undefined : ex.numberToString(n);
+
+  const marketsMap = (): Record<string, Market | undefined> => ex.markets ?? {};
+
+  async function call<T>(op: CcxtOp, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      throw toConnectorError(e, spec, op, shared.secrets);
+    }
+  }
+
+  async function ccxtMarket(symbol: string): Promise<Market> {
+    await call('read', () => shared.markets());
+    const id = canonicalToCcxt(market, symbol);
+    const m = id === undefined ? undefined : marketsMap()[id];
+    if (!m) throw new ConnectorError('unknown-symbol', `${symbol} is not listed on ${venue}/${market}`);
+    return m;
+  }
+
+  /** Base units per ccxt amount unit (contracts on OKX swaps, 1 elsewhere). */
+  const unit = (m: Market): string => (m.contract ? (num(m.contractSize) ?? '1') : '1');
+
+  function toInstrument(m: Market, trading: boolean, symbol: string): Instrument {
+    const u = unit(m);
+    const lot = multiply(num(m.precision.amount) ?? '1', u);
+    return InstrumentSchema.parse({
+      symbol,
+      venueSymbol: m.id,
+      base: m.base,
+      quote: m.quote,
+      market,
+      tickSize: num(m.precision.price) ?? '0',
+      lotSize: lot,
+      minQuantity: m.limits.amount?.min != null ? multiply(num(m.limits.amount.min) ?? '0', u) : lot,
+      maxQuantity: m.limits.amount?.max != null ? multiply(num(m.limits.amount.max) ?? '0', u) : undefined,
+      minNotional: num(m.limits.cost?.min) ?? '0',
+      trading,
+    });
+  }
+
+  function toOrder(o: CcxtOrder, m: Market, clientOrderId?: string): Order {
+    const u = unit(m);
+    const symbol = ccxtToCanonical(market, o.symbol ?? m.symbol);
+    const filled = num(o.filled) ?? '0';
+    let status = STATUS[o.status ?? ''] ?? 'open';
+    if (status === 'open' && compare(filled, '0') > 0) status = 'partially-filled';
+    return OrderSchema.parse({
+      venueOrderId: String(o.id),
+      clientOrderId: o.clientOrderId ?? clientOrderId ?? '',
+      symbol,
+      side: o.side,
+      type: o.type === 'market' ? 'market' : 'limit',
+      price: o.type === 'market' ? null : (num(o.price) ?? null),
+      quantity: multiply(num(o.amount) ?? '0', u),
+      filledQuantity: multiply(filled, u),
+      averagePrice: o.average ? (num(o.average) ?? null) : null,
+      fee: num(o.fee?.cost) ?? '0',
+      feeAsset: o.fee?.currency ?? m.quote,
+      status,
+      createdAt: o.timestamp ?? Date.now(),
+      updatedAt: o.lastUpdateTimestamp ?? o.timestamp ?? Date.now(),
+    });
+  }
+
+  const lookup = (clientOrderId: string, forFetch: boolean): Record<string, unknown> => ({
+    ...marketParams,
+    ...(forFetch ? spec.fetchOrderParams : {}),
+    [spec.lookupClientIdParam]: clientOrderId,
+  });
+
+  async function fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<Order | undefined> {
+    const m = await ccxtMarket(symbol);
+    try {
+      const o = await call('read', () =>
+        ex.fetchOrder(undefined as unknown as string, m.symbol, lookup(clientOrderId, true)),
+      );
+      return toOrder(o, m, clientOrderId);
+    } catch (e) {
+      if (e instanceof ConnectorError && e.kind === 'order-not-found') return undefined;
+      throw e;
+    }
+  }
+
+  function requireTrading(): void {
+    if (!capabilities.canTrade)
+      throw new ConnectorError(
+        'invalid-order',
+        `${venue} ${market}: order entry is not available (price source only)`,
+      );
+  }
+
+  async function bestBidAsk(symbol: string): Promise<BestBidAsk> {
+    const m = await ccxtMarket(symbol);
+    const t = await call('read', async () => {
+      if (ex.has['fetchBidsAsks'] === true) {
+        const all = await ex.fetchBidsAsks([m.symbol], marketParams);
+        const one = all[m.symbol];
+        if (one) return one;
+      }
+      return ex.fetchTicker(m.symbol);
+    });
+    const bid = num(t.bid);
+    const ask = num(t.ask);
+    if (!bid || !ask || compare(bid, '0') <= 0 || compare(ask, '0') <= 0)
+      throw new ConnectorError('retryable', `${venue}/${market} ${symbol}: no two-sided quote`);
+    const u = unit(m);
+    return {
+      symbol,
+      bid,
+      bidSize: multiply(num(t.bidVolume) ?? '0', u),
+      ask,
+      askSize: multiply(num(t.askVolume) ?? '0', u),
+      timestamp: t.timestamp ?? Date.now(),
+    };
+  }
+
+  return {
+    venue,
+    market,
+    capabilities,
+
+    async instruments(): Promise<Instrument[]> {
+      await call('read', () => shared.markets());
+      const normalized = normalizeCcxtMarkets(venue, marketsMap(), {
+        includeNotTrading: true,
+      });
+      return normalized
+        .filter((n) => n.market === market)
+        .flatMap((n) => {
+          const m = marketsMap()[n.ccxtSymbol];
+          return m ? [toInstrument(m, n.trading, n.symbol)] : [];
+        });
+    },
+
+    bestBidAsk,
+
+    async watchBestBidAsk(symbols, onQuote, signal): Promise<void> {
+      for (const s of symbols) await ccxtMarket(s);
+      const last = new Map<string, string>();
+      const period = options.pollIntervalMs ?? 1000;
+      while (!signal.aborted) {
+        for (const s of symbols) {
+          const q = await bestBidAsk(s).catch((e: unknown) => {
+            // An empty book side is not a feed failure.
+            if (e instanceof ConnectorError && e.kind === 'retryable' && /no two-sided quote/.test(e.message))
+              return undefined;
+            throw e;
+          });
+          if (!q || signal.aborted) continue;
+          const sig = `${q.bid}|${q.bidSize}|${q.ask}|${q.askSize}`;
+          if (last.get(s) !== sig) {
+            last.set(s, sig);
+            onQuote(q);
+          }
+        }
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, period);
+          function done(): void {
+            clearTimeout(t);
+            signal.removeEventListener('abort', done);
+            resolve();
+          }
+          signal.addEventListener('abort', done);
+        });
+      }
+    },
+
+    async createOrder(input: CreateOrder): Promise<Order> {
+      const parsed = CreateOrderSchema.safeParse(input);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        throw new ConnectorError('invalid-order', `bad order: ${issues}`);
+      }
+      const o = parsed.data;
+      requireTrading();
+      if (o.clientOrderId.length > spec.clientIdMaxLength)
+        throw new ConnectorError(
+          'invalid-order',
+          `${venue} client order ids are at most ${spec.clientIdMaxLength} chars`,
+        );
+      const m = await ccxtMarket(o.symbol);
+      // ccxt would silently round an off-grid price or amount to precision; the port refuses instead.
+      const tick = num(m.precision.price);
+      if (o.price !== undefined && tick && !isMultipleOf(o.price, tick))
+        throw new ConnectorError('invalid-order', `price ${o.price} is not a multiple of tick ${tick}`);
+      const amount = divideExact(o.quantity, unit(m));
+      const step = num(m.precision.amount);
+      if (amount === undefined || (step && !isMultipleOf(amount, step)))
+        throw new ConnectorError('invalid-order', `quantity ${o.quantity} is not a multiple of the lot size`);
+      if (o.type === 'limit' && o.price === undefined)
+        throw new ConnectorError('invalid-order', 'limit order without price');
+      const params: Record<string, unknown> = { [spec.createClientIdParam]: o.clientOrderId };
+      if (o.type === 'limit') params['timeInForce'] = o.timeInForce;
+      if (o.postOnly) params['postOnly'] = true;
+      if (o.reduceOnly) params['reduceOnly'] = true;
+      const created = await call('createOrder', () =>
+        ex.createOrder(
+          m.symbol,
+          o.type,
+          o.side,
+          Number(amount),
+          o.price === undefined ? undefined : Number(o.price),
+          params,
+        ),
+      );
+      // Some venues acknowledge with the id only; the full state comes from a lookup.
+      if (created.status === undefined || created.amount === undefined) {
+        const full = await fetchOrderByClientId(o.symbol, o.clientOrderId);
+        if (full) return full;
+      }
+      return toOrder(created, m, o.clientOrderId);
+    },
+
+    async cancelOrder(symbol: string, clientOrderId: string): Promise<Order> {
+      requireTrading();
+      const m = await ccxtMarket(symbol);
+      try {
+        const o = await call('cancelOrder', () =>
+          ex.cancelOrder(undefined as unknown as string, m.symbol, lookup(clientOrderId, false)),
+        );
+        if (o.status !== undefined && o.amount !== undefined) return toOrder(o, m, clientOrderId);
+      } catch (e) {
+        // Venues answer "unknown order" for orders already closed: idempotent cancel returns it as it is.
+        if (!(e instanceof ConnectorError && e.kind === 'order-not-found')) throw e;
+      }
+      const found = await fetchOrderByClientId(symbol, clientOrderId);
+      if (!found)
+        throw new ConnectorError('order-not-found', `${venue}/${market}: no order ${clientOrderId}`);
+      return found;
+    },
+
+    fetchOrderByClientId,
+
+    async openOrders(symbol?: string): Promise<Order[]> {
+      const m = symbol === undefined ? undefined : await ccxtMarket(symbol);
+      if (!m) await call('read', () => shared.markets());
+      const list = await call('read', () =>
+        ex.fetchOpenOrders(m?.symbol, undefined, undefined, marketParams),
+      );
+      return list.flatMap((o) => {
+        const om = o.symbol === undefined ? undefined : marketsMap()[o.symbol];
+        return om && ccxtToCanonical(market, om.symbol) !== undefined ? [toOrder(o, om)] : [];
+      });
+    },
+
+    async balances(): Promise<Balance[]> {
+      const b = await call('read', () => ex.fetchBalance(marketParams));
+      const totals = (b.total ?? {}) as unknown as Record<string, number | undefined>;
+      const free = (b.free ?? {}) as unknown as Record<string, number | undefined>;
+      const used = (b.used ?? {}) as unknown as Record<string, number | undefined>;
+      const nonNegative = (n: number | undefined): string => {
+        const s = num(n) ?? '0';
+        return s.startsWith('-') ? '0' : s;
+      };
+      return Object.keys(totals)
+        .filter((asset) => (totals[asset] ?? 0) !== 0)
+        .map((asset) => ({ asset, free: nonNegative(free[asset]), locked: nonNegative(used[asset]) }));
+    },
+
+    async positions(): Promise<Position[]> {
+      if (!capabilities.hasPositions) return [];
+      await call('read', () => shared.markets());
+      const list = await call('read', () => ex.fetchPositions(undefined, marketParams));
+      return list.flatMap((p) => {
+        const m = p.symbol === undefined ? undefined : marketsMap()[p.symbol];
+        const symbol = m ? ccxtToCanonical(market, m.symbol) : undefined;
+        const contracts = num(p.contracts);
+        if (!m || !symbol || !contracts || compare(contracts, '0') === 0) return [];
+        const qty = multiply(contracts.replace('-', ''), unit(m));
+        return [
+          {
+            symbol,
+            quantity: p.side === 'short' ? `-${qty}` : qty,
+            entryPrice: num(p.entryPrice) ?? '0',
+            markPrice: num(p.markPrice) ?? '0',
+            unrealizedPnl: num(p.unrealizedPnl) ?? '0',
+            realizedPnl: num(p.realizedPnl) ?? '0',
+            leverage: p.leverage && p.leverage > 0 ? p.leverage : 1,
+            liquidationPrice: p.liquidationPrice ? (num(p.liquidationPrice) ?? null) : null,
+          },
+        ];
+      });
+    },
+
+    async fundingRate(symbol: string): Promise<FundingRate> {
+      if (!capabilities.hasFunding)
+        throw new ConnectorError('invalid-order', 'fundingRate is available on perp markets only');
+      const m = await ccxtMarket(symbol);
+      const f = await call('read', () => ex.fetchFundingRate(m.symbol));
+      return {
+        symbol,
+        rate: num(f.fundingRate) ?? '0',
+        nextFundingTime: f.nextFundingTimestamp ?? f.fundingTimestamp ?? 0,
+      };
+    },
+
+    async setLeverage(symbol: string, leverage: number): Promise<void> {
+      if (market !== 'perp')
+        throw new ConnectorError('invalid-order', 'setLeverage is available on perp markets only');
+      requireTrading();
+      const m = await ccxtMarket(symbol);
+      await call('read', () => ex.setLeverage(leverage, m.symbol));
+    },
+
+    // The ccxt instance is shared by every connector of the venue: nothing to release here.
+    close: async () => {},
+  };
+}

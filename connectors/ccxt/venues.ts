@@ -1,0 +1,84 @@
+import type { ConnectorCapabilities, MarketKind } from '../exchange-connector';
+
+export type CcxtVenue = 'binance' | 'bybit' | 'okx' | 'mexc';
+
+/** What differs between venues when driving them through ccxt (checked against ccxt 4.5.84 sources). */
+export interface CcxtVenueSpec {
+  /** ccxt class id. */
+  ccxtId: CcxtVenue;
+  /** createOrder param carrying our client order id. */
+  createClientIdParam: string;
+  /** fetchOrder / cancelOrder param selecting an order by client id. */
+  lookupClientIdParam: string;
+  /** The venue's own limit on client order id length. */
+  clientIdMaxLength: number;
+  /** Venue error codes meaning "client order id already used" (ccxt raises InvalidOrder/ExchangeError for them). */
+  duplicateCodes: readonly string[];
+  capabilities: Record<MarketKind, ConnectorCapabilities>;
+  /** Extra fetchOrder params (bybit needs an acknowledgement for its 500-orders lookback). */
+  fetchOrderParams?: Record<string, unknown>;
+  /** ccxt options set on the shared instance. */
+  options: Record<string, unknown>;
+}
+
+const tradable = (perp: boolean): ConnectorCapabilities => ({
+  canTrade: true,
+  // Streaming through ccxt is REST polling here (no ccxt.pro): available, but not a push feed.
+  canStream: true,
+  hasPositions: perp,
+  hasFunding: perp,
+});
+
+export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
+  binance: {
+    ccxtId: 'binance',
+    createClientIdParam: 'newClientOrderId',
+    lookupClientIdParam: 'origClientOrderId',
+    clientIdMaxLength: 36,
+    duplicateCodes: ['-4116'],
+    capabilities: { spot: tradable(false), perp: tradable(true) },
+    options: {
+      fetchMarkets: { types: ['spot', 'linear'] },
+      fetchCurrencies: false,
+      fetchMargins: false,
+      warnOnFetchOpenOrdersWithoutSymbol: false,
+      fetchBalance: { useV2: true },
+      fetchPositionsRisk: { useV2: true },
+    },
+  },
+  bybit: {
+    ccxtId: 'bybit',
+    createClientIdParam: 'orderLinkId',
+    lookupClientIdParam: 'orderLinkId',
+    clientIdMaxLength: 36,
+    duplicateCodes: ['110072'],
+    capabilities: { spot: tradable(false), perp: tradable(true) },
+    fetchOrderParams: { acknowledged: true },
+    options: { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false },
+  },
+  okx: {
+    ccxtId: 'okx',
+    createClientIdParam: 'clOrdId',
+    lookupClientIdParam: 'clOrdId',
+    clientIdMaxLength: 32,
+    duplicateCodes: ['51016'],
+    capabilities: { spot: tradable(false), perp: tradable(true) },
+    options: { fetchMarkets: { types: ['spot', 'swap'] }, fetchCurrencies: false },
+  },
+  mexc: {
+    ccxtId: 'mexc',
+    createClientIdParam: 'clientOrderId',
+    lookupClientIdParam: 'clientOrderId',
+    clientIdMaxLength: 32,
+    duplicateCodes: [],
+    capabilities: {
+      spot: tradable(false),
+      // MEXC futures order entry is not open to API users: Keel uses it as a price source only.
+      perp: { canTrade: false, canStream: true, hasPositions: false, hasFunding: true },
+    },
+    options: { fetchCurrencies: false },
+  },
+};
+
+/** Duplicate-id codes of venues outside the four driven here, still recognised if met (Bitget). */
+export const OTHER_DUPLICATE_CODES: readonly string[] = ['40786'];

@@ -1,0 +1,88 @@
+import { ConnectorError } from './exchange-connector';
+import type { ExchangeConnector, MarketKind } from './exchange-connector';
+import { createSimPortConnector } from './sim-port';
+import type { SimOrderRef, SimOrderRequest, SimTransport } from './sim-port';
+import type { SimExchange } from './sim/exchange';
+import { SimClient, realSleep, withFaults } from './sim/gateway';
+import type { Sleep } from './sim/gateway';
+
+export type SimVenueName = 'binance' | 'bybit' | 'okx' | 'mexc';
+
+export interface SimConnectorOptions {
+  exchange: SimExchange;
+  venue: SimVenueName;
+  market: MarketKind;
+  account: string;
+  /** How injected latency is waited out (tests pass a fake). */
+  sleep?: Sleep;
+}
+
+/**
+ * The in-process simulator behind the port. Order entry and account reads go through `SimClient`, and
+ * the other reads through the same fault injector, so scripted faults behave as over the network.
+ */
+export function createSimConnector(options: SimConnectorOptions): ExchangeConnector {
+  return createSimPortConnector(inProcessTransport(options), options.venue, options.market);
+}
+
+function inProcessTransport(options: SimConnectorOptions): SimTransport {
+  const { exchange, venue, market, account } = options;
+  const sleep = options.sleep ?? realSleep;
+  const client = new SimClient(exchange, sleep);
+  const query = <T>(fn: () => T): Promise<T> => withFaults(exchange, venue, market, 'query', sleep, fn);
+  const vm = (): ReturnType<SimExchange['market']> => exchange.market(venue, market);
+  const watchers = new Set<() => void>();
+
+  return {
+    instruments: () =>
+      query(() =>
+        vm()
+          .instruments()
+          .map((i) => ({ ...i.spec, base: i.base, quote: i.quote })),
+      ),
+    ticker: (symbol) => query(() => exchange.ticker(venue, market, symbol)),
+    placeOrder: (req: SimOrderRequest) => client.placeOrder(venue, market, { ...req, account }),
+    cancelOrder: (ref: SimOrderRef) => client.cancelOrder(venue, market, account, ref),
+    getOrder: (ref: SimOrderRef) => client.getOrder(venue, market, account, ref),
+    openOrders: (symbol) => client.openOrders(venue, market, account, symbol),
+    spotBalances: () => client.balances(venue, account),
+    perpAccount: () => client.perpAccount(venue, account),
+    funding: (symbol) => query(() => exchange.venue(venue).funding(symbol)),
+    setLeverage: async (symbol, leverage) => {
+      await query(() => exchange.venue(venue).setLeverage(account, symbol, leverage));
+    },
+
+    watchTops(symbols, onTop, signal) {
+      const wanted = new Set(symbols.map((s) => `${venue}/${market}/${s}`));
+      return new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return resolve();
+        const stop = (): void => {
+          unsubscribe();
+          signal.removeEventListener('abort', onAbort);
+          watchers.delete(onAbort);
+        };
+        const onAbort = (): void => {
+          stop();
+          resolve();
+        };
+        const unsubscribe = exchange.onMarketData(
+          (e) => {
+            if (e.venue !== venue || e.market !== market) return;
+            if (e.type === 'disconnect') {
+              stop();
+              reject(new ConnectorError('retryable', `${venue}/${market} market data feed disconnected`));
+            } else if (e.type === 'bbo' && wanted.has(`${venue}/${market}/${e.top.symbol}`)) onTop(e.top);
+          },
+          (key) => wanted.has(key),
+        );
+        signal.addEventListener('abort', onAbort);
+        watchers.add(onAbort);
+        for (const s of symbols) onTop(exchange.ticker(venue, market, s));
+      });
+    },
+
+    close: async () => {
+      for (const stop of [...watchers]) stop();
+    },
+  };
+}

@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import {
+  BalanceSchema,
+  BestBidAskSchema,
+  ConnectorError,
+  FundingRateSchema,
+  InstrumentSchema,
+  OrderSchema,
+  PositionSchema,
+} from './exchange-connector';
+import type {
+  Balance,
+  BestBidAsk,
+  ConnectorErrorKind,
+  FundingRate,
+  Instrument,
+  MarketKind,
+  Order,
+  OrderStatus,
+  Position,
+} from './exchange-connector';
+import { SIM_ERRORS } from './sim/errors';
+import type { SimErrorReason } from './sim/errors';
+
+/**
+ * Translation between the simulator's wire shapes (shared by the in-process client and the HTTP API)
+ * and the port's types. Everything the simulator returns is validated here, at the boundary.
+ */
+
+const KIND_BY_REASON: Record<SimErrorReason, ConnectorErrorKind> = {
+  MALFORMED_REQUEST: 'invalid-order',
+  INVALID_NUMBER: 'invalid-order',
+  UNKNOWN_VENUE: 'invalid-order',
+  UNKNOWN_SYMBOL: 'unknown-symbol',
+  PRICE_OFF_TICK: 'invalid-order',
+  QTY_OFF_STEP: 'invalid-order',
+  QTY_BELOW_MIN: 'invalid-order',
+  QTY_ABOVE_MAX: 'invalid-order',
+  NOTIONAL_BELOW_MIN: 'invalid-order',
+  PRICE_REQUIRED: 'invalid-order',
+  POST_ONLY_WOULD_CROSS: 'invalid-order',
+  INSUFFICIENT_BALANCE: 'insufficient-funds',
+  INSUFFICIENT_MARGIN: 'insufficient-funds',
+  REDUCE_ONLY_REJECTED: 'invalid-order',
+  DUPLICATE_CLIENT_ORDER_ID: 'duplicate-client-order-id',
+  UNKNOWN_ORDER: 'order-not-found',
+  // Only reachable from a cancel, which turns it into "return the order as it is".
+  ORDER_NOT_OPEN: 'invalid-order',
+  RATE_LIMITED: 'retryable',
+  SERVER_ERROR: 'retryable',
+  NETWORK_TIMEOUT: 'retryable',
+};
+
+export const SimErrorBodySchema = z.object({
+  code: z.number(),
+  reason: z.enum(Object.keys(SIM_ERRORS) as [SimErrorReason, ...SimErrorReason[]]),
+  msg: z.string(),
+});
+
+export function connectorErrorFromSim(reason: SimErrorReason, msg: string, code: number): ConnectorError {
+  return new ConnectorError(KIND_BY_REASON[reason], `${reason}: ${msg}`, code);
+}
+
+const STATUS: Record<string, OrderStatus> = {
+  NEW: 'open',
+  PARTIALLY_FILLED: 'partially-filled',
+  FILLED: 'filled',
+  CANCELED: 'canceled',
+  EXPIRED: 'expired',
+};
+
+const SimOrderSchema = z.object({
+  orderId: z.string(),
+  clientOrderId: z.string(),
+  symbol: z.string(),
+  side: z.enum(['buy', 'sell']),
+  type: z.enum(['limit', 'market']),
+  price: z.string().nullable(),
+  quantity: z.string(),
+  filledQuantity: z.string(),
+  averagePrice: z.string().nullable(),
+  fee: z.string(),
+  feeAsset: z.string(),
+  status: z.enum(['NEW', 'PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED']),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+
+export function orderFromSim(raw: unknown): Order {
+  const o = SimOrderSchema.parse(raw);
+  return OrderSchema.parse({
+    venueOrderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    price: o.price,
+    quantity: o.quantity,
+    filledQuantity: o.filledQuantity,
+    averagePrice: o.averagePrice,
+    fee: o.fee,
+    feeAsset: o.feeAsset,
+    status: STATUS[o.status],
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+  });
+}
+
+const SimInstrumentSchema = z.object({
+  symbol: z.string(),
+  base: z.string(),
+  quote: z.string(),
+  tickSize: z.string(),
+  lotSize: z.string(),
+  minQty: z.string(),
+  maxQty: z.string(),
+  minNotional: z.string(),
+});
+
+export function instrumentFromSim(raw: unknown, market: MarketKind): Instrument {
+  const i = SimInstrumentSchema.parse(raw);
+  return InstrumentSchema.parse({
+    symbol: i.symbol,
+    venueSymbol: i.symbol,
+    base: i.base,
+    quote: i.quote,
+    market,
+    tickSize: i.tickSize,
+    lotSize: i.lotSize,
+    minQuantity: i.minQty,
+    maxQuantity: i.maxQty,
+    minNotional: i.minNotional,
+    trading: true,
+  });
+}
+
+const SimTopSchema = z.object({
+  symbol: z.string(),
+  bidPrice: z.string().nullable(),
+  bidQty: z.string().nullable(),
+  askPrice: z.string().nullable(),
+  askQty: z.string().nullable(),
+  ts: z.number(),
+});
+
+/** Undefined while either side of the book is empty (there is no quote to give). */
+export function quoteFromSim(raw: unknown): BestBidAsk | undefined {
+  const t = SimTopSchema.parse(raw);
+  if (t.bidPrice === null || t.askPrice === null || t.bidQty === null || t.askQty === null) return undefined;
+  return BestBidAskSchema.parse({
+    symbol: t.symbol,
+    bid: t.bidPrice,
+    bidSize: t.bidQty,
+    ask: t.askPrice,
+    askSize: t.askQty,
+    timestamp: t.ts,
+  });
+}
+
+const SimBalanceSchema = z.object({ asset: z.string(), locked: z.string(), available: z.string() });
+
+export function spotBalancesFromSim(raw: unknown): Balance[] {
+  return z
+    .array(SimBalanceSchema)
+    .parse(raw)
+    .map((b) => BalanceSchema.parse({ asset: b.asset, free: b.available, locked: b.locked }));
+}
+
+const SimPositionSchema = z.object({
+  symbol: z.string(),
+  side: z.enum(['long', 'short', 'flat']),
+  quantity: z.string(),
+  entryPrice: z.string().nullable(),
+  markPrice: z.string(),
+  unrealizedPnl: z.string(),
+  realizedPnl: z.string(),
+  leverage: z.number(),
+});
+
+const SimPerpAccountSchema = z.object({
+  asset: z.string(),
+  orderMargin: z.string(),
+  availableMargin: z.string(),
+  positions: z.array(SimPositionSchema),
+});
+
+/** The perp margin wallet as one balance: free is the available margin (never below zero). */
+export function perpBalancesFromSim(raw: unknown): Balance[] {
+  const a = SimPerpAccountSchema.parse(raw);
+  const free = a.availableMargin.startsWith('-') ? '0' : a.availableMargin;
+  return [BalanceSchema.parse({ asset: a.asset, free, locked: a.orderMargin })];
+}
+
+export function positionsFromSim(raw: unknown): Position[] {
+  return SimPerpAccountSchema.parse(raw)
+    .positions.filter((p) => p.side !== 'flat')
+    .map((p) =>
+      PositionSchema.parse({
+        symbol: p.symbol,
+        quantity: p.side === 'short' ? `-${p.quantity}` : p.quantity,
+        entryPrice: p.entryPrice ?? '0',
+        markPrice: p.markPrice,
+        unrealizedPnl: p.unrealizedPnl,
+        realizedPnl: p.realizedPnl,
+        leverage: p.leverage,
+        liquidationPrice: null,
+      }),
+    );
+}
+
+const SimFundingSchema = z.object({ symbol: z.string(), rate: z.string(), nextFundingTime: z.number() });
+
+export function fundingFromSim(raw: unknown): FundingRate {
+  const f = SimFundingSchema.parse(raw);
+  return FundingRateSchema.parse({ symbol: f.symbol, rate: f.rate, nextFundingTime: f.nextFundingTime });
+}
+
+export function notOnSpot(what: string): ConnectorError {
+  return new ConnectorError('invalid-order', `${what} is available on perp markets only`);
+}

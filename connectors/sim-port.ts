@@ -1,0 +1,215 @@
+import { z } from 'zod';
+import { CanonicalSymbolSchema, ConnectorError, CreateOrderSchema } from './exchange-connector';
+import type {
+  Balance,
+  BestBidAsk,
+  ConnectorCapabilities,
+  CreateOrder,
+  ExchangeConnector,
+  FundingRate,
+  Instrument,
+  MarketKind,
+  Order,
+  Position,
+  Venue,
+} from './exchange-connector';
+import {
+  connectorErrorFromSim,
+  fundingFromSim,
+  instrumentFromSim,
+  notOnSpot,
+  orderFromSim,
+  perpBalancesFromSim,
+  positionsFromSim,
+  quoteFromSim,
+  spotBalancesFromSim,
+} from './sim-mapping';
+import { SimError } from './sim/errors';
+import type { PlaceOrderRequest } from './sim/orders';
+
+export type SimOrderRef = { clientOrderId: string };
+/** An order as the simulator takes it, minus the account (the transport knows it). */
+export type SimOrderRequest = Omit<PlaceOrderRequest, 'account'>;
+
+/**
+ * How a simulator connector reaches one venue market of the simulator for one account. Returns the
+ * simulator's raw wire shapes; throws `SimError` for the venue's rejections and `ConnectorError`
+ * ('retryable') when the transport itself failed.
+ */
+export interface SimTransport {
+  instruments(): Promise<unknown[]>;
+  ticker(symbol: string): Promise<unknown>;
+  placeOrder(req: SimOrderRequest): Promise<unknown>;
+  cancelOrder(ref: SimOrderRef): Promise<unknown>;
+  getOrder(ref: SimOrderRef): Promise<unknown>;
+  openOrders(symbol?: string): Promise<unknown>;
+  spotBalances(): Promise<unknown>;
+  perpAccount(): Promise<unknown>;
+  funding(symbol: string): Promise<unknown>;
+  setLeverage(symbol: string, leverage: number): Promise<void>;
+  /** Calls `onTop` with raw book tops until the signal aborts (resolves) or the feed drops (rejects). */
+  watchTops(symbols: string[], onTop: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function mapped<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof SimError) throw connectorErrorFromSim(e.reason, e.message, e.code);
+    throw e;
+  }
+}
+
+function canonical(symbol: string): string {
+  if (!CanonicalSymbolSchema.safeParse(symbol).success)
+    throw new ConnectorError('unknown-symbol', `not a canonical symbol: ${symbol}`);
+  return symbol;
+}
+
+/** The port implemented over a simulator transport (in-process or networked). */
+export function createSimPortConnector(
+  transport: SimTransport,
+  venue: Venue,
+  market: MarketKind,
+): ExchangeConnector {
+  let instrumentCache: Promise<Instrument[]> | undefined;
+  const perp = market === 'perp';
+  const capabilities: ConnectorCapabilities = {
+    canTrade: true,
+    canStream: true,
+    hasPositions: perp,
+    hasFunding: perp,
+  };
+
+  const instruments = (): Promise<Instrument[]> =>
+    mapped(async () => (await transport.instruments()).map((i) => instrumentFromSim(i, market)));
+
+  /** Symbol checks for calls where the simulator does not look at the symbol itself. */
+  async function known(symbol: string): Promise<string> {
+    canonical(symbol);
+    instrumentCache ??= instruments().catch((e: unknown) => {
+      instrumentCache = undefined;
+      throw e;
+    });
+    if (!(await instrumentCache).some((i) => i.symbol === symbol))
+      throw new ConnectorError('unknown-symbol', `${symbol} is not listed on ${venue}/${market}`);
+    return symbol;
+  }
+
+  async function fetchOrder(symbol: string, clientOrderId: string): Promise<Order | undefined> {
+    await known(symbol);
+    try {
+      const order = await mapped(async () => orderFromSim(await transport.getOrder({ clientOrderId })));
+      return order.symbol === symbol ? order : undefined;
+    } catch (e) {
+      if (e instanceof ConnectorError && e.kind === 'order-not-found') return undefined;
+      throw e;
+    }
+  }
+
+  return {
+    venue,
+    market,
+    capabilities,
+    instruments,
+
+    async bestBidAsk(symbol: string): Promise<BestBidAsk> {
+      canonical(symbol);
+      const quote = await mapped(async () => quoteFromSim(await transport.ticker(symbol)));
+      if (!quote)
+        throw new ConnectorError('retryable', `${venue}/${market} ${symbol}: one side of the book is empty`);
+      return quote;
+    },
+
+    async watchBestBidAsk(symbols: string[], onQuote: (q: BestBidAsk) => void, signal: AbortSignal) {
+      for (const s of symbols) await known(s);
+      await mapped(() =>
+        transport.watchTops(
+          symbols,
+          (raw) => {
+            const q = quoteFromSim(raw);
+            if (q) onQuote(q);
+          },
+          signal,
+        ),
+      );
+    },
+
+    async createOrder(input: CreateOrder): Promise<Order> {
+      const parsed = CreateOrderSchema.safeParse(input);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+        throw new ConnectorError('invalid-order', `bad order: ${issues}`);
+      }
+      const o = parsed.data;
+      return mapped(async () =>
+        orderFromSim(
+          await transport.placeOrder({
+            symbol: o.symbol,
+            side: o.side,
+            type: o.type,
+            quantity: o.quantity,
+            price: o.price,
+            timeInForce: o.type === 'limit' ? o.timeInForce : undefined,
+            postOnly: o.postOnly || undefined,
+            reduceOnly: o.reduceOnly || undefined,
+            clientOrderId: o.clientOrderId,
+          }),
+        ),
+      );
+    },
+
+    async cancelOrder(symbol: string, clientOrderId: string): Promise<Order> {
+      await known(symbol);
+      try {
+        const order = orderFromSim(await transport.cancelOrder({ clientOrderId }));
+        return order;
+      } catch (e) {
+        if (e instanceof SimError && e.reason === 'ORDER_NOT_OPEN') {
+          const order = await fetchOrder(symbol, clientOrderId);
+          if (order) return order;
+        }
+        if (e instanceof SimError) throw connectorErrorFromSim(e.reason, e.message, e.code);
+        throw e;
+      }
+    },
+
+    fetchOrderByClientId: fetchOrder,
+
+    async openOrders(symbol?: string): Promise<Order[]> {
+      if (symbol !== undefined) await known(symbol);
+      return mapped(async () => {
+        const raw = await transport.openOrders(symbol);
+        return z.array(z.unknown()).parse(raw).map(orderFromSim);
+      });
+    },
+
+    async balances(): Promise<Balance[]> {
+      return mapped(async () =>
+        perp
+          ? perpBalancesFromSim(await transport.perpAccount())
+          : spotBalancesFromSim(await transport.spotBalances()),
+      );
+    },
+
+    async positions(): Promise<Position[]> {
+      if (!perp) return [];
+      return mapped(async () => positionsFromSim(await transport.perpAccount()));
+    },
+
+    async fundingRate(symbol: string): Promise<FundingRate> {
+      canonical(symbol);
+      if (!perp) throw notOnSpot('fundingRate');
+      return mapped(async () => fundingFromSim(await transport.funding(symbol)));
+    },
+
+    async setLeverage(symbol: string, leverage: number): Promise<void> {
+      canonical(symbol);
+      if (!perp) throw notOnSpot('setLeverage');
+      await mapped(() => transport.setLeverage(symbol, leverage));
+    },
+
+    close: () => transport.close(),
+  };
+}

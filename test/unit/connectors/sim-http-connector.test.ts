@@ -1,0 +1,76 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConnectorError } from '../../../connectors/exchange-connector';
+import type { BestBidAsk } from '../../../connectors/exchange-connector';
+import { createSimHttpConnector } from '../../../connectors/sim-http-connector';
+import { SimExchange } from '../../../connectors/sim/exchange';
+import { createSimServer } from '../../../connectors/sim/server';
+import { connectorContract } from '../../support/connector-contract';
+
+connectorContract('networked sim', async ({ exchange, market, account }) => {
+  const server = createSimServer(exchange);
+  const baseUrl = await server.listen(0);
+  const connector = createSimHttpConnector({ baseUrl, venue: 'binance', market, account });
+  return {
+    connector,
+    close: async () => {
+      await connector.close();
+      await server.close();
+    },
+  };
+});
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
+  assert.ok(cond(), 'condition not reached');
+}
+
+void describe('networked sim connector', () => {
+  void test('a server that is not there is retryable', async () => {
+    const server = createSimServer(new SimExchange());
+    const baseUrl = await server.listen(0);
+    await server.close();
+    const c = createSimHttpConnector({ baseUrl, venue: 'okx', market: 'spot', account: 'alice' });
+    await assert.rejects(c.instruments(), (e) => e instanceof ConnectorError && e.kind === 'retryable');
+  });
+
+  void test('streams the snapshot then touch changes over the WebSocket; a dropped feed is retryable', async () => {
+    const exchange = new SimExchange({ seed: 2 });
+    exchange.venue('okx').deposit('perp', 'maker', 'USDT', '1000000');
+    const m = exchange.market('okx', 'perp');
+    const rest = (side: 'buy' | 'sell', price: string) =>
+      m.placeOrder({ account: 'maker', symbol: 'ETH-USDT', side, type: 'limit', quantity: '1', price });
+    rest('buy', '3000');
+    rest('sell', '3001');
+    const server = createSimServer(exchange);
+    const baseUrl = await server.listen(0);
+    const c = createSimHttpConnector({ baseUrl, venue: 'okx', market: 'perp', account: 'alice' });
+    try {
+      const quotes: BestBidAsk[] = [];
+      const ac = new AbortController();
+      const done = c.watchBestBidAsk(['ETH-USDT'], (q) => quotes.push(q), ac.signal);
+      await until(() => quotes.length === 1);
+      rest('sell', '3000.5');
+      await until(() => quotes.length === 2);
+      assert.deepEqual(
+        quotes.map((q) => [q.bid, q.ask, q.askSize]),
+        [
+          ['3000', '3001', '1'],
+          ['3000', '3000.5', '1'],
+        ],
+      );
+      ac.abort();
+      await done;
+
+      let seen = 0;
+      const dropped = c.watchBestBidAsk(['ETH-USDT'], () => seen++, new AbortController().signal);
+      await until(() => seen === 1);
+      exchange.faults.add({ venue: 'okx', market: 'perp', op: 'marketData', fault: 'disconnect', nth: 1 });
+      exchange.step(100);
+      await assert.rejects(dropped, (e) => e instanceof ConnectorError && e.kind === 'retryable');
+    } finally {
+      await c.close();
+      await server.close();
+    }
+  });
+});
