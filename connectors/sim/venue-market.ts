@@ -279,6 +279,18 @@ export class VenueMarket implements FillSink {
     return out;
   }
 
+  /**
+   * Every order the account ever placed here, open or closed, oldest first: what assertions need to count
+   * orders per client order id (liquidity bots' closed orders are not kept).
+   */
+  accountOrders(account: string, symbol?: string): OrderView[] {
+    const out: OrderView[] = [];
+    for (const o of this.orders.values()) {
+      if (o.account === account && (symbol === undefined || o.inst.symbol === symbol)) out.push(orderView(o));
+    }
+    return out;
+  }
+
   /** Open order records of an account (bots). */
   openRecords(account: AccountId): VenueOrder[] {
     const out: VenueOrder[] = [];

@@ -1,0 +1,156 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Pool } from 'pg';
+import {
+  ConnectorError,
+  type CreateOrder,
+  type ExchangeConnector,
+  type MarketKind,
+  type Venue,
+} from '../connectors/exchange-connector';
+import {
+  ClientOrderIdConflict,
+  markSending,
+  markUnknown,
+  recordIntent,
+  recordRejection,
+  recordVenueOrder,
+  settledStatuses,
+  type LedgerOrder,
+  type OrderIntent,
+} from '../db/order-ledger';
+
+export interface ExactlyOnceOrderDependencies {
+  pool: Pool;
+  connectors: (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
+  /**
+   * How long after a request was sent a venue lookup that finds nothing proves the order was not placed:
+   * longer than the transport's timeout plus the venue's recvWindow, so a request still in flight cannot
+   * arrive after the lookup. Zero for the in-process simulator, whose calls are over when they return.
+   */
+  settleWindowMs: (venue: Venue) => number;
+}
+
+export interface PlaceOrderInput extends Omit<OrderIntent, 'venue' | 'workflowId'> {
+  venue: Venue;
+  postOnly?: boolean;
+  timeInForce?: 'GTC' | 'IOC' | 'FOK';
+}
+
+/** The ledger's view of the order once placement has been settled. */
+export interface PlacementResult {
+  clientOrderId: string;
+  status: LedgerOrder['status'];
+  venueOrderId: string | null;
+  filledQuantity: string;
+  averagePrice: string | null;
+  /** Why the venue (or the connector's own checks) refused it: OrderRejected. */
+  rejection: string | null;
+}
+
+const toResult = (row: LedgerOrder): PlacementResult => ({
+  clientOrderId: row.client_order_id,
+  status: row.status,
+  venueOrderId: row.venue_order_id,
+  filledQuantity: row.filled_quantity,
+  averagePrice: row.average_price,
+  rejection: row.rejection,
+});
+
+export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
+  /** Asks the venue for the order; undefined only when absence is proven (the settle window has passed). */
+  async function lookUp(exchange: ExchangeConnector, row: LedgerOrder): Promise<LedgerOrder | 'absent'> {
+    const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
+    if (found) return recordVenueOrder(deps.pool, found);
+    const sinceSent = row.sent_at ? Date.now() - row.sent_at.getTime() : Infinity;
+    const window = deps.settleWindowMs(row.venue as Venue);
+    if (sinceSent < window) {
+      // A request may still be in flight: only time can prove it will not arrive. Retry later.
+      throw ApplicationFailure.retryable(
+        `order ${row.client_order_id} not found ${Math.round(sinceSent)} ms after sending; its outcome settles after ${window} ms`,
+        'OrderOutcomeUnknown',
+      );
+    }
+    return 'absent';
+  }
+
+  return {
+    /**
+     * Places an order exactly once under its client order id, whatever happens around it: retries after
+     * lost responses, worker crashes between sending and recording, venues that accept a reused id once
+     * the first order closed. The ledger row is written before anything is sent.
+     */
+    async placeOrderOnce(input: PlaceOrderInput): Promise<PlacementResult> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'none';
+      let row: LedgerOrder;
+      try {
+        row = await recordIntent(deps.pool, { ...input, workflowId });
+      } catch (error) {
+        if (error instanceof ClientOrderIdConflict)
+          throw ApplicationFailure.nonRetryable(error.message, 'ClientOrderIdConflict');
+        throw error;
+      }
+      if (settledStatuses.has(row.status)) return toResult(row);
+
+      const exchange = deps.connectors(input.venue, input.market, input.account);
+      if (row.status !== 'intent') {
+        // An earlier attempt may have sent it: never send again before the venue has been asked.
+        const looked = await lookUp(exchange, row);
+        if (looked !== 'absent') return toResult(looked);
+      }
+
+      const request: CreateOrder = {
+        symbol: input.symbol,
+        clientOrderId: input.clientOrderId,
+        side: input.side,
+        type: input.type,
+        quantity: input.quantity,
+        ...(input.price !== undefined ? { price: input.price } : {}),
+        ...(input.postOnly !== undefined ? { postOnly: input.postOnly } : {}),
+        ...(input.timeInForce !== undefined ? { timeInForce: input.timeInForce } : {}),
+      };
+      await markSending(deps.pool, input.clientOrderId);
+      try {
+        return toResult(await recordVenueOrder(deps.pool, await exchange.createOrder(request)));
+      } catch (error) {
+        if (!(error instanceof ConnectorError) || error.retryable) {
+          // Outcome unknown: the order may exist. It stays `unknown` until a lookup settles it.
+          await markUnknown(deps.pool, input.clientOrderId);
+          throw error;
+        }
+        if (error.kind === 'duplicate-client-order-id') {
+          const found = await exchange.fetchOrderByClientId(input.symbol, input.clientOrderId);
+          if (found) return toResult(await recordVenueOrder(deps.pool, found));
+          await markUnknown(deps.pool, input.clientOrderId);
+          throw ApplicationFailure.retryable(
+            `venue reports ${input.clientOrderId} as a duplicate but cannot find it`,
+            'OrderOutcomeUnknown',
+          );
+        }
+        await recordRejection(deps.pool, input.clientOrderId, `${error.kind}: ${error.message}`);
+        return { ...toResult(row), status: 'rejected', rejection: `${error.kind}: ${error.message}` };
+      }
+    },
+
+    /** Cancels by client order id; idempotent (an order already closed is returned as it is). */
+    async cancelOrderOnce(input: {
+      venue: Venue;
+      market: MarketKind;
+      account: string;
+      symbol: string;
+      clientOrderId: string;
+    }) {
+      const exchange = deps.connectors(input.venue, input.market, input.account);
+      try {
+        return toResult(
+          await recordVenueOrder(deps.pool, await exchange.cancelOrder(input.symbol, input.clientOrderId)),
+        );
+      } catch (error) {
+        if (error instanceof ConnectorError && error.kind === 'order-not-found') return undefined;
+        if (error instanceof ConnectorError && !error.retryable) {
+          throw ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
+        }
+        throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,215 @@
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import type { Order } from '../connectors/exchange-connector';
+
+const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
+
+export const LedgerStatusSchema = z.enum([
+  'intent',
+  'sending',
+  'unknown',
+  'open',
+  'partially-filled',
+  'filled',
+  'canceled',
+  'expired',
+  'rejected',
+]);
+export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
+
+export const LedgerOrderSchema = z.object({
+  client_order_id: z.string(),
+  venue: z.string(),
+  market: z.enum(['spot', 'perp']),
+  account: z.string(),
+  symbol: z.string(),
+  strategy: z.string(),
+  workflow_id: z.string(),
+  side: z.enum(['buy', 'sell']),
+  order_type: z.enum(['limit', 'market']),
+  price: numeric.nullable(),
+  quantity: numeric,
+  status: LedgerStatusSchema,
+  venue_order_id: z.string().nullable(),
+  filled_quantity: numeric,
+  average_price: numeric.nullable(),
+  rejection: z.string().nullable(),
+  send_attempts: z.number(),
+  sent_at: z.date().nullable(),
+});
+export type LedgerOrder = z.infer<typeof LedgerOrderSchema>;
+
+/** What Keel means to place; recorded before anything is sent. */
+export interface OrderIntent {
+  clientOrderId: string;
+  venue: string;
+  market: 'spot' | 'perp';
+  account: string;
+  symbol: string;
+  strategy: string;
+  workflowId: string;
+  side: 'buy' | 'sell';
+  type: 'limit' | 'market';
+  price?: string | undefined;
+  quantity: string;
+}
+
+/** Statuses after which the venue has said its last word on whether the order exists. */
+export const settledStatuses: ReadonlySet<LedgerStatus> = new Set([
+  'open',
+  'partially-filled',
+  'filled',
+  'canceled',
+  'expired',
+  'rejected',
+]);
+
+export class ClientOrderIdConflict extends Error {
+  override readonly name = 'ClientOrderIdConflict';
+}
+
+const parseRow = (row: unknown) => LedgerOrderSchema.parse(row);
+
+/**
+ * Records the intent, or returns the row already recorded under this client order id. A recorded row
+ * that describes a different order means two intents derived the same id: refused, never overwritten.
+ */
+export async function recordIntent(pool: Pool, intent: OrderIntent): Promise<LedgerOrder> {
+  const inserted = await pool.query(
+    `INSERT INTO ledger_orders (client_order_id, venue, market, account, symbol, strategy, workflow_id, side,
+                                order_type, price, quantity, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'intent')
+     ON CONFLICT (client_order_id) DO NOTHING
+     RETURNING *`,
+    [
+      intent.clientOrderId,
+      intent.venue,
+      intent.market,
+      intent.account,
+      intent.symbol,
+      intent.strategy,
+      intent.workflowId,
+      intent.side,
+      intent.type,
+      intent.price ?? null,
+      intent.quantity,
+    ],
+  );
+  if (inserted.rows[0]) return parseRow(inserted.rows[0]);
+  const existing = await findOrder(pool, intent.clientOrderId);
+  if (!existing) throw new Error(`ledger row ${intent.clientOrderId} vanished`);
+  const same =
+    existing.venue === intent.venue &&
+    existing.account === intent.account &&
+    existing.symbol === intent.symbol &&
+    existing.side === intent.side &&
+    Number(existing.quantity) === Number(intent.quantity) &&
+    (existing.price === null ? intent.price === undefined : Number(existing.price) === Number(intent.price));
+  if (!same) {
+    throw new ClientOrderIdConflict(
+      `client order id ${intent.clientOrderId} already names a different order (${existing.side} ${existing.quantity} ${existing.symbol} @ ${existing.price ?? 'market'})`,
+    );
+  }
+  return existing;
+}
+
+export async function findOrder(pool: Pool, clientOrderId: string): Promise<LedgerOrder | undefined> {
+  const { rows } = await pool.query('SELECT * FROM ledger_orders WHERE client_order_id = $1', [
+    clientOrderId,
+  ]);
+  return rows[0] ? parseRow(rows[0]) : undefined;
+}
+
+/** Marks a request as about to leave; from here on only a venue lookup can say whether it arrived. */
+export async function markSending(pool: Pool, clientOrderId: string): Promise<void> {
+  await pool.query(
+    `UPDATE ledger_orders SET status = 'sending', sent_at = now(), send_attempts = send_attempts + 1, updated_at = now()
+     WHERE client_order_id = $1 AND status IN ('intent', 'sending', 'unknown')`,
+    [clientOrderId],
+  );
+}
+
+/** The request went out and no answer came back: the order may or may not exist. */
+export async function markUnknown(pool: Pool, clientOrderId: string): Promise<void> {
+  await pool.query(
+    `UPDATE ledger_orders SET status = 'unknown', updated_at = now()
+     WHERE client_order_id = $1 AND status IN ('intent', 'sending', 'unknown')`,
+    [clientOrderId],
+  );
+}
+
+export async function recordRejection(pool: Pool, clientOrderId: string, reason: string): Promise<void> {
+  await pool.query(
+    `UPDATE ledger_orders SET status = 'rejected', rejection = $2, updated_at = now() WHERE client_order_id = $1`,
+    [clientOrderId, reason],
+  );
+}
+
+/**
+ * Records what the venue reports for the order, and the fill it implies: the increase of the cumulative
+ * filled quantity, priced so that the fills' total matches the venue's average price. In one transaction,
+ * and idempotent: a report that adds no quantity adds no fill.
+ */
+export async function recordVenueOrder(pool: Pool, order: Order): Promise<LedgerOrder> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query('SELECT * FROM ledger_orders WHERE client_order_id = $1 FOR UPDATE', [
+      order.clientOrderId,
+    ]);
+    if (!rows[0]) throw new Error(`no ledger row for ${order.clientOrderId}`);
+    const before = parseRow(rows[0]);
+    await client.query(
+      `INSERT INTO ledger_fills (client_order_id, symbol, strategy, side, quantity, price, cumulative_quantity)
+       SELECT $1, $2, $3, $4, $5::numeric - $6::numeric,
+              ($5::numeric * $7::numeric - $6::numeric * COALESCE($8::numeric, 0)) / NULLIF($5::numeric - $6::numeric, 0), $5
+       WHERE $5::numeric > $6::numeric
+       ON CONFLICT (client_order_id, cumulative_quantity) DO NOTHING`,
+      [
+        order.clientOrderId,
+        before.symbol,
+        before.strategy,
+        before.side,
+        order.filledQuantity,
+        before.filled_quantity,
+        order.averagePrice ?? '0',
+        before.average_price,
+      ],
+    );
+    const updated = await client.query(
+      `UPDATE ledger_orders
+       -- A stale report (an older lookup) never reopens an order the venue has already closed.
+       SET status = CASE WHEN status IN ('filled', 'canceled', 'expired') THEN status ELSE $2 END,
+           venue_order_id = $3, filled_quantity = GREATEST(filled_quantity, $4::numeric),
+           average_price = COALESCE($5::numeric, average_price), fee = $6, fee_asset = $7, updated_at = now()
+       WHERE client_order_id = $1
+       RETURNING *`,
+      [
+        order.clientOrderId,
+        order.status,
+        order.venueOrderId,
+        order.filledQuantity,
+        order.averagePrice,
+        order.fee,
+        order.feeAsset,
+      ],
+    );
+    await client.query('COMMIT');
+    return parseRow(updated.rows[0]);
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** Orders whose fate is not known yet (for operators and for the reconciler). */
+export async function unsettledOrders(pool: Pool, symbol?: string): Promise<LedgerOrder[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown') AND ($1::text IS NULL OR symbol = $1)
+     ORDER BY created_at`,
+    [symbol ?? null],
+  );
+  return rows.map(parseRow);
+}
