@@ -107,7 +107,7 @@ function pct(sorted: number[], p: number): string {
   return (sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! / 1000).toFixed(0);
 }
 
-async function httpPhase(bodies: string[]): Promise<void> {
+async function httpPhase(bodies: string[], label = 'HTTP keep-alive'): Promise<void> {
   let next = 0;
   let errors = 0;
   const lat: number[] = [];
@@ -125,7 +125,7 @@ async function httpPhase(bodies: string[]): Promise<void> {
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   lat.sort((a, b) => a - b);
   console.log(
-    `  HTTP keep-alive (${HTTP_CONNECTIONS} connections, ${HTTP_IN_FLIGHT} in flight): ${Math.round(bodies.length / s).toLocaleString()} orders/s, round trip p50=${pct(lat, 0.5)} µs p99=${pct(lat, 0.99)} µs, non-200: ${errors}`,
+    `  ${label} (${HTTP_CONNECTIONS} connections, ${HTTP_IN_FLIGHT} in flight): ${Math.round(bodies.length / s).toLocaleString()} orders/s, round trip p50=${pct(lat, 0.5)} µs p99=${pct(lat, 0.99)} µs, non-200: ${errors}`,
   );
 }
 
@@ -167,7 +167,7 @@ try {
   console.log(
     `simulator server over loopback, ${ORDERS.toLocaleString()} orders per phase (server in its own process)`,
   );
-  await httpPhase(orderBodies(Math.min(5000, ORDERS), 1)); // warm-up
+  await httpPhase(orderBodies(Math.min(5000, ORDERS), 1), 'warm-up, not a result: HTTP');
   await httpPhase(orderBodies(ORDERS, 2));
   await wsPhase(orderBodies(ORDERS, 3));
 } finally {
