@@ -56,3 +56,9 @@ export function compare(a: string, b: string): number {
   const [x, y] = aligned(a, b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** (a + b) / 2, exactly: halving adds at most one decimal place. */
+export function midpoint(a: string, b: string): string {
+  const [x, y, scale] = aligned(a, b);
+  return format((x + y) * 5n, scale + 1);
+}

@@ -1,0 +1,164 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import {
+  createOrderWatchActivities,
+  type WatchInput,
+  type WatchResult,
+} from '../../../activities/order-watch';
+import { SimExchange } from '../../../connectors/sim';
+import { createSimConnector } from '../../../connectors/sim-connector';
+import { findOrder, recordIntent } from '../../../db/order-ledger';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { testEnvironment, uniqueName } from '../../support/test-env';
+
+const symbol = 'BTC-USDT';
+
+describe('watchOrders: a heartbeating activity that returns only when the strategy must act', () => {
+  let database: TestDatabase;
+  let nativeConnection: NativeConnection;
+  let connection: Connection;
+  let bundle: string;
+
+  before(async () => {
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+    database = await createTestDatabase('order_watch');
+    nativeConnection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
+    connection = await Connection.connect({ address: testEnvironment().temporalAddress });
+    bundle = (
+      await bundleWorkflowCode({
+        workflowsPath: join(import.meta.dirname, 'watch-workflow.ts'),
+        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
+      })
+    ).code;
+  });
+  after(async () => {
+    await connection?.close();
+    await nativeConnection?.close();
+    await database?.drop();
+  });
+
+  /** A venue where `keel` rests a buy at 29000 and a sell at 31000, both recorded in the ledger. */
+  async function setUp(prefix: string) {
+    const exchange = new SimExchange({ seed: 5 });
+    const venue = exchange.venue('binance');
+    venue.deposit('spot', 'keel', 'USDT', '100000');
+    venue.deposit('spot', 'keel', 'BTC', '1');
+    venue.deposit('spot', 'taker', 'BTC', '1');
+    venue.deposit('spot', 'taker', 'USDT', '100000');
+    const market = exchange.market('binance', 'spot');
+    const placed = [
+      { clientOrderId: `${prefix}b`, side: 'buy' as const, price: '29000' },
+      { clientOrderId: `${prefix}s`, side: 'sell' as const, price: '31000' },
+    ];
+    for (const order of placed) {
+      const intent = {
+        ...order,
+        venue: 'binance',
+        market: 'spot' as const,
+        account: 'keel',
+        symbol,
+        strategy: 'grid',
+        workflowId: 'w',
+        type: 'limit' as const,
+        quantity: '0.01',
+      };
+      await recordIntent(database.pool, intent);
+      market.placeOrder({
+        account: 'keel',
+        symbol,
+        side: order.side,
+        type: 'limit',
+        price: order.price,
+        quantity: '0.01',
+        clientOrderId: order.clientOrderId,
+      });
+    }
+    const connector = createSimConnector({ exchange, venue: 'binance', market: 'spot', account: 'keel' });
+    const input: WatchInput = {
+      venue: 'binance',
+      market: 'spot',
+      account: 'keel',
+      symbol,
+      orders: placed.map(({ clientOrderId }) => ({ clientOrderId, filledQuantity: '0' })),
+      maxWaitMs: 1500,
+      pollMs: 50,
+    };
+    return { exchange, market, connector, input, placed };
+  }
+
+  async function watch(
+    connector: ReturnType<typeof createSimConnector>,
+    input: WatchInput,
+    whileRunning?: () => void,
+  ) {
+    const taskQueue = uniqueName('watch');
+    const worker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue,
+      workflowBundle: { code: bundle },
+      activities: createOrderWatchActivities({ pool: database.pool, connectors: () => connector }),
+    });
+    const client = new Client({ connection });
+    const run = async (): Promise<{ result: WatchResult; elapsedMs: number; historyLength: number }> => {
+      const started = Date.now();
+      const handle = await client.workflow.start('watchWorkflow', {
+        taskQueue,
+        workflowId: uniqueName('watch'),
+        args: [input],
+      });
+      if (whileRunning) setTimeout(whileRunning, 300);
+      const result = (await handle.result()) as WatchResult;
+      const history = await handle.fetchHistory();
+      return { result, elapsedMs: Date.now() - started, historyLength: history.events?.length ?? 0 };
+    };
+    return worker.runUntil(run());
+  }
+
+  test('nothing happens: it returns on its own deadline, having added no history while it waited', async () => {
+    const { connector, input } = await setUp('wA');
+    const { result, elapsedMs, historyLength } = await watch(connector, input);
+    assert.deepEqual(result, { reason: 'timeout', changes: [] });
+    assert.ok(elapsedMs >= 1500, `waited ${elapsedMs} ms`);
+    // Start, 3 workflow-task events, activity scheduled/started/completed, 3 more, completed: ~11 events
+    // however many of its 30 polls ran; heartbeats are not history events.
+    assert.ok(historyLength <= 12, `history length ${historyLength}`);
+  });
+
+  test('a fill wakes it: the change is reported and already in the ledger', async () => {
+    const { connector, input, market, placed } = await setUp('wB');
+    const sell = placed[1]!;
+    const { result } = await watch(connector, { ...input, maxWaitMs: 20_000 }, () => {
+      // A taker lifts keel's 31000 ask.
+      market.placeOrder({
+        account: 'taker',
+        symbol,
+        side: 'buy',
+        type: 'limit',
+        price: '31000',
+        quantity: '0.01',
+        timeInForce: 'IOC',
+      });
+    });
+    assert.equal(result.reason, 'orders');
+    assert.deepEqual(result.changes, [
+      { clientOrderId: sell.clientOrderId, status: 'filled', filledQuantity: '0.01', averagePrice: '31000' },
+    ]);
+    const row = await findOrder(database.pool, sell.clientOrderId);
+    assert.equal(row?.status, 'filled');
+    assert.equal(Number(row?.filled_quantity), 0.01);
+  });
+
+  test('price leaving the band wakes it with the exact mid', async () => {
+    const { connector, input } = await setUp('wC');
+    // Book: keel bid 29000, ask 31000 → mid 30000, outside a band of [30100, 30500].
+    const { result } = await watch(connector, {
+      ...input,
+      orders: [],
+      priceBand: { low: '30100', high: '30500' },
+    });
+    assert.deepEqual(result, { reason: 'price', changes: [], mid: '30000' });
+  });
+});
