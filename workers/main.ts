@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { startLocalSimWorld } from '../activities/sim-world';
 import { buildApp } from '../api/app';
+import { ensureOrchestrator, orchestratorRefFromEnv } from '../api/orchestrator';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
@@ -47,13 +49,17 @@ async function main(): Promise<void> {
     });
     onShutdown('PostgreSQL', () => database.close());
 
+    // The exchange: the in-process simulator (ccxt venues plug in here through the same connector factory).
+    const sim = startLocalSimWorld();
+    onShutdown('simulated exchange', async () => sim.stop());
+
     const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
     onShutdown('worker connection', () => workerConnection.close());
     const worker = await createKeelWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { pool: database.pool },
+      deps: { pool: database.pool, connectors: sim.connectors },
     });
     const workerRun = worker.run();
     onShutdown('worker', async () => {
@@ -65,10 +71,16 @@ async function main(): Promise<void> {
     onShutdown('client connection', () => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
+    // The root orchestrator: started once, reused by every later start (USE_EXISTING).
+    const orchestrator = orchestratorRefFromEnv();
+    await ensureOrchestrator(client, config.TEMPORAL_TASK_QUEUE, orchestrator);
+
     const app = await buildApp({
       temporal: client,
       pool: database.pool,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      orchestrator,
+      apiToken: config.KEEL_API_TOKEN,
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
       throw new Error(
@@ -96,6 +108,7 @@ async function main(): Promise<void> {
         `  API             : ${apiUrl}  (health: ${apiUrl}/health, status: ${apiUrl}/status)`,
         `  PostgreSQL      : ${redactDatabaseUrl(database.url)} (${database.source})`,
         `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
+        `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'})`,
         '  Ctrl-C stops everything.',
       ].join('\n'),
     );

@@ -25,6 +25,8 @@ export interface KeelWorkerOptions {
   taskQueue: string;
   deps: ActivityDependencies;
   workflowBundle?: WorkflowBundle;
+  /** Workflows kept in memory between tasks (SDK default: sized from available memory). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createKeelWorker(options: KeelWorkerOptions): Promise<Worker> {
@@ -33,6 +35,7 @@ export async function createKeelWorker(options: KeelWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
 }

@@ -1,0 +1,154 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { SymbolConfigSchema } from '../../workflows/orchestrator/symbol-config';
+import type { ApiDependencies } from '../app';
+import { bearerAuth } from '../auth';
+import { orchestratorControl } from '../orchestrator';
+import {
+  AddSymbolBodySchema,
+  ControlResultSchema,
+  ErrorSchema,
+  SymbolDetailSchema,
+  SymbolParamsSchema,
+  SymbolViewSchema,
+  UpdateSymbolBodySchema,
+} from '../schemas';
+
+const refusals = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+
+/** Strategy names and params are checked against the strategy registry here, before any workflow sees them. */
+function parseConfig(config: unknown) {
+  const parsed = SymbolConfigSchema.safeParse(config);
+  if (parsed.success) return { ok: true as const, config: parsed.data };
+  const message = parsed.error.issues
+    .map((issue) => `config.${issue.path.map(String).join('.')}: ${issue.message}`)
+    .join('; ');
+  return { ok: false as const, message };
+}
+
+/** `/symbols`: add, list, show, update, pause, resume and remove symbols through the orchestrator. */
+export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
+  const control = orchestratorControl(deps.temporal, deps.orchestrator);
+  const auth = bearerAuth(deps.apiToken);
+  const tags = ['symbols'];
+
+  app.post(
+    '/symbols',
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Add a symbol: the orchestrator starts its workflow on the owning shard',
+        security: [{ bearer: [] }],
+        body: AddSymbolBodySchema,
+        response: { 201: ControlResultSchema, ...refusals },
+      },
+    },
+    async (request, reply) => {
+      const config = parseConfig(request.body.config);
+      if (!config.ok) return reply.code(400).send({ error: 'Bad Request', message: config.message });
+      return reply.code(201).send(await control.addSymbol(request.body.symbol, config.config));
+    },
+  );
+
+  app.get(
+    '/symbols',
+    {
+      schema: {
+        tags,
+        summary: 'Every registered symbol with its shard and state',
+        response: { 200: z.object({ symbols: z.array(SymbolViewSchema) }) },
+      },
+    },
+    async () => {
+      const [status, registered] = await Promise.all([control.status(), control.listRegistered()]);
+      const held = await control.shardEntries(status);
+      return {
+        symbols: registered.map((entry) => ({
+          ...entry,
+          status: held.get(entry.symbol)?.status ?? 'unknown',
+          config: held.get(entry.symbol)?.config ?? null,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/symbols/:symbol',
+    {
+      schema: {
+        tags,
+        summary: "One symbol: configuration, state and each strategy's open orders",
+        params: SymbolParamsSchema,
+        response: { 200: SymbolDetailSchema, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (request, reply) => {
+      const entry = await control.registered(request.params.symbol);
+      if (!entry)
+        return reply
+          .code(404)
+          .send({ error: 'Not Found', message: `${request.params.symbol} is not registered` });
+      const state = await control.symbolState(entry.workflowId);
+      return {
+        ...entry,
+        status: state?.status ?? 'unknown',
+        config: state?.config ?? null,
+        strategies: state?.strategies ?? [],
+        run: state?.run,
+      };
+    },
+  );
+
+  app.put(
+    '/symbols/:symbol',
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: "Replace a symbol's configuration",
+        security: [{ bearer: [] }],
+        params: SymbolParamsSchema,
+        body: UpdateSymbolBodySchema,
+        response: { 200: ControlResultSchema, ...refusals },
+      },
+    },
+    async (request, reply) => {
+      const config = parseConfig(request.body.config);
+      if (!config.ok) return reply.code(400).send({ error: 'Bad Request', message: config.message });
+      return control.updateSymbol(request.params.symbol, config.config);
+    },
+  );
+
+  app.delete(
+    '/symbols/:symbol',
+    {
+      preHandler: auth,
+      schema: {
+        tags,
+        summary: 'Remove a symbol: its workflow cancels its open orders, then completes',
+        security: [{ bearer: [] }],
+        params: SymbolParamsSchema,
+        response: { 202: ControlResultSchema, ...refusals },
+      },
+    },
+    async (request, reply) => reply.code(202).send(await control.removeSymbol(request.params.symbol)),
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(
+      `/symbols/:symbol/${action}`,
+      {
+        preHandler: auth,
+        schema: {
+          tags,
+          summary: action === 'pause' ? 'Pause one symbol (cancels its resting orders)' : 'Resume one symbol',
+          security: [{ bearer: [] }],
+          params: SymbolParamsSchema,
+          response: { 200: ControlResultSchema, ...refusals },
+        },
+      },
+      async (request) => control[action](request.params.symbol),
+    );
+  }
+};

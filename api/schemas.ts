@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { SymbolConfigShapeSchema, SymbolSchema } from '../workflows/orchestrator/symbol-config';
+
+export const ErrorSchema = z.object({ error: z.string(), message: z.string() });
+
+export const SymbolParamsSchema = z.object({ symbol: SymbolSchema });
+export const AddSymbolBodySchema = z
+  .object({ symbol: SymbolSchema, config: SymbolConfigShapeSchema })
+  .strict();
+export const UpdateSymbolBodySchema = z.object({ config: SymbolConfigShapeSchema }).strict();
+
+export const ControlResultSchema = z.object({
+  symbol: z.string().optional(),
+  shard: z.number().optional(),
+  workflowId: z.string().optional(),
+  outcome: z.enum(['added', 'removing', 'updated', 'paused', 'resumed']),
+  affected: z.number(),
+});
+
+export const SymbolViewSchema = z.object({
+  symbol: z.string(),
+  shard: z.number(),
+  workflowId: z.string(),
+  paused: z.boolean(),
+  /** As the shard reports it: starting, running, paused, stopping, or unknown before it has heard. */
+  status: z.string(),
+  config: z.unknown(),
+});
+
+export const SymbolDetailSchema = SymbolViewSchema.extend({
+  strategies: z.array(z.object({ name: z.string(), openOrders: z.array(z.string()), state: z.unknown() })),
+  run: z.number().optional(),
+});

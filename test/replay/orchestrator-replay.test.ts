@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { Worker } from '@temporalio/worker';
+import { temporalApi } from '../../temporal/proto';
+import { installCapturingRuntime } from '../support/orchestrator-harness';
+import { testEnvironment } from '../support/test-env';
+
+const dir = join(import.meta.dirname, 'histories');
+const files = readdirSync(dir).filter((name) =>
+  /^(orchestratorWorkflow|shardWorkflow|symbolWorkflow)-.*\.pb$/.test(name),
+);
+
+describe('saved orchestrator, shard and symbol histories replay on the current workflow code', () => {
+  test('there are histories of every workflow type, including continued-as-new runs', () => {
+    for (const type of ['orchestratorWorkflow', 'shardWorkflow', 'symbolWorkflow'])
+      assert.ok(
+        files.some((name) => name.startsWith(`${type}-`)),
+        `no ${type} history saved`,
+      );
+  });
+
+  test('every history replays without nondeterminism', async () => {
+    installCapturingRuntime();
+    const bundle = { code: readFileSync(testEnvironment().workflowBundlePath, 'utf8') };
+    const histories = files.map((name) => ({
+      workflowId: name,
+      history: temporalApi.history.v1.History.decode(readFileSync(join(dir, name))),
+    }));
+    const failures: string[] = [];
+    let replayed = 0;
+    for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories)) {
+      replayed += 1;
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    assert.equal(replayed, histories.length);
+    assert.deepEqual(failures, []);
+  });
+});

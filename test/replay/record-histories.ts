@@ -1,0 +1,108 @@
+/**
+ * Records the histories `orchestrator-replay.test.ts` replays: runs one scenario on a throwaway dev
+ * server (root with 2 shards; add, pause, resume, update and remove symbols through updates and signals;
+ * small history bounds so shards and symbols continue-as-new) and saves every run's history.
+ *
+ *   node --import tsx test/replay/record-histories.ts
+ *
+ * Re-record only on purpose (a deliberate, versioned workflow change): the point of the saved files is
+ * that code which cannot replay them fails the test.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { obtainBinary, temporalCli } from '../../temporal/cli-binary';
+import { startDevServer } from '../../temporal/dev-server';
+import { findFreePort } from '../../temporal/port-check';
+import { temporalApi } from '../../temporal/proto';
+import { createKeelWorker, bundleWorkflows } from '../../workers/worker';
+import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator';
+import { addSymbolSignal, symbolStateQuery } from '../../workflows/orchestrator/messages';
+import { createSimWorld } from '../support/orchestrator-harness';
+
+const quote = (quantity: string) => ({
+  venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
+  strategies: [
+    { name: 'quote', params: { quantity, referencePrice: '100', levels: 1, requoteIntervalMs: 1000 } },
+  ],
+});
+
+async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  const dir = mkdtempSync(join(tmpdir(), 'keel-record-'));
+  const server = await startDevServer({
+    binary: await obtainBinary(temporalCli),
+    grpcPort: await findFreePort(),
+    uiPort: 0,
+    headless: true,
+    logFile: join(dir, 'temporal.log'),
+  });
+  const sim = createSimWorld(['BTC-USDT', 'ETH-USDT', 'SOL-USDT']);
+  const nativeConnection = await NativeConnection.connect({ address: server.address });
+  const worker = await createKeelWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue: 'replay',
+    deps: { pool: undefined as never, connectors: sim.connectors },
+    workflowBundle: await bundleWorkflows(),
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection, namespace: 'default' });
+  try {
+    const ref = {
+      workflowId: 'keel-orchestrator',
+      input: { shardCount: 2, maxHistoryEvents: 50, shardMaxHistoryEvents: 50 },
+    };
+    await ensureOrchestrator(client, 'replay', ref);
+    const control = orchestratorControl(client, ref);
+    await control.addSymbol('BTC-USDT', quote('1'));
+    await control.addSymbol('ETH-USDT', quote('2'));
+    await client.workflow
+      .getHandle(ref.workflowId)
+      .signal(addSymbolSignal, { symbol: 'SOL-USDT', config: quote('3') });
+    await client.workflow.getHandle(ref.workflowId).signal(addSymbolSignal, { symbol: 'bad' } as never);
+    await sleep(2500); // a couple of re-quotes
+    await control.pause('BTC-USDT');
+    await control.resume('BTC-USDT');
+    await control.updateSymbol('ETH-USDT', quote('3'));
+    await control.pause();
+    await control.resume();
+    await sleep(1500);
+    await control.removeSymbol('SOL-USDT');
+    await client.workflow.getHandle('symbol:SOL-USDT').result();
+    // Let the symbol workflows pass their history bound (continue-as-new) once.
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      const state = await client.workflow.getHandle('symbol:BTC-USDT').query(symbolStateQuery);
+      if (state.run > 1) break;
+      await sleep(500);
+    }
+    let count = 0;
+    for await (const execution of client.workflow.list()) {
+      const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
+      const history = await handle.fetchHistory();
+      // A run that has not completed a workflow task yet (just continued-as-new) has nothing to replay.
+      const completedTask = temporalApi.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+      if (!history.events?.some((event) => event.eventType === completedTask)) continue;
+      const name = `${execution.type}-${execution.workflowId.replace(/[^A-Za-z0-9-]/g, '_')}-${execution.runId.slice(-12)}.pb`;
+      writeFileSync(
+        join(import.meta.dirname, 'histories', name),
+        temporalApi.history.v1.History.encode(history).finish(),
+      );
+      count += 1;
+    }
+    console.log(`saved ${count} histories to test/replay/histories`);
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await nativeConnection.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { fromFixed, toFixed } from '../../../workflows/strategies/decimal';
+import { planQuotes, type QuotePlanInput } from '../../../workflows/strategies/quote-plan';
+
+const base: QuotePlanInput = {
+  market: { bid: '99.98', ask: '100.02', tickSize: '0.01', lotSize: '0.001', minNotional: '5' },
+  levels: 2,
+  halfSpreadBps: 10,
+  levelStepBps: 10,
+  quantity: '1.0005',
+  maxOpenOrders: 20,
+  maxOrderNotional: '10000',
+};
+
+describe('decimal', () => {
+  test('round-trips decimal strings exactly', () => {
+    for (const value of ['0', '1', '0.1', '60000.5', '0.000000000001', '123456789.123456789'])
+      assert.equal(fromFixed(toFixed(value)), value);
+    assert.throws(() => toFixed('1e3'));
+    assert.throws(() => toFixed('-1'));
+  });
+});
+
+describe('planQuotes', () => {
+  test('a symmetric ladder on the tick and lot grids', () => {
+    const plan = planQuotes(base);
+    assert.equal(plan.mid, '100');
+    assert.deepEqual(plan.orders, [
+      { side: 'buy', price: '99.9', quantity: '1' },
+      { side: 'sell', price: '100.1', quantity: '1' },
+      { side: 'buy', price: '99.8', quantity: '1' },
+      { side: 'sell', price: '100.2', quantity: '1' },
+    ]);
+    assert.deepEqual(plan.denied, []);
+  });
+
+  test('an empty book quotes around the reference price, or not at all', () => {
+    const market = { ...base.market, bid: undefined, ask: undefined };
+    assert.equal(planQuotes({ ...base, market, referencePrice: '50' }).mid, '50');
+    const none = planQuotes({ ...base, market });
+    assert.deepEqual(none.orders, []);
+    assert.equal(none.denied[0]?.reason, 'no-price');
+  });
+
+  test('risk limits deny orders instead of sending them', () => {
+    assert.equal(planQuotes({ ...base, maxOpenOrders: 2 }).orders.length, 2);
+    const capped = planQuotes({ ...base, maxOrderNotional: '50' });
+    assert.deepEqual(capped.orders, []);
+    assert.ok(capped.denied.every((denial) => denial.reason === 'notional-above-limit'));
+    assert.ok(
+      planQuotes({ ...base, quantity: '0.01' }).denied.every((d) => d.reason === 'notional-below-min'),
+    );
+  });
+
+  test('invariants: bids below mid below asks, all on grid, never above limits', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 10_000_000 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 0, max: 100 }),
+        (midCents, levels, halfSpreadBps, levelStepBps) => {
+          const mid = fromFixed(toFixed(String(midCents)) / 100n);
+          const plan = planQuotes({
+            ...base,
+            market: { ...base.market, bid: mid, ask: mid },
+            levels,
+            halfSpreadBps,
+            levelStepBps,
+            quantity: '0.1',
+            maxOrderNotional: '100000000',
+          });
+          for (const order of plan.orders) {
+            const price = toFixed(order.price);
+            assert.equal(price % toFixed('0.01'), 0n);
+            if (order.side === 'buy') assert.ok(price < toFixed(mid));
+            else assert.ok(price > toFixed(mid));
+          }
+          assert.ok(plan.orders.length <= levels * 2);
+        },
+      ),
+    );
+  });
+});

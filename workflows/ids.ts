@@ -1,0 +1,67 @@
+/**
+ * Every identifier Keel derives for workflows and orders, as pure functions of durable state, so a replay
+ * or a retry derives the same id and never a second one. Deterministic: no I/O, no clock, no randomness.
+ */
+
+/** The root orchestrator's well-known workflow id in production. */
+export const ORCHESTRATOR_WORKFLOW_ID = 'keel-orchestrator';
+
+/** 32-bit FNV-1a over the UTF-16 code units of `text`: stable across processes, platforms and releases. */
+export function fnv1a32(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+/**
+ * `idPrefix` namespaces one orchestrator's children: production uses '' (ids `shard:3`, `symbol:BTC-USDT`);
+ * tests and benches pass their own so several orchestrators share one server without colliding.
+ */
+export function shardWorkflowId(idPrefix: string, shardIndex: number): string {
+  return `${idPrefix}shard:${shardIndex}`;
+}
+
+export function symbolWorkflowId(idPrefix: string, symbol: string): string {
+  return `${idPrefix}symbol:${symbol}`;
+}
+
+const CLIENT_ORDER_ID_PATTERN = /^[A-Za-z0-9]{1,28}$/;
+
+function base36(value: number, width: number): string {
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 36 ** width)
+    throw new RangeError(`${value} does not fit ${width} base-36 digits`);
+  return value.toString(36).padStart(width, '0');
+}
+
+export interface ClientOrderIdParts {
+  /** Names one symbol workflow chain: the workflow id and its first run id (so a re-added symbol never reuses ids). */
+  scope: string;
+  /** The strategy's position in the symbol's configuration (0-35). */
+  strategySlot: number;
+  /** Bumped by the strategy every time it re-quotes (0 … 36^6 − 1). */
+  generation: number;
+  /** The order's place within one generation (0 … 36^3 − 1). */
+  sequence: number;
+}
+
+/** The 8-character prefix every order of one symbol workflow chain carries: `K` + 7 base-36 hash digits. */
+export function clientOrderIdPrefix(scope: string): string {
+  return `K${base36(fnv1a32(scope) % 36 ** 7, 7)}`;
+}
+
+/**
+ * `K` + scope hash (7) + slot (1) + generation (6) + sequence (3) = 18 characters of [0-9a-zK]: valid on
+ * every venue Keel knows (1-28 letters or digits, never starting with `t`).
+ */
+export function clientOrderId(parts: ClientOrderIdParts): string {
+  const id =
+    clientOrderIdPrefix(parts.scope) +
+    base36(parts.strategySlot, 1) +
+    base36(parts.generation, 6) +
+    base36(parts.sequence, 3);
+  if (!CLIENT_ORDER_ID_PATTERN.test(id) || id.startsWith('t')) throw new Error(`bad client order id ${id}`);
+  return id;
+}

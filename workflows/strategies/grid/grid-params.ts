@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { toFixed } from '../decimal';
+
+const Decimal = z
+  .string()
+  .max(40)
+  .regex(/^\d{1,20}(\.\d{1,12})?$/, 'must be a non-negative decimal string such as "0.01"');
+
+/** The value of a decimal field, or undefined when the field itself is malformed (its own error reports it). */
+function valueOf(text: string): bigint | undefined {
+  return /^\d{1,20}(\.\d{1,12})?$/.test(text) ? toFixed(text) : undefined;
+}
+const positive = (text: string) => (valueOf(text) ?? 1n) > 0n;
+
+/** A grid's configuration, as an operator gives it (API, update, signal). */
+export const GridParamsSchema = z
+  .object({
+    /** long: buy below, sell each filled buy one level up. neutral: buys below and sells above from the start. */
+    mode: z.enum(['long', 'neutral']),
+    lowerPrice: Decimal,
+    upperPrice: Decimal,
+    /** Number of price levels, bounds included. */
+    levels: z.number().int().min(2).max(200),
+    spacing: z.enum(['arithmetic', 'geometric']).default('arithmetic'),
+    /** Size of every order, in base units or in quote currency (converted per level, rounded down to the lot). */
+    orderSize: z.object({ unit: z.enum(['base', 'quote']), amount: Decimal }),
+    /** Largest position the grid may hold, in base units (both ways in neutral mode). */
+    maxInventory: Decimal,
+    /** keep: leave resting orders when price leaves [lower, upper]; cancel: cancel them and wait for price to return. */
+    outOfRange: z.enum(['keep', 'cancel']).default('keep'),
+  })
+  .refine((p) => positive(p.lowerPrice), { message: 'lowerPrice must be above 0', path: ['lowerPrice'] })
+  .refine((p) => (valueOf(p.lowerPrice) ?? 0n) < (valueOf(p.upperPrice) ?? 1n), {
+    message: 'lowerPrice must be below upperPrice',
+    path: ['upperPrice'],
+  })
+  .refine((p) => positive(p.orderSize.amount), {
+    message: 'order size must be above 0',
+    path: ['orderSize', 'amount'],
+  })
+  .refine((p) => positive(p.maxInventory), {
+    message: 'maxInventory must be above 0',
+    path: ['maxInventory'],
+  });
+export type GridParams = z.output<typeof GridParamsSchema>;
+export type GridParamsInput = z.input<typeof GridParamsSchema>;
+
+/** The venue's trading rules the grid must respect (decimal strings, from the connector's instrument). */
+export interface TradingRules {
+  tickSize: string;
+  lotSize: string;
+  minQuantity: string;
+  minNotional: string;
+}

@@ -1,0 +1,218 @@
+import { SCALE, fromFixed, toFixed } from '../decimal';
+import { gridLevelPrices, levelQuantity } from './grid-levels';
+import type { GridParams, TradingRules } from './grid-params';
+
+export type Side = 'buy' | 'sell';
+
+/** The order resting at one level; a level holds at most one. */
+export interface GridOrder {
+  side: Side;
+  price: string;
+  quantity: string;
+  /** Cumulative filled quantity, as last reported. */
+  filled: string;
+  /** The level's order sequence number: (generation, level, seq) names the order for its whole life. */
+  seq: number;
+}
+
+/** Durable grid state: JSON, carried across continue-as-new. */
+export interface GridState {
+  generation: number;
+  prices: string[];
+  quantities: string[];
+  orders: Array<GridOrder | null>;
+  /**
+   * Next sequence number per level within this generation. It only grows, and the generation is part of
+   * every client order id, so an id is never issued twice.
+   */
+  nextSeq: number[];
+  /** Signed position in base units held by the grid. */
+  inventory: string;
+  /** True while price is out of range and the grid has cancelled its orders (outOfRange = cancel). */
+  suspended: boolean;
+}
+
+export type GridCommand =
+  | {
+      type: 'SubmitOrder';
+      generation: number;
+      level: number;
+      seq: number;
+      side: Side;
+      price: string;
+      quantity: string;
+    }
+  | { type: 'CancelOrder'; generation: number; level: number; seq: number };
+
+export type GridEvent =
+  /** `filledQuantity` is cumulative, so a repeated report changes nothing. */
+  | { type: 'OrderFilled'; level: number; seq: number; filledQuantity: string }
+  /** The order is gone without (further) fills: cancelled, expired or rejected by the venue. */
+  | { type: 'OrderClosed'; level: number; seq: number };
+
+export interface GridStep {
+  state: GridState;
+  commands: GridCommand[];
+}
+
+const ONE = 10n ** BigInt(SCALE);
+
+function toSigned(value: string): bigint {
+  return value.startsWith('-') ? -toFixed(value.slice(1)) : toFixed(value);
+}
+function fromSigned(value: bigint): string {
+  return value < 0n ? `-${fromFixed(-value)}` : fromFixed(value);
+}
+
+function remaining(order: GridOrder): bigint {
+  return toFixed(order.quantity) - toFixed(order.filled);
+}
+
+function openExposure(state: GridState, side: Side): bigint {
+  return state.orders.reduce((sum, order) => (order?.side === side ? sum + remaining(order) : sum), 0n);
+}
+
+/**
+ * The inventory cap: buys may not take the position above maxInventory; sells may not take it below
+ * -maxInventory in neutral mode, nor below zero in long mode (a long grid never sells what it lacks).
+ */
+function capAllows(state: GridState, params: GridParams, side: Side, quantity: bigint): boolean {
+  const inventory = toSigned(state.inventory);
+  const max = toFixed(params.maxInventory);
+  if (side === 'buy') return inventory + openExposure(state, 'buy') + quantity <= max;
+  const floor = params.mode === 'long' ? 0n : -max;
+  return inventory - openExposure(state, 'sell') - quantity >= floor;
+}
+
+function place(
+  state: GridState,
+  params: GridParams,
+  level: number,
+  side: Side,
+  commands: GridCommand[],
+): GridState {
+  const price = state.prices[level];
+  const quantity = state.quantities[level];
+  if (price === undefined || quantity === undefined || state.orders[level]) return state;
+  if (toFixed(quantity) === 0n || !capAllows(state, params, side, toFixed(quantity))) return state;
+  const seq = state.nextSeq[level] ?? 0;
+  const orders = state.orders.slice();
+  orders[level] = { side, price, quantity, filled: '0', seq };
+  const nextSeq = state.nextSeq.slice();
+  nextSeq[level] = seq + 1;
+  commands.push({ type: 'SubmitOrder', generation: state.generation, level, seq, side, price, quantity });
+  return { ...state, orders, nextSeq };
+}
+
+/** The level nearest the price: left empty, so a fill on either side has a free level to counter into. */
+function gapLevel(prices: string[], mid: bigint): number {
+  let best = 0;
+  prices.forEach((price, index) => {
+    const distance = (p: string) => (toFixed(p) > mid ? toFixed(p) - mid : mid - toFixed(p));
+    if (distance(price) < distance(prices[best] ?? price)) best = index;
+  });
+  return best;
+}
+
+/** Places the grid around `mid`: buys below the gap (nearest first), and sells above it in neutral mode. */
+function layOut(state: GridState, params: GridParams, mid: string): GridStep {
+  const commands: GridCommand[] = [];
+  const gap = gapLevel(state.prices, toFixed(mid));
+  let next = state;
+  for (let level = gap - 1; level >= 0; level -= 1) next = place(next, params, level, 'buy', commands);
+  // Long grids sell only what they hold: after a restart with inventory, the levels above carry it.
+  for (let level = gap + 1; level < state.prices.length; level += 1)
+    next = place(next, params, level, 'sell', commands);
+  return { state: next, commands };
+}
+
+function emptyState(
+  params: GridParams,
+  rules: TradingRules,
+  generation: number,
+  inventory: string,
+): GridState {
+  const prices = gridLevelPrices(params, rules);
+  return {
+    generation,
+    prices,
+    quantities: prices.map((price) => levelQuantity(params, rules, price)),
+    orders: prices.map(() => null),
+    nextSeq: prices.map(() => 0),
+    inventory,
+    suspended: false,
+  };
+}
+
+/** A new grid around the current mid price. */
+export function startGrid(params: GridParams, rules: TradingRules, mid: string): GridStep {
+  return layOut(emptyState(params, rules, 0, '0'), params, mid);
+}
+
+/**
+ * New parameters: cancel every resting order and lay out a new generation around `mid`, keeping the
+ * inventory. The generation is part of every client order id, so old and new orders never collide.
+ */
+export function regrid(state: GridState, params: GridParams, rules: TradingRules, mid: string): GridStep {
+  const cancels = cancelAll(state);
+  const next = layOut(emptyState(params, rules, state.generation + 1, state.inventory), params, mid);
+  return { state: next.state, commands: [...cancels, ...next.commands] };
+}
+
+function cancelAll(state: GridState): GridCommand[] {
+  return state.orders.flatMap((order, level) =>
+    order ? [{ type: 'CancelOrder' as const, generation: state.generation, level, seq: order.seq }] : [],
+  );
+}
+
+/** Applies a venue event for one of the grid's orders. Events for orders the grid no longer holds are ignored. */
+export function applyEvent(state: GridState, params: GridParams, event: GridEvent): GridStep {
+  const order = state.orders[event.level];
+  if (!order || order.seq !== event.seq) return { state, commands: [] };
+  const orders = state.orders.slice();
+  if (event.type === 'OrderClosed') {
+    orders[event.level] = null;
+    return { state: { ...state, orders }, commands: [] };
+  }
+  const filled = toFixed(event.filledQuantity);
+  const delta = filled - toFixed(order.filled);
+  if (delta <= 0n) return { state, commands: [] };
+  const signedDelta = order.side === 'buy' ? delta : -delta;
+  const inventory = fromSigned(toSigned(state.inventory) + signedDelta);
+  const complete = filled >= toFixed(order.quantity);
+  orders[event.level] = complete ? null : { ...order, filled: fromFixed(filled) };
+  let next: GridState = { ...state, orders, inventory };
+  const commands: GridCommand[] = [];
+  if (complete && !state.suspended) {
+    // A filled buy is sold one level up; a filled sell is bought back one level down.
+    const counterLevel = order.side === 'buy' ? event.level + 1 : event.level - 1;
+    next = place(next, params, counterLevel, order.side === 'buy' ? 'sell' : 'buy', commands);
+  }
+  return { state: next, commands };
+}
+
+/**
+ * Reacts to the price leaving or re-entering [lowest level, highest level]. With outOfRange = cancel the
+ * grid cancels everything on the way out and lays out a new generation when price returns.
+ */
+export function applyPrice(state: GridState, params: GridParams, rules: TradingRules, mid: string): GridStep {
+  if (params.outOfRange === 'keep') return { state, commands: [] };
+  const price = toFixed(mid);
+  const outside = price < toFixed(state.prices[0] ?? '0') || price > toFixed(state.prices.at(-1) ?? '0');
+  if (outside && !state.suspended) {
+    return {
+      state: { ...state, orders: state.orders.map(() => null), suspended: true },
+      commands: cancelAll(state),
+    };
+  }
+  if (!outside && state.suspended) {
+    const fresh = emptyState(params, rules, state.generation + 1, state.inventory);
+    return layOut(fresh, params, mid);
+  }
+  return { state, commands: [] };
+}
+
+/** Quote value of the inventory at `price`, for reports. */
+export function inventoryValue(state: GridState, price: string): string {
+  return fromSigned((toSigned(state.inventory) * toFixed(price)) / ONE);
+}

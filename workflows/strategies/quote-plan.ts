@@ -1,0 +1,87 @@
+import { fromFixed, multiplyFixed, toFixed } from './decimal';
+
+/** What the quote strategy needs to know about the market at one moment (decimal strings). */
+export interface QuoteMarket {
+  bid?: string | undefined;
+  ask?: string | undefined;
+  tickSize: string;
+  lotSize: string;
+  minNotional: string;
+}
+
+export interface QuotePlanInput {
+  market: QuoteMarket;
+  /** Used as mid when the book is empty or one-sided. */
+  referencePrice?: string | undefined;
+  levels: number;
+  /** Distance of the first level from mid, each side, in basis points. */
+  halfSpreadBps: number;
+  /** Extra distance of each further level, in basis points. */
+  levelStepBps: number;
+  quantity: string;
+  maxOpenOrders: number;
+  maxOrderNotional: string;
+}
+
+export interface PlannedOrder {
+  side: 'buy' | 'sell';
+  price: string;
+  quantity: string;
+}
+
+export type DeniedReason = 'no-price' | 'quantity-below-lot' | 'notional-above-limit' | 'notional-below-min';
+
+export interface QuotePlan {
+  mid: string | undefined;
+  orders: PlannedOrder[];
+  /** Orders our own risk checks refused (OrderDenied), with why. */
+  denied: Array<{ side: 'buy' | 'sell'; level: number; reason: DeniedReason }>;
+}
+
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+/**
+ * A symmetric ladder of `levels` limit orders each side of mid, prices on the tick grid (bids rounded
+ * down, asks up), quantity on the lot grid; levels the risk limits forbid are denied, never sent.
+ * Pure: `(params, market) → orders`, tested as a plain function.
+ */
+export function planQuotes(input: QuotePlanInput): QuotePlan {
+  const tick = toFixed(input.market.tickSize);
+  const lot = toFixed(input.market.lotSize);
+  const { bid, ask } = input.market;
+  let mid: bigint | undefined;
+  if (bid !== undefined && ask !== undefined && toFixed(bid) > 0n && toFixed(ask) > 0n)
+    mid = (toFixed(bid) + toFixed(ask)) / 2n;
+  else if (input.referencePrice !== undefined) mid = toFixed(input.referencePrice);
+  const denied: QuotePlan['denied'] = [];
+  if (mid === undefined || mid === 0n || tick === 0n || lot === 0n) {
+    return { mid: undefined, orders: [], denied: [{ side: 'buy', level: 0, reason: 'no-price' }] };
+  }
+  const quantity = (toFixed(input.quantity) / lot) * lot;
+  const midTicks = mid / tick;
+  const maxNotional = toFixed(input.maxOrderNotional);
+  const minNotional = toFixed(input.market.minNotional);
+  const orders: PlannedOrder[] = [];
+  const levels = Math.max(0, Math.min(input.levels, Math.floor(input.maxOpenOrders / 2)));
+  for (let level = 0; level < levels; level += 1) {
+    const bps = BigInt(input.halfSpreadBps + level * input.levelStepBps);
+    const offsetTicks = (() => {
+      const offset = ceilDiv(midTicks * bps, 10_000n);
+      return offset < 1n ? 1n : offset;
+    })();
+    for (const side of ['buy', 'sell'] as const) {
+      const priceTicks = side === 'buy' ? midTicks - offsetTicks : midTicks + offsetTicks;
+      if (priceTicks <= 0n) {
+        denied.push({ side, level, reason: 'no-price' });
+        continue;
+      }
+      const price = priceTicks * tick;
+      const notional = multiplyFixed(price, quantity);
+      if (quantity === 0n) denied.push({ side, level, reason: 'quantity-below-lot' });
+      else if (notional > maxNotional) denied.push({ side, level, reason: 'notional-above-limit' });
+      else if (notional < minNotional) denied.push({ side, level, reason: 'notional-below-min' });
+      else orders.push({ side, price: fromFixed(price), quantity: fromFixed(quantity) });
+    }
+  }
+  return { mid: fromFixed(mid), orders, denied };
+}

@@ -1,0 +1,114 @@
+import { log } from '@temporalio/workflow';
+import { z } from 'zod';
+import { clientOrderId, clientOrderIdPrefix } from '../ids';
+import { planQuotes } from './quote-plan';
+import {
+  DecimalStringSchema,
+  type StrategyContext,
+  type StrategyDefinition,
+  type StrategyInstance,
+} from './strategy-types';
+
+export const QuoteParamsSchema = z.object({
+  levels: z.number().int().min(1).max(10).default(2),
+  halfSpreadBps: z.number().int().min(1).max(5000).default(10),
+  levelStepBps: z.number().int().min(0).max(5000).default(10),
+  quantity: DecimalStringSchema,
+  /** Mid to quote around while the book is empty or one-sided; without it the strategy waits. */
+  referencePrice: DecimalStringSchema.optional(),
+  requoteIntervalMs: z.number().int().min(1000).max(86_400_000).default(60_000),
+});
+export type QuoteParams = z.infer<typeof QuoteParamsSchema>;
+
+const QuoteStateSchema = z.object({
+  generation: z.number().int().min(0).default(0),
+  resting: z.array(z.string()).default([]),
+  lastMid: z.string().optional(),
+  trading: z.boolean().default(false),
+});
+type QuoteState = z.infer<typeof QuoteStateSchema>;
+
+/**
+ * Keeps `levels` resting limit orders each side of mid and re-quotes them on a timer: cancel the last
+ * generation, plan the next (pure `planQuotes`), place it. Pause and stop cancel everything it holds.
+ */
+export const quoteStrategy: StrategyDefinition<QuoteParams> = {
+  name: 'quote',
+  paramsSchema: QuoteParamsSchema,
+  create(context: StrategyContext, initialParams: QuoteParams, carried: unknown): StrategyInstance {
+    let params = initialParams;
+    const parsed = QuoteStateSchema.safeParse(carried ?? {});
+    const state: QuoteState = parsed.success ? parsed.data : QuoteStateSchema.parse({});
+    const { activities, venue, symbol } = context;
+    const where = { venue: venue.venue, market: venue.market, account: venue.account };
+
+    const cancelResting = async () => {
+      if (state.resting.length === 0) return;
+      await activities.cancelOrders({ ...where, symbol, clientOrderIds: state.resting });
+      state.resting = [];
+    };
+    const cancelEverything = async () => {
+      await cancelResting();
+      // Also sweeps orders whose placement outcome was unknown: every id of this chain shares the prefix.
+      await activities.cancelOpenOrders({
+        ...where,
+        symbol,
+        clientOrderIdPrefix: clientOrderIdPrefix(context.orderIdScope),
+      });
+    };
+    const requote = async () => {
+      const market = await activities.marketSnapshot({ ...where, symbol });
+      const plan = planQuotes({
+        market,
+        referencePrice: params.referencePrice,
+        levels: params.levels,
+        halfSpreadBps: params.halfSpreadBps,
+        levelStepBps: params.levelStepBps,
+        quantity: params.quantity,
+        maxOpenOrders: context.risk.maxOpenOrders,
+        maxOrderNotional: context.risk.maxOrderNotional,
+      });
+      if (plan.denied.length > 0)
+        log.warn('quote: orders denied by risk checks', { symbol, denied: plan.denied });
+      await cancelResting();
+      state.generation += 1;
+      state.lastMid = plan.mid;
+      if (plan.orders.length === 0) return;
+      const orders = plan.orders.map((order, sequence) => ({
+        ...order,
+        clientOrderId: clientOrderId({
+          scope: context.orderIdScope,
+          strategySlot: context.slot,
+          generation: state.generation,
+          sequence,
+        }),
+      }));
+      const results = await activities.placeOrders({ ...where, symbol, orders });
+      state.resting = results.filter((result) => result.open).map((result) => result.clientOrderId);
+    };
+
+    return {
+      async start() {
+        state.trading = true;
+        await requote();
+      },
+      async step() {
+        if (state.trading) await requote();
+      },
+      async pause() {
+        state.trading = false;
+        await cancelEverything();
+      },
+      async stop() {
+        state.trading = false;
+        await cancelEverything();
+      },
+      async update(next: unknown) {
+        params = QuoteParamsSchema.parse(next);
+        if (state.trading) await requote();
+      },
+      nextStepInMs: () => (state.trading ? params.requoteIntervalMs : undefined),
+      snapshot: () => ({ openOrders: [...state.resting], state: { ...state } }),
+    };
+  },
+};

@@ -1,0 +1,16 @@
+import { idleStrategy } from './idle-strategy';
+import { quoteStrategy } from './quote-strategy';
+import type { StrategyDefinition } from './strategy-types';
+
+/**
+ * The strategy plug-in seam: name → definition. Grid, arbitrage and spread tracking register here; the
+ * symbol workflow looks strategies up by the name in its configuration and drives them through their hooks.
+ */
+export const strategyRegistry: Readonly<Record<string, StrategyDefinition<unknown>>> = {
+  [quoteStrategy.name]: quoteStrategy,
+  [idleStrategy.name]: idleStrategy,
+};
+
+export function findStrategy(name: string): StrategyDefinition<unknown> | undefined {
+  return Object.prototype.hasOwnProperty.call(strategyRegistry, name) ? strategyRegistry[name] : undefined;
+}

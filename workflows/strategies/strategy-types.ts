@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import type { createActivities } from '../../activities';
+
+/** Mirrors `VenueSchema` of connectors/exchange-connector.ts (workflows may import only its types). */
+export const VenueNameSchema = z.enum(['binance', 'bybit', 'okx', 'mexc', 'bitget', 'gate']);
+export const MarketKindSchema = z.enum(['spot', 'perp']);
+export const DecimalStringSchema = z
+  .string()
+  .max(40)
+  .regex(/^\d{1,20}(\.\d{1,12})?$/, 'must be a non-negative decimal string such as "0.01"');
+
+export const VenueRefSchema = z.object({
+  venue: VenueNameSchema,
+  market: MarketKindSchema.default('spot'),
+  account: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"')
+    .default('keel'),
+});
+export type VenueRef = z.infer<typeof VenueRefSchema>;
+
+export const RiskLimitsSchema = z.object({
+  /** Resting orders one symbol may hold across all its strategies. */
+  maxOpenOrders: z.number().int().min(0).max(200).default(20),
+  /** Price × quantity of any one order, in quote currency. */
+  maxOrderNotional: DecimalStringSchema.default('10000'),
+});
+export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
+
+export type KeelActivities = ReturnType<typeof createActivities>;
+
+/** What the symbol workflow hands a strategy: everything it may touch, nothing else. */
+export interface StrategyContext {
+  symbol: string;
+  strategyName: string;
+  /** The strategy's position in the symbol's configuration: part of its client order ids. */
+  slot: number;
+  venue: VenueRef;
+  risk: RiskLimits;
+  /** The stable scope of this symbol workflow chain, for client order ids. */
+  orderIdScope: string;
+  /** Order activities (proxied; every call is durable and retried by Temporal). */
+  activities: Pick<KeelActivities, 'marketSnapshot' | 'placeOrders' | 'cancelOrders' | 'cancelOpenOrders'>;
+}
+
+/**
+ * A running strategy inside a symbol workflow. Hooks run one at a time (the symbol workflow serialises
+ * them); each may await activities. State returned by `snapshot` must be JSON and is carried across
+ * continue-as-new into `create` of the next run.
+ */
+export interface StrategyInstance {
+  /** Called when the strategy starts or resumes trading, and after its params change. */
+  start(): Promise<void>;
+  /** Called on the strategy's timer while trading. */
+  step(): Promise<void>;
+  /** Stop trading for now: cancel resting orders, keep state. */
+  pause(): Promise<void>;
+  /** Leave for good (symbol removed or strategy dropped from the config): cancel everything. */
+  stop(): Promise<void>;
+  /** New params (already validated by the definition's schema). */
+  update(params: unknown): Promise<void>;
+  /** Milliseconds until the next `step`, or undefined to wait for a message. */
+  nextStepInMs(): number | undefined;
+  snapshot(): StrategySnapshot;
+}
+
+export interface StrategySnapshot {
+  /** Open client order ids this strategy believes it holds. */
+  openOrders: string[];
+  /** Strategy-specific durable state (JSON). */
+  state: unknown;
+}
+
+export interface StrategyDefinition<Params> {
+  name: string;
+  paramsSchema: z.ZodType<Params>;
+  create(context: StrategyContext, params: Params, carried: unknown): StrategyInstance;
+}
