@@ -83,7 +83,8 @@ describe('the main command (npm start)', () => {
       const status = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/status`);
       const body = (await status.json()) as { status: string; checks: Record<string, { ok: boolean }> };
       assert.equal(status.status, 200, JSON.stringify(body));
-      assert.deepEqual(Object.keys(body.checks).sort(), ['postgres', 'temporal', 'workers']);
+      assert.deepEqual(Object.keys(body.checks).sort(), ['orchestrator', 'postgres', 'temporal', 'workers']);
+      for (const [name, check] of Object.entries(body.checks)) assert.equal(check.ok, true, `${name} check`);
 
       const { rows } = await database.pool.query<{ workflow_id: string }>(
         'SELECT workflow_id FROM smoke_runs',
