@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { findFreePort } from '../temporal/port-check';
+import { bundleWorkflows } from '../workers/worker';
 
 /**
  * Dev-server throughput by SQLite store settings: the same workload (N workflows, each one activity,
@@ -97,10 +98,7 @@ async function measure(binary: string, bundleCode: string, variant: (typeof vari
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const binary = await obtainBinary(temporalCli);
-const { code } = await bundleWorkflowCode({
-  workflowsPath: join(import.meta.dirname, 'workflows', 'echo-workflow.ts'),
-  logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-});
+const { code } = await bundleWorkflows(join(import.meta.dirname, 'workflows', 'echo-workflow.ts'));
 console.log(`dev server SQLite settings: ${total} workflows (1 activity each), ${concurrency} in flight\n`);
 let baseline = 0;
 for (const variant of variants) {

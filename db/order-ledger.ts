@@ -1,20 +1,11 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import type { Order } from '../connectors/exchange-connector';
+import { OrderStatusSchema, type Order } from '../connectors/exchange-connector';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
-export const LedgerStatusSchema = z.enum([
-  'intent',
-  'sending',
-  'unknown',
-  'open',
-  'partially-filled',
-  'filled',
-  'canceled',
-  'expired',
-  'rejected',
-]);
+/** Keel's own states before the venue has answered, then the venue's order statuses. */
+export const LedgerStatusSchema = z.enum(['intent', 'sending', 'unknown', ...OrderStatusSchema.options]);
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 
 export const LedgerOrderSchema = z.object({
@@ -55,14 +46,7 @@ export interface OrderIntent {
 }
 
 /** Statuses after which the venue has said its last word on whether the order exists. */
-export const settledStatuses: ReadonlySet<LedgerStatus> = new Set([
-  'open',
-  'partially-filled',
-  'filled',
-  'canceled',
-  'expired',
-  'rejected',
-]);
+export const settledStatuses: ReadonlySet<LedgerStatus> = new Set(OrderStatusSchema.options);
 
 export class ClientOrderIdConflict extends Error {
   override readonly name = 'ClientOrderIdConflict';

@@ -5,9 +5,12 @@ import { createActivities, type ActivityDependencies } from '../activities';
 
 export const workflowsPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows', 'index.ts');
 
-/** Bundles workflows once; tests share one bundle across many workers (bundling takes seconds). */
-export async function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+/**
+ * Bundles workflows once (Keel's by default; tests and benches pass their own); tests share one bundle
+ * across many workers because bundling takes seconds.
+ */
+export async function bundleWorkflows(path = workflowsPath): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: path, logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createExactlyOnceOrderActivities, type PlaceOrderInput } from '../../../activities/place-order-once';
 import { ConnectorError, type ExchangeConnector } from '../../../connectors/exchange-connector';
 import { createSimConnector } from '../../../connectors/sim-connector';
 import { SimExchange } from '../../../connectors/sim';
+import { bundleWorkflows } from '../../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 
@@ -71,12 +72,7 @@ describe('placing orders exactly once under injected faults (real Temporal retri
   before(async () => {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     database = await createTestDatabase('exactly_once');
-    bundle = (
-      await bundleWorkflowCode({
-        workflowsPath: join(import.meta.dirname, 'place-orders-workflow.ts'),
-        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-      })
-    ).code;
+    bundle = (await bundleWorkflows(join(import.meta.dirname, 'place-orders-workflow.ts'))).code;
     nativeConnection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
     connection = await Connection.connect({ address: testEnvironment().temporalAddress });
   });

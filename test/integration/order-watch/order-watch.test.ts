@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import {
   createOrderWatchActivities,
   type WatchInput,
@@ -11,6 +11,7 @@ import {
 import { SimExchange } from '../../../connectors/sim';
 import { createSimConnector } from '../../../connectors/sim-connector';
 import { findOrder, recordIntent } from '../../../db/order-ledger';
+import { bundleWorkflows } from '../../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 
@@ -27,12 +28,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     database = await createTestDatabase('order_watch');
     nativeConnection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
     connection = await Connection.connect({ address: testEnvironment().temporalAddress });
-    bundle = (
-      await bundleWorkflowCode({
-        workflowsPath: join(import.meta.dirname, 'watch-workflow.ts'),
-        logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
-      })
-    ).code;
+    bundle = (await bundleWorkflows(join(import.meta.dirname, 'watch-workflow.ts'))).code;
   });
   after(async () => {
     await connection?.close();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { gridParams } from './grid-fixtures';
 import fc from 'fast-check';
-import { GridParamsSchema, type GridParamsInput } from '../../../workflows/strategies/grid/grid-params';
 import {
   applyEvent,
   applyPrice,
@@ -12,17 +12,6 @@ import {
 } from '../../../workflows/strategies/grid/grid-plan';
 
 const rules = { tickSize: '0.01', lotSize: '0.01', minQuantity: '0.01', minNotional: '1' };
-// Levels 100, 125, 150, 175, 200; one unit per order.
-const params = (overrides: Partial<GridParamsInput> = {}) =>
-  GridParamsSchema.parse({
-    mode: 'long',
-    lowerPrice: '100',
-    upperPrice: '200',
-    levels: 5,
-    orderSize: { unit: 'base', amount: '1' },
-    maxInventory: '10',
-    ...overrides,
-  });
 
 const brief = (commands: GridCommand[]) =>
   commands.map((c) =>
@@ -33,13 +22,13 @@ const brief = (commands: GridCommand[]) =>
 
 describe('grid plan: start', () => {
   test('long: mid 160 is nearest level 150, which stays empty; buys below it, nothing above', () => {
-    const { state, commands } = startGrid(params(), rules, '160');
+    const { state, commands } = startGrid(gridParams(), rules, '160');
     assert.deepEqual(brief(commands), ['buy 1@125 L1#0', 'buy 1@100 L0#0']);
     assert.equal(state.inventory, '0');
   });
 
   test('neutral: buys below the gap, sells above it', () => {
-    const { commands } = startGrid(params({ mode: 'neutral' }), rules, '160');
+    const { commands } = startGrid(gridParams({ mode: 'neutral' }), rules, '160');
     assert.deepEqual(brief(commands), [
       'buy 1@125 L1#0',
       'buy 1@100 L0#0',
@@ -50,14 +39,14 @@ describe('grid plan: start', () => {
 
   test('the inventory cap limits how many orders are laid out, nearest the price first', () => {
     // Cap 1: one buy (0 + 1 ≤ 1), the second would make 2; one sell (0 - 1 ≥ -1), the second -2.
-    const { commands } = startGrid(params({ mode: 'neutral', maxInventory: '1' }), rules, '160');
+    const { commands } = startGrid(gridParams({ mode: 'neutral', maxInventory: '1' }), rules, '160');
     assert.deepEqual(brief(commands), ['buy 1@125 L1#0', 'sell 1@175 L3#0']);
   });
 });
 
 describe('grid plan: fills', () => {
   test('long: a filled buy is sold one level up; that sell filling buys the level back with a new sequence', () => {
-    const p = params();
+    const p = gridParams();
     let { state } = startGrid(p, rules, '160');
     let step = applyEvent(state, p, { type: 'OrderFilled', level: 1, seq: 0, filledQuantity: '1' });
     assert.deepEqual(brief(step.commands), ['sell 1@150 L2#0']);
@@ -70,7 +59,7 @@ describe('grid plan: fills', () => {
   });
 
   test('partial fills move inventory; the counter order waits for the full fill', () => {
-    const p = params();
+    const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     const partial = applyEvent(state, p, { type: 'OrderFilled', level: 1, seq: 0, filledQuantity: '0.4' });
     assert.deepEqual(partial.commands, []);
@@ -82,7 +71,7 @@ describe('grid plan: fills', () => {
   });
 
   test('a repeated fill report changes nothing (cumulative quantities make events idempotent)', () => {
-    const p = params();
+    const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     const once = applyEvent(state, p, { type: 'OrderFilled', level: 0, seq: 0, filledQuantity: '0.5' });
     const twice = applyEvent(once.state, p, { type: 'OrderFilled', level: 0, seq: 0, filledQuantity: '0.5' });
@@ -90,14 +79,14 @@ describe('grid plan: fills', () => {
   });
 
   test('events for an older order of the level are ignored', () => {
-    const p = params();
+    const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     const stale = applyEvent(state, p, { type: 'OrderFilled', level: 1, seq: 7, filledQuantity: '1' });
     assert.deepEqual(stale, { state, commands: [] });
   });
 
   test('a closed order frees its level without a counter order', () => {
-    const p = params();
+    const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     const closed = applyEvent(state, p, { type: 'OrderClosed', level: 0, seq: 0 });
     assert.equal(closed.state.orders[0], null);
@@ -105,7 +94,7 @@ describe('grid plan: fills', () => {
   });
 
   test('a buy filled at the top level has no level above: inventory is held', () => {
-    const p = params();
+    const p = gridParams();
     // Mid 210 → gap at 200 (level 4); buys at 175..100. Fill the 175 buy: its sell goes to 200 (level 4).
     const { state } = startGrid(p, rules, '210');
     const step = applyEvent(state, p, { type: 'OrderFilled', level: 3, seq: 0, filledQuantity: '1' });
@@ -117,7 +106,7 @@ describe('grid plan: fills', () => {
 
 describe('grid plan: price leaves the range', () => {
   test('outOfRange=cancel cancels everything on the way out and lays out a new generation on return', () => {
-    const p = params({ outOfRange: 'cancel' });
+    const p = gridParams({ outOfRange: 'cancel' });
     const { state } = startGrid(p, rules, '160');
     const out = applyPrice(state, p, rules, '90');
     assert.deepEqual(brief(out.commands), ['cancel L0#0', 'cancel L1#0']);
@@ -132,16 +121,16 @@ describe('grid plan: price leaves the range', () => {
   });
 
   test('outOfRange=keep leaves resting orders alone', () => {
-    const p = params();
+    const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     assert.deepEqual(applyPrice(state, p, rules, '90'), { state, commands: [] });
   });
 
   test('regrid cancels the old generation and keeps the inventory', () => {
-    const p = params();
+    const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     const filled = applyEvent(state, p, { type: 'OrderFilled', level: 1, seq: 0, filledQuantity: '1' }).state;
-    const next = regrid(filled, params({ lowerPrice: '120', upperPrice: '160' }), rules, '150');
+    const next = regrid(filled, gridParams({ lowerPrice: '120', upperPrice: '160' }), rules, '150');
     // Old: buy L0#0 and sell L2#0 are cancelled. New levels 120, 130, 140, 150, 160; mid 150 → gap L3.
     // Long with inventory 1: one sell above the gap (L4 @160); buys at 140, 130, 120.
     assert.deepEqual(brief(next.commands), [
@@ -170,7 +159,7 @@ describe('grid plan: invariants under any sequence of fills (property)', () => {
     test(`${mode}: one order per level, inventory within the cap, sequence numbers never reused`, () => {
       fc.assert(
         fc.property(events, fc.integer({ min: 100, max: 200 }), (script, mid) => {
-          const p = params({ mode, levels: 7, maxInventory: '3' });
+          const p = gridParams({ mode, levels: 7, maxInventory: '3' });
           let { state, commands } = startGrid(p, rules, String(mid));
           const issued = new Set<string>();
           const track = (cs: GridCommand[], s: GridState) => {
