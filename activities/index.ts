@@ -1,5 +1,9 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import type { Venue } from '../connectors/exchange-connector';
 import { createOrderActivities, type ConnectorFactory } from './order-activities';
+import { createOrderWatchActivities } from './order-watch';
+import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createSmokeActivities } from './smoke-activities';
 
 export type { ConnectorFactory } from './order-activities';
@@ -8,12 +12,29 @@ export interface ActivityDependencies {
   pool: Pool;
   /** Exchange connectors by venue market and account; order activities fail (non-retryable) without them. */
   connectors?: ConnectorFactory;
+  /**
+   * After how long a lookup that finds nothing proves an order was not placed (see place-order-once.ts).
+   * Default 30 s, above ccxt's 10 s timeout plus Binance's 5 s recvWindow.
+   */
+  settleWindowMs?: (venue: Venue) => number;
 }
 
 /** Every activity Keel registers, built from real dependencies by workers and from test ones by tests. */
 export function createActivities(deps: ActivityDependencies) {
+  const connectors: ConnectorFactory = (venue, market, account) => {
+    if (!deps.connectors) {
+      throw ApplicationFailure.nonRetryable('this worker has no exchange connectors configured', 'NoConnectors');
+    }
+    return deps.connectors(venue, market, account);
+  };
   return {
     ...createSmokeActivities(deps),
     ...createOrderActivities(deps),
+    ...createExactlyOnceOrderActivities({
+      pool: deps.pool,
+      connectors,
+      settleWindowMs: deps.settleWindowMs ?? (() => 30_000),
+    }),
+    ...createOrderWatchActivities({ pool: deps.pool, connectors }),
   };
 }

@@ -26,6 +26,7 @@ export interface MarketSnapshot {
   ask?: string;
   tickSize: string;
   lotSize: string;
+  minQuantity: string;
   minNotional: string;
 }
 
@@ -81,6 +82,7 @@ export function createOrderActivities(deps: OrderActivityDependencies) {
       const snapshot: MarketSnapshot = {
         tickSize: instrument.tickSize,
         lotSize: instrument.lotSize,
+        minQuantity: instrument.minQuantity,
         minNotional: instrument.minNotional,
       };
       try {

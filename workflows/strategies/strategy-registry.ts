@@ -1,3 +1,4 @@
+import { gridStrategy } from './grid/grid-strategy';
 import { idleStrategy } from './idle-strategy';
 import { quoteStrategy } from './quote-strategy';
 import type { StrategyDefinition } from './strategy-types';
@@ -7,6 +8,7 @@ import type { StrategyDefinition } from './strategy-types';
  * symbol workflow looks strategies up by the name in its configuration and drives them through their hooks.
  */
 export const strategyRegistry: Readonly<Record<string, StrategyDefinition<unknown>>> = {
+  [gridStrategy.name]: gridStrategy,
   [quoteStrategy.name]: quoteStrategy,
   [idleStrategy.name]: idleStrategy,
 };

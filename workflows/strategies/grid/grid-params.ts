@@ -28,6 +28,11 @@ export const GridParamsSchema = z
     maxInventory: Decimal,
     /** keep: leave resting orders when price leaves [lower, upper]; cancel: cancel them and wait for price to return. */
     outOfRange: z.enum(['keep', 'cancel']).default('keep'),
+    /** Mid to lay the grid around while the book is empty or one-sided. */
+    referencePrice: Decimal.optional(),
+    /** How often the watch activity polls the venue, and how long one watch lasts before checking in. */
+    pollMs: z.number().int().min(50).max(60_000).default(250),
+    watchMs: z.number().int().min(1000).max(600_000).default(5000),
   })
   .refine((p) => positive(p.lowerPrice), { message: 'lowerPrice must be above 0', path: ['lowerPrice'] })
   .refine((p) => (valueOf(p.lowerPrice) ?? 0n) < (valueOf(p.upperPrice) ?? 1n), {

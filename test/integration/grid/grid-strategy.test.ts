@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Client } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { testEnvironment, uniqueName } from '../../support/test-env';
+import {
+  authHeader,
+  connectClient,
+  createSimWorld,
+  startOrchestratorApi,
+  startWorkerOn,
+  testOrchestratorRef,
+  waitFor,
+  type OrchestratorWorker,
+} from '../../support/orchestrator-harness';
+
+const SYMBOL = 'GRD-USDT';
+
+// Levels 90, 95, 100, 105, 110. No book yet, so the grid lays out around referencePrice 101: the level
+// nearest it (100) stays empty, a long grid buys at 95 and 90 and sells nothing.
+const gridConfig = {
+  venues: [{ venue: 'binance', market: 'spot', account: 'keel' }],
+  strategies: [
+    {
+      name: 'grid',
+      params: {
+        mode: 'long',
+        lowerPrice: '90',
+        upperPrice: '110',
+        levels: 5,
+        orderSize: { unit: 'base', amount: '1' },
+        maxInventory: '10',
+        referencePrice: '101',
+        pollMs: 100,
+        watchMs: 2000,
+      },
+    },
+  ],
+};
+
+describe('grid strategy end to end: orchestrator → symbol workflow → exactly-once orders → ledger', () => {
+  const env = testEnvironment();
+  const sim = createSimWorld([SYMBOL]);
+  const venue = sim.exchange.venue('binance');
+  const market = sim.exchange.market('binance', 'spot');
+  const keel = sim.connectors('binance', 'spot', 'keel');
+  const ref = testOrchestratorRef('grid', { shardCount: 2 });
+  const taskQueue = uniqueName('grid');
+  let database: TestDatabase;
+  let worker: OrchestratorWorker;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let app: FastifyInstance;
+
+  const resting = async () =>
+    (await keel.openOrders(SYMBOL)).map((order) => `${order.side} ${order.price}`).sort();
+  const take = (side: 'buy' | 'sell', price: string) =>
+    market.placeOrder({
+      account: 'taker',
+      symbol: SYMBOL,
+      side,
+      type: 'limit',
+      price,
+      quantity: '1',
+      timeInForce: 'IOC',
+    });
+
+  before(async () => {
+    venue.deposit('spot', 'taker', 'GRD', '100');
+    venue.deposit('spot', 'taker', 'USDT', '100000');
+    database = await createTestDatabase('grid');
+    worker = await startWorkerOn({
+      address: env.temporalAddress,
+      taskQueue,
+      // In-process simulator: a call is over when it returns, so absence is proven at once.
+      deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
+    });
+    const connected = await connectClient(env.temporalAddress);
+    client = connected.client;
+    closeClient = () => connected.close();
+    app = await startOrchestratorApi({ client, pool: database.pool, taskQueue, ref });
+  });
+  after(async () => {
+    await app?.close();
+    await worker?.stop();
+    await closeClient?.();
+    await database?.drop();
+  });
+
+  test('lays out, replaces each filled level one step over, and keeps ledger and venue identical', async () => {
+    const added = await app.inject({
+      method: 'POST',
+      url: '/symbols',
+      headers: authHeader,
+      payload: { symbol: SYMBOL, config: gridConfig },
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    await waitFor(
+      'the initial buys',
+      async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'buy 95']),
+    );
+
+    take('sell', '95'); // fills the grid's 95 buy → it sells that unit one level up, at 100
+    await waitFor(
+      'the sell one level up',
+      async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'sell 100']),
+    );
+
+    take('buy', '100'); // fills that sell → the 95 level is bought again, under a new client order id
+    await waitFor(
+      'the level bought back',
+      async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'buy 95']),
+    );
+
+    const venueOrders = market.accountOrders('keel', SYMBOL);
+    const ids = venueOrders.map((order) => order.clientOrderId);
+    assert.equal(new Set(ids).size, ids.length, 'no client order id placed twice');
+    assert.equal(ids.length, 4); // buy 95, buy 90, sell 100, buy 95 again
+
+    const { rows } = await database.pool.query<{
+      client_order_id: string;
+      status: string;
+      side: string;
+      price: string;
+    }>(
+      `SELECT client_order_id, status, side, price::text FROM ledger_orders WHERE symbol = $1 ORDER BY created_at`,
+      [SYMBOL],
+    );
+    assert.deepEqual(rows.map((row) => row.client_order_id).sort(), [...ids].sort(), 'ledger = venue');
+    assert.deepEqual(
+      rows.map((row) => `${row.side} ${Number(row.price)} ${row.status}`),
+      ['buy 95 filled', 'buy 90 open', 'sell 100 filled', 'buy 95 open'],
+    );
+    const fills = await database.pool.query<{ side: string; quantity: string; price: string }>(
+      `SELECT side, quantity::text, price::text FROM ledger_fills WHERE symbol = $1 ORDER BY id`,
+      [SYMBOL],
+    );
+    assert.deepEqual(
+      fills.rows.map((fill) => `${fill.side} ${Number(fill.quantity)}@${Number(fill.price)}`),
+      ['buy 1@95', 'sell 1@100'],
+    );
+  });
+
+  test('removing the symbol cancels every grid order before its workflow completes', async () => {
+    const removed = await app.inject({ method: 'DELETE', url: `/symbols/${SYMBOL}`, headers: authHeader });
+    assert.ok(removed.statusCode < 300, removed.body);
+    await waitFor('no resting grid orders', async () => (await resting()).length === 0);
+    const { rows } = await database.pool.query<{ status: string }>(
+      `SELECT status FROM ledger_orders WHERE symbol = $1 AND status IN ('open', 'partially-filled', 'intent', 'sending', 'unknown')`,
+      [SYMBOL],
+    );
+    assert.deepEqual(rows, [], 'nothing left open or unknown in the ledger');
+  });
+});

@@ -1,0 +1,251 @@
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { WatchResult } from '../../../activities/order-watch';
+import type { PlacementResult } from '../../../activities/place-order-once';
+import { clientOrderId, clientOrderIdPrefix } from '../../ids';
+import { fromFixed, toFixed } from '../decimal';
+import type {
+  KeelActivities,
+  StrategyContext,
+  StrategyDefinition,
+  StrategyInstance,
+} from '../strategy-types';
+import { validateGrid } from './grid-levels';
+import { GridParamsSchema, type GridParams, type TradingRules } from './grid-params';
+import {
+  applyEvent,
+  applyPrice,
+  regrid,
+  startGrid,
+  type GridCommand,
+  type GridEvent,
+  type GridState,
+} from './grid-plan';
+
+// Placement retries until the venue's answer is known (exactly-once makes that safe); the watch is long
+// and heartbeats, so a dead worker is noticed within its heartbeat timeout.
+const orders = proxyActivities<Pick<KeelActivities, 'placeOrderOnce' | 'cancelOrderOnce'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '200 milliseconds',
+    maximumInterval: '10 seconds',
+    nonRetryableErrorTypes: ['ClientOrderIdConflict'],
+  },
+});
+const watcher = proxyActivities<Pick<KeelActivities, 'watchOrders'>>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+});
+
+const SEQUENCES_PER_GENERATION = 36 ** 3;
+
+/** Durable state of one grid: the planner's state plus the client order ids it has issued. */
+interface GridStrategyState {
+  grid?: GridState;
+  rules?: TradingRules;
+  trading: boolean;
+  /** Orders issued so far: the next client order id is a function of this count alone. */
+  issued: number;
+  /** `generation/level/seq` of each live order → its client order id. */
+  ids: Record<string, string>;
+  /** Why the grid cannot run on this venue (from validateGrid), shown in the symbol's state. */
+  problems: string[];
+}
+
+const orderKey = (generation: number, level: number, seq: number) => `${generation}/${level}/${seq}`;
+
+function midOf(
+  bid: string | undefined,
+  ask: string | undefined,
+  reference: string | undefined,
+): string | undefined {
+  if (bid && ask) return fromFixed((toFixed(bid) + toFixed(ask)) / 2n);
+  return reference;
+}
+
+/**
+ * Grid trading (long or neutral) on one venue market. The plan is pure (`grid-plan.ts`); this strategy
+ * carries it out through exactly-once placement and waits for fills in a heartbeating watch activity, so
+ * the workflow wakes only when something happened to one of its orders or to the price band.
+ */
+export const gridStrategy: StrategyDefinition<GridParams> = {
+  name: 'grid',
+  paramsSchema: GridParamsSchema,
+  create(context: StrategyContext, initialParams: GridParams, carried: unknown): StrategyInstance {
+    let params = initialParams;
+    const state: GridStrategyState = {
+      trading: false,
+      issued: 0,
+      ids: {},
+      problems: [],
+      ...(carried as Partial<GridStrategyState>),
+    };
+    const { venue, symbol } = context;
+    const where = { venue: venue.venue, market: venue.market, account: venue.account };
+    const strategyPrefix = clientOrderIdPrefix(context.orderIdScope) + context.slot.toString(36);
+
+    const liveOrders = () =>
+      (state.grid?.orders ?? []).flatMap((order, level) => {
+        const id =
+          order && state.grid ? state.ids[orderKey(state.grid.generation, level, order.seq)] : undefined;
+        return order && id ? [{ level, order, clientOrderId: id }] : [];
+      });
+
+    const apply = (event: GridEvent): GridCommand[] => {
+      if (!state.grid) return [];
+      const step = applyEvent(state.grid, params, event);
+      const before = state.grid.orders[event.level];
+      state.grid = step.state;
+      if (before && !state.grid.orders[event.level])
+        delete state.ids[orderKey(state.grid.generation, event.level, before.seq)];
+      return step.commands;
+    };
+
+    /** Feeds what the venue reported about one of the grid's orders back into the plan. */
+    const report = (
+      level: number,
+      seq: number,
+      result: { status: string; filledQuantity: string },
+    ): GridCommand[] => {
+      const commands =
+        toFixed(result.filledQuantity) > 0n
+          ? apply({ type: 'OrderFilled', level, seq, filledQuantity: result.filledQuantity })
+          : [];
+      const closed = ['filled', 'canceled', 'expired', 'rejected'].includes(result.status);
+      const stillHeld = state.grid?.orders[level]?.seq === seq;
+      return closed && stillHeld ? [...commands, ...apply({ type: 'OrderClosed', level, seq })] : commands;
+    };
+
+    const execute = async (commands: GridCommand[]): Promise<void> => {
+      for (const command of commands) {
+        const key = orderKey(command.generation, command.level, command.seq);
+        if (command.type === 'CancelOrder') {
+          const id = state.ids[key];
+          if (id) await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: id });
+          delete state.ids[key];
+          continue;
+        }
+        const id = clientOrderId({
+          scope: context.orderIdScope,
+          strategySlot: context.slot,
+          generation: Math.floor(state.issued / SEQUENCES_PER_GENERATION),
+          sequence: state.issued % SEQUENCES_PER_GENERATION,
+        });
+        state.issued += 1;
+        state.ids[key] = id;
+        const placed: PlacementResult = await orders.placeOrderOnce({
+          ...where,
+          symbol,
+          strategy: context.strategyName,
+          clientOrderId: id,
+          side: command.side,
+          type: 'limit',
+          price: command.price,
+          quantity: command.quantity,
+        });
+        if (placed.status === 'rejected')
+          log.warn('grid order rejected', { symbol, clientOrderId: id, reason: placed.rejection });
+        await execute(report(command.level, command.seq, placed));
+      }
+    };
+
+    /** Lays out the grid (first start, resume, new params), after sweeping any order of ours it no longer tracks. */
+    const layOut = async () => {
+      const market = await context.activities.marketSnapshot({ ...where, symbol });
+      const rules: TradingRules = {
+        tickSize: market.tickSize,
+        lotSize: market.lotSize,
+        minQuantity: market.minQuantity,
+        minNotional: market.minNotional,
+      };
+      state.problems = validateGrid(params, rules);
+      if (state.problems.length > 0) {
+        log.error('grid cannot run on this venue', { symbol, problems: state.problems });
+        return;
+      }
+      const mid = midOf(market.bid, market.ask, params.referencePrice);
+      if (!mid) return log.warn('grid waits for a two-sided book (or a referencePrice)', { symbol });
+      state.rules = rules;
+      const step = state.grid ? regrid(state.grid, params, rules, mid) : startGrid(params, rules, mid);
+      if (state.grid)
+        for (const { level, order } of liveOrders())
+          delete state.ids[orderKey(state.grid.generation, level, order.seq)];
+      state.grid = step.state;
+      await execute(step.commands);
+    };
+
+    /** Cancels every order of this strategy (pause, stop), counting fills that raced the cancel. */
+    const cancelAll = async () => {
+      for (const { level, order, clientOrderId: id } of liveOrders()) {
+        const final = await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: id });
+        if (final) report(level, order.seq, { ...final, status: 'canceled' });
+        if (state.grid?.orders[level]?.seq === order.seq)
+          apply({ type: 'OrderClosed', level, seq: order.seq });
+      }
+      await context.activities.cancelOpenOrders({ ...where, symbol, clientOrderIdPrefix: strategyPrefix });
+    };
+
+    const watchOnce = async () => {
+      const grid = state.grid;
+      if (!grid || !state.rules) return layOut();
+      const live = liveOrders();
+      const band =
+        params.outOfRange === 'cancel' && !grid.suspended
+          ? { low: grid.prices[0] ?? '0', high: grid.prices.at(-1) ?? '0' }
+          : undefined;
+      const result: WatchResult = await watcher.watchOrders({
+        ...where,
+        symbol,
+        orders: live.map(({ clientOrderId: id, order }) => ({
+          clientOrderId: id,
+          filledQuantity: order.filled,
+        })),
+        ...(band ? { priceBand: band } : {}),
+        maxWaitMs: params.watchMs,
+        pollMs: params.pollMs,
+      });
+      for (const change of result.changes) {
+        const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
+        if (held) await execute(report(held.level, held.order.seq, change));
+      }
+      if (result.reason === 'price' && result.mid && state.grid && state.rules) {
+        const step = applyPrice(state.grid, params, state.rules, result.mid);
+        state.grid = step.state;
+        await execute(step.commands);
+      } else if (grid.suspended) {
+        const market = await context.activities.marketSnapshot({ ...where, symbol });
+        const mid = midOf(market.bid, market.ask, undefined);
+        if (mid && state.grid && state.rules) {
+          const step = applyPrice(state.grid, params, state.rules, mid);
+          state.grid = step.state;
+          await execute(step.commands);
+        }
+      }
+    };
+
+    return {
+      async start() {
+        state.trading = true;
+        await layOut();
+      },
+      async step() {
+        if (state.trading && state.problems.length === 0) await watchOnce();
+      },
+      async pause() {
+        state.trading = false;
+        await cancelAll();
+      },
+      async stop() {
+        state.trading = false;
+        await cancelAll();
+      },
+      async update(next: unknown) {
+        params = GridParamsSchema.parse(next);
+        if (state.trading) await layOut();
+      },
+      nextStepInMs: () =>
+        state.trading && state.problems.length === 0 ? (state.grid ? 0 : params.watchMs) : undefined,
+      snapshot: () => ({ openOrders: liveOrders().map((entry) => entry.clientOrderId), state: { ...state } }),
+    };
+  },
+};
