@@ -3,4 +3,5 @@ export type { BinanceFront, BinanceFrontOptions } from './server';
 export type { FrontCredential } from './auth';
 export { authenticate, sign } from './auth';
 export { BinanceApiError, binanceErrorFromSim } from './errors';
-export { binanceFrontApiUrls } from './urls';
+export { binanceFrontApiUrls, binanceFrontWsUrls } from './urls';
+export type { MarketStream } from './stream';

@@ -26,6 +26,8 @@ import {
   spotOrder,
   spotOrderFull,
 } from './format';
+import { attachMarketStream } from './stream';
+import type { MarketStream } from './stream';
 
 export interface BinanceFrontOptions {
   exchange: SimExchange;
@@ -40,6 +42,8 @@ export interface BinanceFrontOptions {
 
 export interface BinanceFront {
   readonly http: Server;
+  /** The WebSocket market stream on the same port (`binanceFrontWsUrls(baseUrl)`). */
+  readonly stream: MarketStream;
   /** Resolves to the base URL, e.g. `http://127.0.0.1:43121`; spot is under `/api/v3`, futures `/fapi`. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -384,8 +388,10 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
   }
 
   const http = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void handle(req, res));
+  const stream = attachMarketStream(http, exchange, venue, now);
   return {
     http,
+    stream,
     listen: (port = 0, host = '127.0.0.1') =>
       new Promise((resolve) => {
         http.listen(port, host, () => {
@@ -395,6 +401,7 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
       }),
     close: () =>
       new Promise((resolve) => {
+        stream.close();
         http.closeAllConnections();
         http.close(() => resolve());
       }),

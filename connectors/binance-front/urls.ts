@@ -13,3 +13,16 @@ export function binanceFrontApiUrls(baseUrl: string): Record<string, string> {
     fapiPrivateV3: `${b}/fapi/v3`,
   };
 }
+
+/**
+ * ccxt.pro `urls.api.ws` entries for the front's market stream. ccxt recognises a spot socket by
+ * `/stream` in its URL and appends `/public/ws` handling to a futures base ending in `/ws`.
+ */
+export function binanceFrontWsUrls(baseUrl: string): Record<string, string> {
+  const b = baseUrl.replace(/\/+$/, '').replace(/^http/, 'ws');
+  return {
+    spot: `${b}/stream/ws`,
+    margin: `${b}/stream/ws`,
+    future: `${b}/fstream/ws`,
+  };
+}

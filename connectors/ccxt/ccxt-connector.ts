@@ -16,17 +16,40 @@ import { canonicalToCcxt, ccxtToCanonical, normalizeCcxtMarkets } from '../symbo
 import { compare, divideExact, isMultipleOf, multiply } from '../decimal';
 import { toConnectorError } from './errors';
 import type { CcxtOp } from './errors';
-import { sharedExchange } from './registry';
+import { sharedExchange, sharedProExchange } from './registry';
 import type { SharedExchangeOptions } from './registry';
+import {
+  forgetCached,
+  resolveStreamMethod,
+  SlotAllocator,
+  unwatch,
+  watchOnce,
+  watchRequests,
+} from './stream';
+import type { RawTouch } from './stream';
 import { VENUE_SPECS } from './venues';
-import type { CcxtVenue } from './venues';
+import type { CcxtVenue, StreamMethod } from './venues';
 
 export interface CcxtConnectorOptions extends SharedExchangeOptions {
   venue: CcxtVenue;
   market: MarketKind;
-  /** Polling period of watchBestBidAsk (REST; default 1000 ms). */
+  /** Polling period of watchBestBidAsk when the venue market has no WS method (REST; default 1000 ms). */
   pollIntervalMs?: number;
+  /** Forces a streaming method (tests; default `VENUE_SPECS[venue].stream[market]`, checked against `has`). */
+  streamMethod?: StreamMethod;
 }
+
+/** Symbol placement on ccxt.pro connections, per venue market and URL set, shared in the process. */
+const allocators = new Map<string, SlotAllocator>();
+
+/** Resolves when the signal aborts (never rejects). */
+const aborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+
+const UNWATCH_TIMEOUT_MS = 2000;
 
 const STATUS: Record<string, OrderStatus> = {
   open: 'open',
@@ -164,6 +187,156 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     };
   }
 
+  const last = (q: BestBidAsk): string => `${q.bid}|${q.bidSize}|${q.ask}|${q.askSize}`;
+
+  /** A two-sided touch in port units, or undefined (an empty side is not a quote). */
+  function toQuote(t: RawTouch, m: Market, symbol: string): BestBidAsk | undefined {
+    const bid = num(t.bid);
+    const ask = num(t.ask);
+    if (!bid || !ask || compare(bid, '0') <= 0 || compare(ask, '0') <= 0) return undefined;
+    const u = unit(m);
+    return {
+      symbol,
+      bid,
+      bidSize: multiply(num(t.bidVolume) ?? '0', u),
+      ask,
+      askSize: multiply(num(t.askVolume) ?? '0', u),
+      timestamp: t.timestamp ?? Date.now(),
+    };
+  }
+
+  /**
+   * ccxt.pro feed: symbols are placed on connections within the venue's per-connection limit (one
+   * shared ccxt.pro instance per connection slot, slot 0 being the venue's instance), each connection's
+   * symbols are watched in subscribe-request-sized batches. A failing watch call (socket dropped,
+   * venue error) ends the whole feed with a ConnectorError; ccxt reconnects on the next watch call,
+   * which is the caller's resubscribe (the market-data hub backs off and resubscribes).
+   */
+  async function streamBestBidAsk(
+    method: StreamMethod,
+    markets: Map<string, Market>,
+    onQuote: (q: BestBidAsk) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const byCcxt = new Map<string, string>();
+    for (const [s, m] of markets) byCcxt.set(m.symbol, s);
+    const allocKey = `${venue} ${market} ${JSON.stringify(options.apiUrls ?? {})} ${JSON.stringify(options.wsUrls ?? {})}`;
+    let alloc = allocators.get(allocKey);
+    if (!alloc) {
+      alloc = SlotAllocator.for(venue, market);
+      allocators.set(allocKey, alloc);
+    }
+    const placement = alloc.assign([...byCcxt.keys()]);
+    const stop = new AbortController();
+    const onAbort = (): void => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const sent = new Map<string, string>();
+    const emit = (t: RawTouch): void => {
+      const symbol = byCcxt.get(t.symbol);
+      const m = symbol === undefined ? undefined : markets.get(symbol);
+      if (symbol === undefined || !m || stop.signal.aborted) return;
+      const q = toQuote(t, m, symbol);
+      if (!q || sent.get(symbol) === last(q)) return;
+      sent.set(symbol, last(q));
+      onQuote(q);
+    };
+    const slots = [...placement].map(([slot, ccxtSymbols]) => ({
+      slot,
+      pro: sharedProExchange(venue, options, slot),
+      requests: watchRequests(venue, market, method, ccxtSymbols),
+    }));
+    let failure: ConnectorError | undefined;
+    const pump = async (ex: Exchange, request: string[]): Promise<void> => {
+      while (!stop.signal.aborted) {
+        const call = watchOnce(ex, method, request);
+        // A watch still pending at abort is rejected by unWatch/close: nobody awaits it any more.
+        call.catch(() => undefined);
+        const touches = await Promise.race([call, aborted(stop.signal).then(() => undefined)]);
+        if (!touches) return;
+        for (const t of touches) emit(t);
+      }
+    };
+    try {
+      for (const s of slots) {
+        await s.pro.acquire();
+        forgetCached(s.pro.exchange, method, placement.get(s.slot) ?? []);
+      }
+      const pumps = slots.flatMap((s) =>
+        s.requests.map((r) =>
+          pump(s.pro.exchange, r).catch((e: unknown) => {
+            if (stop.signal.aborted) return;
+            failure ??= toConnectorError(e, spec, 'read', s.pro.secrets);
+            stop.abort();
+          }),
+        ),
+      );
+      // Current quote first: a quiet book may not tick for a while, so the REST touch stands in until
+      // the stream delivers one (dropped once the stream has spoken for that symbol).
+      for (const s of markets.keys())
+        void bestBidAsk(s).then(
+          (q) => {
+            if (!sent.has(s) && !stop.signal.aborted) {
+              sent.set(s, last(q));
+              onQuote(q);
+            }
+          },
+          () => undefined,
+        );
+      await Promise.all(pumps);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      stop.abort();
+      for (const s of slots) {
+        const gone = new Set(alloc.release(s.slot, placement.get(s.slot) ?? []));
+        // Unsubscribe what nobody follows any more while others keep the connection; the last
+        // watcher closes the instance's sockets instead.
+        if (s.pro.users > 1 && failure === undefined)
+          for (const r of s.requests)
+            if (r.every((x) => gone.has(x)))
+              await Promise.race([
+                unwatch(s.pro.exchange, method, r).catch(() => undefined),
+                new Promise((resolve) => setTimeout(resolve, UNWATCH_TIMEOUT_MS).unref()),
+              ]);
+        await s.pro.release();
+      }
+    }
+    if (failure) throw failure;
+  }
+
+  /** REST polling: the explicit fallback for a venue market without a WS method. */
+  async function pollBestBidAsk(
+    symbols: string[],
+    onQuote: (q: BestBidAsk) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const sent = new Map<string, string>();
+    const period = options.pollIntervalMs ?? 1000;
+    while (!signal.aborted) {
+      for (const s of symbols) {
+        const q = await bestBidAsk(s).catch((e: unknown) => {
+          // An empty book side is not a feed failure.
+          if (e instanceof ConnectorError && e.kind === 'retryable' && /no two-sided quote/.test(e.message))
+            return undefined;
+          throw e;
+        });
+        if (!q || signal.aborted) continue;
+        if (sent.get(s) !== last(q)) {
+          sent.set(s, last(q));
+          onQuote(q);
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, period);
+        function done(): void {
+          clearTimeout(t);
+          signal.removeEventListener('abort', done);
+          resolve();
+        }
+        signal.addEventListener('abort', done);
+      });
+    }
+  }
+
   return {
     venue,
     market,
@@ -185,34 +358,13 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     bestBidAsk,
 
     async watchBestBidAsk(symbols, onQuote, signal): Promise<void> {
-      for (const s of symbols) await ccxtMarket(s);
-      const last = new Map<string, string>();
-      const period = options.pollIntervalMs ?? 1000;
-      while (!signal.aborted) {
-        for (const s of symbols) {
-          const q = await bestBidAsk(s).catch((e: unknown) => {
-            // An empty book side is not a feed failure.
-            if (e instanceof ConnectorError && e.kind === 'retryable' && /no two-sided quote/.test(e.message))
-              return undefined;
-            throw e;
-          });
-          if (!q || signal.aborted) continue;
-          const sig = `${q.bid}|${q.bidSize}|${q.ask}|${q.askSize}`;
-          if (last.get(s) !== sig) {
-            last.set(s, sig);
-            onQuote(q);
-          }
-        }
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(done, period);
-          function done(): void {
-            clearTimeout(t);
-            signal.removeEventListener('abort', done);
-            resolve();
-          }
-          signal.addEventListener('abort', done);
-        });
-      }
+      const markets = new Map<string, Market>();
+      for (const s of symbols) markets.set(s, await ccxtMarket(s));
+      if (signal.aborted) return;
+      const pro0 = sharedProExchange(venue, options, 0);
+      const method = resolveStreamMethod(pro0.exchange.has, options.streamMethod ?? spec.stream[market]);
+      if (method === 'poll') return pollBestBidAsk(symbols, onQuote, signal);
+      return streamBestBidAsk(method, markets, onQuote, signal);
     },
 
     async createOrder(input: CreateOrder): Promise<Order> {

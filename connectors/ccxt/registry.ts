@@ -1,3 +1,4 @@
+import { Agent } from 'node:http';
 import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { VENUE_SPECS } from './venues';
@@ -34,26 +35,41 @@ const CLASSES = {
   mexc: ccxt.mexc,
 } as const;
 
+const PRO_CLASSES = {
+  binance: ccxt.pro.binance,
+  bybit: ccxt.pro.bybit,
+  okx: ccxt.pro.okx,
+  mexc: ccxt.pro.mexc,
+} as const;
+
 const shared = new Map<string, SharedExchange>();
 
 export interface SharedExchangeOptions {
   /** Replaces entries of `exchange.urls.api` (e.g. a loopback Binance-compatible front). */
   apiUrls?: Record<string, string>;
+  /** Replaces entries of `exchange.urls.api.ws` on the ccxt.pro instance (e.g. the front's stream). */
+  wsUrls?: Record<string, string>;
   env?: NodeJS.ProcessEnv;
 }
 
-/**
- * One ccxt instance per venue per process (per API URL set), so every connector for that venue shares
- * its rate limiter and market cache. Rate limiting on, ccxt's own retries off: retrying order entry
- * is the caller's decision, after looking the order up by client id.
- */
-export function sharedExchange(venue: CcxtVenue, opts: SharedExchangeOptions = {}): SharedExchange {
-  const key = `${venue} ${JSON.stringify(opts.apiUrls ?? {})}`;
-  const existing = shared.get(key);
-  if (existing) return existing;
+const DEAD_HTTP = 'http://127.0.0.1:9/not-configured';
+const DEAD_WS = 'ws://127.0.0.1:9/not-configured';
+
+/** Every string in a (nested) URL table replaced by `dead`. */
+function deadTable(table: unknown, dead: string): unknown {
+  if (typeof table === 'string') return dead;
+  if (table === null || typeof table !== 'object') return table;
+  return Object.fromEntries(Object.entries(table).map(([k, v]) => [k, deadTable(v, dead)]));
+}
+
+const instanceKey = (venue: CcxtVenue, opts: SharedExchangeOptions): string =>
+  `${venue} ${JSON.stringify(opts.apiUrls ?? {})} ${JSON.stringify(opts.wsUrls ?? {})}`;
+
+function build(venue: CcxtVenue, opts: SharedExchangeOptions, pro: boolean): Exchange {
   const spec = VENUE_SPECS[venue];
   const creds = credentialsFromEnv(venue, opts.env);
-  const exchange: Exchange = new CLASSES[venue]({
+  const Cls = pro ? PRO_CLASSES[venue] : CLASSES[venue];
+  const exchange: Exchange = new Cls({
     apiKey: creds.apiKey,
     secret: creds.secret,
     password: creds.password,
@@ -62,13 +78,31 @@ export function sharedExchange(venue: CcxtVenue, opts: SharedExchangeOptions = {
     options: { ...spec.options, maxRetriesOnFailure: 0 },
   });
   exchange.verbose = false;
-  if (opts.apiUrls) {
+  if (opts.apiUrls || opts.wsUrls) {
     // Every endpoint family not overridden is pointed at a dead loopback port, so an override can
-    // never leak a request to the real venue.
-    const api = exchange.urls['api'] as Record<string, string>;
-    const dead = Object.fromEntries(Object.keys(api).map((k) => [k, 'http://127.0.0.1:9/not-configured']));
-    exchange.urls['api'] = { ...dead, ...opts.apiUrls };
+    // never leak a request (or a socket) to the real venue.
+    const api = exchange.urls['api'] as Record<string, unknown>;
+    const { ws, ...rest } = api;
+    const table: Record<string, unknown> = { ...(deadTable(rest, DEAD_HTTP) as object), ...opts.apiUrls };
+    if (ws !== undefined) table['ws'] = { ...(deadTable(ws, DEAD_WS) as object), ...opts.wsUrls };
+    exchange.urls['api'] = table;
+    // ccxt refuses plain ws:// (a loopback front) unless an http agent is loaded.
+    if (pro) exchange.httpAgent = new Agent();
   }
+  return exchange;
+}
+
+/**
+ * One ccxt instance per venue per process (per API URL set), so every connector for that venue shares
+ * its rate limiter and market cache. Rate limiting on, ccxt's own retries off: retrying order entry
+ * is the caller's decision, after looking the order up by client id.
+ */
+export function sharedExchange(venue: CcxtVenue, opts: SharedExchangeOptions = {}): SharedExchange {
+  const key = instanceKey(venue, opts);
+  const existing = shared.get(key);
+  if (existing) return existing;
+  const creds = credentialsFromEnv(venue, opts.env);
+  const exchange = build(venue, opts, false);
   let loading: Promise<void> | undefined;
   const entry: SharedExchange = {
     exchange,
@@ -88,7 +122,65 @@ export function sharedExchange(venue: CcxtVenue, opts: SharedExchangeOptions = {
   return entry;
 }
 
+export interface SharedProExchange {
+  exchange: Exchange;
+  secrets: readonly (string | undefined)[];
+  /** Watchers currently holding the instance. */
+  readonly users: number;
+  /** Takes a hold; waits for a close still in progress (a closing instance must not take new sockets). */
+  acquire(): Promise<void>;
+  /** Drops a hold; the last one closes every socket of the instance (`exchange.close()`). */
+  release(): Promise<void>;
+}
+
+const sharedPro = new Map<string, SharedProExchange>();
+
+/**
+ * The ccxt.pro instance of a venue (same credentials and URL overrides as the REST one), shared by
+ * every watcher in the process. `slot` > 0 gives further instances, one per extra connection a venue's
+ * per-connection subscription limit forces (ccxt keeps one socket per URL per instance).
+ */
+export function sharedProExchange(
+  venue: CcxtVenue,
+  opts: SharedExchangeOptions = {},
+  slot = 0,
+): SharedProExchange {
+  const key = `${instanceKey(venue, opts)} #${slot}`;
+  const existing = sharedPro.get(key);
+  if (existing) return existing;
+  const creds = credentialsFromEnv(venue, opts.env);
+  const exchange = build(venue, opts, true);
+  let users = 0;
+  let closing: Promise<void> | undefined;
+  const entry: SharedProExchange = {
+    exchange,
+    secrets: [creds.apiKey, creds.secret, creds.password],
+    get users() {
+      return users;
+    },
+    async acquire() {
+      users++;
+      while (closing) await closing;
+    },
+    async release() {
+      users = Math.max(0, users - 1);
+      if (users > 0) return;
+      closing ??= exchange
+        .close()
+        .catch(() => undefined)
+        .finally(() => {
+          closing = undefined;
+        });
+      await closing;
+    },
+  };
+  sharedPro.set(key, entry);
+  return entry;
+}
+
 /** Forgets every shared instance (tests; a process normally keeps them for its lifetime). */
 export function resetSharedExchanges(): void {
   shared.clear();
+  for (const p of sharedPro.values()) void p.exchange.close().catch(() => undefined);
+  sharedPro.clear();
 }

@@ -2,6 +2,14 @@ import type { ConnectorCapabilities, MarketKind } from '../exchange-connector';
 
 export type CcxtVenue = 'binance' | 'bybit' | 'okx' | 'mexc';
 
+/**
+ * How `watchBestBidAsk` follows the touch through ccxt.pro (bundled with ccxt 4.5.84): `watchBidsAsks`
+ * (the venue's best bid/ask channel, many symbols per call), `watchTicker` (one symbol per call),
+ * `watchOrderBook` (top of the book), or `poll` (REST, only for a venue market without any of them).
+ * Checked again at run time against `exchange.has`; the first supported method in this order wins.
+ */
+export type StreamMethod = 'watchBidsAsks' | 'watchTicker' | 'watchOrderBook' | 'poll';
+
 /** What differs between venues when driving them through ccxt (checked against ccxt 4.5.84 sources). */
 export interface CcxtVenueSpec {
   /** ccxt class id. */
@@ -15,6 +23,8 @@ export interface CcxtVenueSpec {
   /** Venue error codes meaning "client order id already used" (ccxt raises InvalidOrder/ExchangeError for them). */
   duplicateCodes: readonly string[];
   capabilities: Record<MarketKind, ConnectorCapabilities>;
+  /** Preferred streaming method per market (see `StreamMethod`). */
+  stream: Record<MarketKind, StreamMethod>;
   /** Extra fetchOrder params (bybit needs an acknowledgement for its 500-orders lookback). */
   fetchOrderParams?: Record<string, unknown>;
   /** ccxt options set on the shared instance. */
@@ -23,7 +33,7 @@ export interface CcxtVenueSpec {
 
 const tradable = (perp: boolean): ConnectorCapabilities => ({
   canTrade: true,
-  // Streaming through ccxt is REST polling here (no ccxt.pro): available, but not a push feed.
+  // A push feed through ccxt.pro (see `stream`); REST polling only where the venue has no WS method.
   canStream: true,
   hasPositions: perp,
   hasFunding: perp,
@@ -37,6 +47,8 @@ export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
     clientIdMaxLength: 36,
     duplicateCodes: ['-4116'],
     capabilities: { spot: tradable(false), perp: tradable(true) },
+    // bookTicker streams (`<symbol>@bookTicker`), spot and USD-M.
+    stream: { spot: 'watchBidsAsks', perp: 'watchBidsAsks' },
     options: {
       fetchMarkets: { types: ['spot', 'linear'] },
       fetchCurrencies: false,
@@ -54,6 +66,8 @@ export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
     duplicateCodes: ['110072'],
     capabilities: { spot: tradable(false), perp: tradable(true) },
     fetchOrderParams: { acknowledged: true },
+    // `orderbook.1.<symbol>` topics; ccxt sends all topics of a call in one subscribe request.
+    stream: { spot: 'watchBidsAsks', perp: 'watchBidsAsks' },
     options: { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false },
   },
   okx: {
@@ -63,6 +77,8 @@ export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
     clientIdMaxLength: 32,
     duplicateCodes: ['51016'],
     capabilities: { spot: tradable(false), perp: tradable(true) },
+    // `bbo-tbt` channel.
+    stream: { spot: 'watchBidsAsks', perp: 'watchBidsAsks' },
     options: { fetchMarkets: { types: ['spot', 'swap'] }, fetchCurrencies: false },
   },
   mexc: {
@@ -76,6 +92,8 @@ export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
       // MEXC futures order entry is not open to API users: Keel uses it as a price source only.
       perp: { canTrade: false, canStream: true, hasPositions: false, hasFunding: true },
     },
+    // ccxt's mexc watchBidsAsks is spot only (`spot@public.aggre.bookTicker...`); futures use the ticker.
+    stream: { spot: 'watchBidsAsks', perp: 'watchTicker' },
     options: { fetchCurrencies: false },
   },
 };
