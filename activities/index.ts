@@ -23,7 +23,10 @@ export interface ActivityDependencies {
 export function createActivities(deps: ActivityDependencies) {
   const connectors: ConnectorFactory = (venue, market, account) => {
     if (!deps.connectors) {
-      throw ApplicationFailure.nonRetryable('this worker has no exchange connectors configured', 'NoConnectors');
+      throw ApplicationFailure.nonRetryable(
+        'this worker has no exchange connectors configured',
+        'NoConnectors',
+      );
     }
     return deps.connectors(venue, market, account);
   };

@@ -31,6 +31,18 @@ export const KeelConfigSchema = z.object({
   KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
   KEEL_API_PORT: port.default(3000),
   KEEL_API_TOKEN: optionalString,
+  /** Symbols `npm start` runs a demonstration grid on against the simulator; `none` for none. */
+  KEEL_DEMO_GRIDS: z
+    .string()
+    .default('BTC-USDT,ETH-USDT')
+    .transform((value) =>
+      value.trim() === 'none'
+        ? []
+        : value
+            .split(',')
+            .map((symbol) => symbol.trim())
+            .filter(Boolean),
+    ),
   KEEL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

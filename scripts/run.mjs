@@ -29,11 +29,14 @@ if (dependenciesAreStale()) {
 const [entry, ...args] = process.argv.slice(2);
 // Without an entry it only makes sure dependencies are installed (used by .ci/run before linting).
 if (!entry) process.exit(0);
+// The entry point gets a process group of its own: a terminal's Ctrl-C signals the whole foreground group,
+// and would stop the dev server and PostgreSQL the entry point started before its worker has drained.
+// This process forwards the signal once, and the entry point stops everything in order.
 const child = spawn(process.execPath, ['--import', 'tsx', join(root, entry), ...args], {
   cwd: root,
   stdio: 'inherit',
+  detached: true,
 });
-// Ctrl-C reaches the whole process group; stay alive until the child has finished shutting down.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => child.kill(signal));
 }

@@ -2,13 +2,14 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startLocalSimWorld } from '../activities/sim-world';
 import { buildApp } from '../api/app';
-import { ensureOrchestrator, orchestratorRefFromEnv } from '../api/orchestrator';
+import { ensureOrchestrator, orchestratorControl, orchestratorRefFromEnv } from '../api/orchestrator';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { provideTemporalServer } from './temporal-server';
+import { ensureDemoGrids } from './demo-grids';
 import { createKeelWorker } from './worker';
 
 /**
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      deps: { pool: database.pool, connectors: sim.connectors },
+      // The in-process simulator's calls are over when they return: a lookup that finds nothing is final.
+      deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
     });
     const workerRun = worker.run();
     onShutdown('worker', async () => {
@@ -99,6 +101,12 @@ async function main(): Promise<void> {
       ],
     });
 
+    const grids = await ensureDemoGrids(
+      orchestratorControl(client, orchestrator),
+      sim.exchange,
+      config.KEEL_DEMO_GRIDS,
+    );
+
     const apiUrl = `http://${config.KEEL_API_HOST}:${config.KEEL_API_PORT}`;
     console.log(
       [
@@ -109,6 +117,7 @@ async function main(): Promise<void> {
         `  PostgreSQL      : ${redactDatabaseUrl(database.url)} (${database.source})`,
         `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
         `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'})`,
+        `  grids           : ${grids.join(', ') || 'none'} on the simulated binance spot (${apiUrl}/symbols)`,
         '  Ctrl-C stops everything.',
       ].join('\n'),
     );

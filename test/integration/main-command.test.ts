@@ -106,6 +106,9 @@ describe('the main command (npm start)', () => {
         assert.ok(await isPortFree(Number(port)), `port ${port} released`);
       assert.equal(run.stderr.match(/failed/g), null, run.stderr);
     } finally {
+      // After a failed assertion: stop it the way an operator would, so its dev server goes too.
+      run.signal('SIGINT');
+      await Promise.race([run.exit, new Promise((resolve) => setTimeout(resolve, 30_000))]);
       run.signal('SIGKILL');
       await database.drop();
     }
