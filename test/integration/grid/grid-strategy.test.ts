@@ -153,3 +153,118 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
     assert.deepEqual(rows, [], 'nothing left open or unknown in the ledger');
   });
 });
+
+describe('grid strategy across continue-as-new: no order lost or placed twice', () => {
+  const env = testEnvironment();
+  const symbol = 'CAN-USDT';
+  const sim = createSimWorld([symbol]);
+  const market = sim.exchange.market('binance', 'spot');
+  const keel = sim.connectors('binance', 'spot', 'keel');
+  // Shards and symbol workflows continue-as-new every 50 history events: several times in this test.
+  const ref = testOrchestratorRef('gridcan', { shardCount: 1, shardMaxHistoryEvents: 50 });
+  const taskQueue = uniqueName('gridcan');
+  let database: TestDatabase;
+  let worker: OrchestratorWorker;
+  let client: Client;
+  let closeClient: () => Promise<void>;
+  let app: FastifyInstance;
+
+  const resting = async () =>
+    (await keel.openOrders(symbol)).map((order) => `${order.side} ${order.price}`).sort();
+  const runsOfSymbolWorkflow = async () => {
+    let runs = 0;
+    for await (const _ of client.workflow.list({
+      query: `WorkflowId = "${ref.input?.idPrefix ?? ''}symbol:${symbol}"`,
+    }))
+      runs += 1;
+    return runs;
+  };
+
+  before(async () => {
+    sim.exchange.venue('binance').deposit('spot', 'taker', 'CAN', '100');
+    sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000');
+    database = await createTestDatabase('gridcan');
+    worker = await startWorkerOn({
+      address: env.temporalAddress,
+      taskQueue,
+      deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
+    });
+    const connected = await connectClient(env.temporalAddress);
+    client = connected.client;
+    closeClient = () => connected.close();
+    app = await startOrchestratorApi({ client, pool: database.pool, taskQueue, ref });
+  });
+  after(async () => {
+    await app?.close();
+    await worker?.stop();
+    await closeClient?.();
+    await database?.drop();
+  });
+
+  test('four fill rounds spread over several runs keep one order per level and ledger = venue', async () => {
+    const config = structuredClone(gridConfig);
+    const grid = config.strategies[0]!.params;
+    grid.watchMs = 1000;
+    const added = await app.inject({
+      method: 'POST',
+      url: '/symbols',
+      headers: authHeader,
+      payload: { symbol, config },
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    await waitFor(
+      'the initial buys',
+      async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'buy 95']),
+    );
+
+    for (let round = 1; round <= 4; round += 1) {
+      // Let the symbol workflow continue-as-new at least once between rounds.
+      const runsBefore = await runsOfSymbolWorkflow();
+      await waitFor(
+        `a new run before round ${round}`,
+        async () => (await runsOfSymbolWorkflow()) > runsBefore,
+        60_000,
+      );
+      market.placeOrder({
+        account: 'taker',
+        symbol,
+        side: 'sell',
+        type: 'limit',
+        price: '95',
+        quantity: '1',
+        timeInForce: 'IOC',
+      });
+      await waitFor(
+        `round ${round}: sell one level up`,
+        async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'sell 100']),
+      );
+      market.placeOrder({
+        account: 'taker',
+        symbol,
+        side: 'buy',
+        type: 'limit',
+        price: '100',
+        quantity: '1',
+        timeInForce: 'IOC',
+      });
+      await waitFor(
+        `round ${round}: level bought back`,
+        async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'buy 95']),
+      );
+    }
+
+    assert.ok(
+      (await runsOfSymbolWorkflow()) >= 5,
+      'the symbol workflow continued-as-new between every round',
+    );
+    const ids = market.accountOrders('keel', symbol).map((order) => order.clientOrderId);
+    // buy 90 once; buy 95 five times (first + after each round); sell 100 four times.
+    assert.equal(ids.length, 10);
+    assert.equal(new Set(ids).size, ids.length, 'no client order id placed twice');
+    const { rows } = await database.pool.query<{ client_order_id: string }>(
+      'SELECT client_order_id FROM ledger_orders WHERE symbol = $1',
+      [symbol],
+    );
+    assert.deepEqual(rows.map((row) => row.client_order_id).sort(), [...ids].sort(), 'ledger = venue');
+  });
+});
