@@ -12,6 +12,7 @@ import type { Pool } from 'pg';
 import { ControlRefused, defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
+import { ledgerRoutes } from './routes/ledger';
 import { symbolRoutes } from './routes/symbols';
 
 export interface ApiDependencies {
@@ -81,5 +82,6 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(healthRoutes, resolved);
   await app.register(symbolRoutes, resolved);
   await app.register(controlRoutes, resolved);
+  await app.register(ledgerRoutes, resolved);
   return app;
 }

@@ -62,3 +62,20 @@ export function midpoint(a: string, b: string): string {
   const [x, y, scale] = aligned(a, b);
   return format((x + y) * 5n, scale + 1);
 }
+
+export function add(a: string, b: string): string {
+  const [x, y, scale] = aligned(a, b);
+  return format(x + y, scale);
+}
+
+export function subtract(a: string, b: string): string {
+  const [x, y, scale] = aligned(a, b);
+  return format(x - y, scale);
+}
+
+/** a / b truncated toward zero to `places` decimals (b ≠ 0). */
+export function divide(a: string, b: string, places = 12): string {
+  const [x, y] = aligned(a, b);
+  if (y === 0n) throw new RangeError('division by zero');
+  return format((x * 10n ** BigInt(places)) / y, places);
+}

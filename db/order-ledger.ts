@@ -197,3 +197,38 @@ export async function unsettledOrders(pool: Pool, symbol?: string): Promise<Ledg
   );
   return rows.map(parseRow);
 }
+
+/** The symbol's orders, newest first, optionally of one status. */
+export async function ordersBySymbol(
+  pool: Pool,
+  symbol: string,
+  options: { status?: LedgerStatus | undefined; limit: number },
+): Promise<LedgerOrder[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM ledger_orders WHERE symbol = $1 AND ($2::text IS NULL OR status = $2)
+     ORDER BY created_at DESC, client_order_id LIMIT $3`,
+    [symbol, options.status ?? null, options.limit],
+  );
+  return rows.map(parseRow);
+}
+
+export const LedgerFillSchema = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  client_order_id: z.string(),
+  strategy: z.string(),
+  side: z.enum(['buy', 'sell']),
+  quantity: numeric,
+  price: numeric,
+  recorded_at: z.date(),
+});
+export type LedgerFill = z.infer<typeof LedgerFillSchema>;
+
+/** The symbol's fills, newest first. */
+export async function fillsBySymbol(pool: Pool, symbol: string, limit: number): Promise<LedgerFill[]> {
+  const { rows } = await pool.query(
+    `SELECT id, client_order_id, strategy, side, quantity::text, price::text, recorded_at
+     FROM ledger_fills WHERE symbol = $1 ORDER BY id DESC LIMIT $2`,
+    [symbol, limit],
+  );
+  return rows.map((row) => LedgerFillSchema.parse(row));
+}

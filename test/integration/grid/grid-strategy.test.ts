@@ -142,6 +142,36 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
     );
   });
 
+  test('the API shows the ledger: orders, fills, and the position with its realized PnL', async () => {
+    const orders = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/orders` });
+    assert.equal(orders.statusCode, 200, orders.body);
+    assert.equal(orders.json<{ orders: unknown[] }>().orders.length, 4);
+    const open = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/orders?status=open` });
+    assert.deepEqual(
+      open
+        .json<{ orders: Array<{ side: string; price: string }> }>()
+        .orders.map((o) => `${o.side} ${Number(o.price)}`)
+        .sort(),
+      ['buy 90', 'buy 95'],
+    );
+    const fills = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/fills` });
+    assert.equal(fills.json<{ fills: unknown[] }>().fills.length, 2);
+    // Bought 1 @ 95, sold 1 @ 100: flat, realized 5.
+    const positions = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/positions` });
+    assert.deepEqual(positions.json(), {
+      positions: [{ strategy: 'grid', quantity: '0', averagePrice: '0', realizedPnl: '5', fills: 2 }],
+    });
+    for (const url of [
+      `/symbols/${SYMBOL}/orders?status=bogus`,
+      `/symbols/${SYMBOL}/fills?limit=abc`,
+      '/symbols/not-a-symbol!/orders',
+    ]) {
+      const bad = await app.inject({ method: 'GET', url });
+      assert.equal(bad.statusCode, 400, `${url}: ${bad.body}`);
+      assert.ok(bad.json<{ message: string }>().message.length > 0);
+    }
+  });
+
   test('removing the symbol cancels every grid order before its workflow completes', async () => {
     const removed = await app.inject({ method: 'DELETE', url: `/symbols/${SYMBOL}`, headers: authHeader });
     assert.ok(removed.statusCode < 300, removed.body);

@@ -1,0 +1,114 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { fillsBySymbol, LedgerStatusSchema, ordersBySymbol } from '../../db/order-ledger';
+import { positionsBySymbol } from '../../db/positions';
+import type { ApiDependencies } from '../app';
+import { ErrorSchema, SymbolParamsSchema } from '../schemas';
+
+const LimitSchema = z.coerce.number().int().min(1).max(1000).default(100);
+
+const OrderViewSchema = z.object({
+  clientOrderId: z.string(),
+  venue: z.string(),
+  market: z.string(),
+  strategy: z.string(),
+  side: z.string(),
+  type: z.string(),
+  price: z.string().nullable(),
+  quantity: z.string(),
+  status: LedgerStatusSchema,
+  venueOrderId: z.string().nullable(),
+  filledQuantity: z.string(),
+  averagePrice: z.string().nullable(),
+  rejection: z.string().nullable(),
+});
+const FillViewSchema = z.object({
+  clientOrderId: z.string(),
+  strategy: z.string(),
+  side: z.string(),
+  quantity: z.string(),
+  price: z.string(),
+  recordedAt: z.string(),
+});
+const PositionViewSchema = z.object({
+  strategy: z.string(),
+  quantity: z.string(),
+  averagePrice: z.string(),
+  realizedPnl: z.string(),
+  fills: z.number(),
+});
+
+/** Read-only views of the ledger per symbol: what Keel placed, what filled, what it holds. */
+export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
+  const tags = ['ledger'];
+
+  app.get(
+    '/symbols/:symbol/orders',
+    {
+      schema: {
+        tags,
+        summary:
+          "The symbol's orders from the ledger, newest first (status `unknown`: placement not yet settled)",
+        params: SymbolParamsSchema,
+        querystring: z.object({ status: LedgerStatusSchema.optional(), limit: LimitSchema }),
+        response: { 200: z.object({ orders: z.array(OrderViewSchema) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const rows = await ordersBySymbol(deps.pool, request.params.symbol, request.query);
+      return {
+        orders: rows.map((row) => ({
+          clientOrderId: row.client_order_id,
+          venue: row.venue,
+          market: row.market,
+          strategy: row.strategy,
+          side: row.side,
+          type: row.order_type,
+          price: row.price,
+          quantity: row.quantity,
+          status: row.status,
+          venueOrderId: row.venue_order_id,
+          filledQuantity: row.filled_quantity,
+          averagePrice: row.average_price,
+          rejection: row.rejection,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/symbols/:symbol/fills',
+    {
+      schema: {
+        tags,
+        summary: "The symbol's fills from the ledger, newest first",
+        params: SymbolParamsSchema,
+        querystring: z.object({ limit: LimitSchema }),
+        response: { 200: z.object({ fills: z.array(FillViewSchema) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => ({
+      fills: (await fillsBySymbol(deps.pool, request.params.symbol, request.query.limit)).map((fill) => ({
+        clientOrderId: fill.client_order_id,
+        strategy: fill.strategy,
+        side: fill.side,
+        quantity: fill.quantity,
+        price: fill.price,
+        recordedAt: fill.recorded_at.toISOString(),
+      })),
+    }),
+  );
+
+  app.get(
+    '/symbols/:symbol/positions',
+    {
+      schema: {
+        tags,
+        summary: 'Position, average cost and realized PnL per strategy, from the fills',
+        params: SymbolParamsSchema,
+        response: { 200: z.object({ positions: z.array(PositionViewSchema) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => ({ positions: await positionsBySymbol(deps.pool, request.params.symbol) }),
+  );
+};
