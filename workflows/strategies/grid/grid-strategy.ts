@@ -21,10 +21,11 @@ import {
   type GridState,
 } from './grid-plan';
 
-// Placement retries until the venue's answer is known (exactly-once makes that safe); the watch is long
-// and heartbeats, so a dead worker is noticed within its heartbeat timeout.
+// Placement retries until the venue's answer is known (exactly-once makes that safe); an attempt on a
+// worker that died is retried after 15 s (connectors time out well before). The watch is long and
+// heartbeats every poll, so a dead worker's watch is retried within 3 s.
 const orders = proxyActivities<Pick<KeelActivities, 'placeOrderOnce' | 'cancelOrderOnce'>>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '200 milliseconds',
     maximumInterval: '10 seconds',
@@ -33,7 +34,7 @@ const orders = proxyActivities<Pick<KeelActivities, 'placeOrderOnce' | 'cancelOr
 });
 const watcher = proxyActivities<Pick<KeelActivities, 'watchOrders'>>({
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '10 seconds',
+  heartbeatTimeout: '3 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
