@@ -23,6 +23,20 @@ test('a persistent dev server gets its db file, WAL pragmas, ports and every Kee
   ]);
 });
 
+test('eager activity execution is on by default and dynamic config can be added or overridden', () => {
+  assert.deepEqual(flagValues(devServerArgs(base), '--dynamic-config-value'), [
+    'system.enableActivityEagerExecution=true',
+  ]);
+  const args = devServerArgs({
+    ...base,
+    dynamicConfig: { 'system.enableActivityEagerExecution': false, 'limit.maxIDLength': 2000 },
+  });
+  assert.deepEqual(flagValues(args, '--dynamic-config-value'), [
+    'system.enableActivityEagerExecution=false',
+    'limit.maxIDLength=2000',
+  ]);
+});
+
 test('an in-memory headless server has no db file, no pragmas and no UI port', () => {
   const args = devServerArgs({ ...base, headless: true });
   assert.deepEqual(flagValues(args, '--db-filename'), []);

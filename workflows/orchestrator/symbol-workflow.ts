@@ -120,7 +120,9 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     const dueTimes = running.flatMap((entry) => (entry.dueAt === undefined ? [] : [entry.dueAt]));
     const next = dueTimes.length > 0 && !paused ? Math.min(...dueTimes) : undefined;
     if (next === undefined) await condition(() => pending.length > 0 || wantsContinueAsNew());
-    else await condition(() => pending.length > 0 || wantsContinueAsNew(), Math.max(1, next - Date.now()));
+    // A step already due runs now: a timer of even 1 ms is a server round trip (and fires late).
+    else if (next > Date.now())
+      await condition(() => pending.length > 0 || wantsContinueAsNew(), next - Date.now());
 
     while (pending.length > 0) {
       const command = SymbolCommandSchema.parse(pending.shift());
