@@ -10,6 +10,7 @@ import { buildApp } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
 import { SimExchange, VENUE_NAMES, defaultVenueConfig } from '../../connectors/sim';
 import { createKeelWorker } from '../../workers/worker';
+import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnvironment, uniqueName } from './test-env';
 
 /** Every log line the SDK (and workflow `log.*`) emitted at WARN or above in this test process. */
@@ -155,4 +156,53 @@ export async function listExecutions(client: Client, query: string) {
       type: execution.type,
     });
   return executions;
+}
+
+export interface OrchestratorStack {
+  database: TestDatabase;
+  worker: OrchestratorWorker;
+  client: Client;
+  app: FastifyInstance;
+  /** Stops what was started, in reverse order. */
+  stop(): Promise<void>;
+}
+
+/**
+ * What an orchestrator test needs: a database of its own, a real worker on `taskQueue` with those
+ * dependencies, a client, and the control API with the root for `ref` started.
+ */
+export async function startOrchestratorStack(options: {
+  databaseName: string;
+  ref: OrchestratorRef;
+  taskQueue: string;
+  deps: Omit<ActivityDependencies, 'pool'>;
+}): Promise<OrchestratorStack> {
+  const env = testEnvironment();
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step();
+  };
+  try {
+    const database = await createTestDatabase(options.databaseName);
+    stops.push(() => database.drop());
+    const worker = await startWorkerOn({
+      address: env.temporalAddress,
+      taskQueue: options.taskQueue,
+      deps: { pool: database.pool, ...options.deps },
+    });
+    stops.push(() => worker.stop());
+    const connected = await connectClient(env.temporalAddress);
+    stops.push(() => connected.close());
+    const app = await startOrchestratorApi({
+      client: connected.client,
+      pool: database.pool,
+      taskQueue: options.taskQueue,
+      ref: options.ref,
+    });
+    stops.push(() => app.close());
+    return { database, worker, client: connected.client, app, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }

@@ -2,17 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { testEnvironment, uniqueName } from '../../support/test-env';
+import type { TestDatabase } from '../../support/test-database';
+import { uniqueName } from '../../support/test-env';
 import {
   authHeader,
-  connectClient,
   createSimWorld,
-  startOrchestratorApi,
-  startWorkerOn,
+  startOrchestratorStack,
   testOrchestratorRef,
   waitFor,
-  type OrchestratorWorker,
+  type OrchestratorStack,
 } from '../../support/orchestrator-harness';
 
 const SYMBOL = 'GRD-USDT';
@@ -40,7 +38,6 @@ const gridConfig = {
 };
 
 describe('grid strategy end to end: orchestrator → symbol workflow → exactly-once orders → ledger', () => {
-  const env = testEnvironment();
   const sim = createSimWorld([SYMBOL]);
   const venue = sim.exchange.venue('binance');
   const market = sim.exchange.market('binance', 'spot');
@@ -48,10 +45,8 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
   const ref = testOrchestratorRef('grid', { shardCount: 2 });
   const taskQueue = uniqueName('grid');
   let database: TestDatabase;
-  let worker: OrchestratorWorker;
-  let client: Client;
-  let closeClient: () => Promise<void>;
   let app: FastifyInstance;
+  let stack: OrchestratorStack | undefined;
 
   const resting = async () =>
     (await keel.openOrders(SYMBOL)).map((order) => `${order.side} ${order.price}`).sort();
@@ -69,24 +64,16 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
   before(async () => {
     venue.deposit('spot', 'taker', 'GRD', '100');
     venue.deposit('spot', 'taker', 'USDT', '100000');
-    database = await createTestDatabase('grid');
-    worker = await startWorkerOn({
-      address: env.temporalAddress,
+    stack = await startOrchestratorStack({
+      databaseName: 'grid',
+      ref,
       taskQueue,
       // In-process simulator: a call is over when it returns, so absence is proven at once.
-      deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
+      deps: { connectors: sim.connectors, settleWindowMs: () => 0 },
     });
-    const connected = await connectClient(env.temporalAddress);
-    client = connected.client;
-    closeClient = () => connected.close();
-    app = await startOrchestratorApi({ client, pool: database.pool, taskQueue, ref });
+    ({ database, app } = stack);
   });
-  after(async () => {
-    await app?.close();
-    await worker?.stop();
-    await closeClient?.();
-    await database?.drop();
-  });
+  after(() => stack?.stop());
 
   test('lays out, replaces each filled level one step over, and keeps ledger and venue identical', async () => {
     const added = await app.inject({
@@ -185,7 +172,6 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
 });
 
 describe('grid strategy across continue-as-new: no order lost or placed twice', () => {
-  const env = testEnvironment();
   const symbol = 'CAN-USDT';
   const sim = createSimWorld([symbol]);
   const market = sim.exchange.market('binance', 'spot');
@@ -194,10 +180,9 @@ describe('grid strategy across continue-as-new: no order lost or placed twice', 
   const ref = testOrchestratorRef('gridcan', { shardCount: 1, shardMaxHistoryEvents: 50 });
   const taskQueue = uniqueName('gridcan');
   let database: TestDatabase;
-  let worker: OrchestratorWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let app: FastifyInstance;
+  let stack: OrchestratorStack | undefined;
 
   const resting = async () =>
     (await keel.openOrders(symbol)).map((order) => `${order.side} ${order.price}`).sort();
@@ -213,23 +198,15 @@ describe('grid strategy across continue-as-new: no order lost or placed twice', 
   before(async () => {
     sim.exchange.venue('binance').deposit('spot', 'taker', 'CAN', '100');
     sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000');
-    database = await createTestDatabase('gridcan');
-    worker = await startWorkerOn({
-      address: env.temporalAddress,
+    stack = await startOrchestratorStack({
+      databaseName: 'gridcan',
+      ref,
       taskQueue,
-      deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
+      deps: { connectors: sim.connectors, settleWindowMs: () => 0 },
     });
-    const connected = await connectClient(env.temporalAddress);
-    client = connected.client;
-    closeClient = () => connected.close();
-    app = await startOrchestratorApi({ client, pool: database.pool, taskQueue, ref });
+    ({ database, client, app } = stack);
   });
-  after(async () => {
-    await app?.close();
-    await worker?.stop();
-    await closeClient?.();
-    await database?.drop();
-  });
+  after(() => stack?.stop());
 
   test('four fill rounds spread over several runs keep one order per level and ledger = venue', async () => {
     const config = structuredClone(gridConfig);

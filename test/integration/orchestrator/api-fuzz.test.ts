@@ -4,17 +4,14 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import fc from 'fast-check';
 import { listSymbolsQuery } from '../../../workflows/orchestrator/messages';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { testEnvironment, uniqueName } from '../../support/test-env';
+import { uniqueName } from '../../support/test-env';
 import {
   authHeader,
-  connectClient,
   createSimWorld,
   listExecutions,
-  startOrchestratorApi,
-  startWorkerOn,
+  startOrchestratorStack,
   testOrchestratorRef,
-  type OrchestratorWorker,
+  type OrchestratorStack,
 } from '../../support/orchestrator-harness';
 
 const hugeString = fc.integer({ min: 1_000, max: 200_000 }).map((length) => 'A'.repeat(length));
@@ -79,15 +76,12 @@ const bodyLike = fc.oneof(
 );
 
 describe('fuzzed API input never yields a 5xx or a started workflow', () => {
-  const env = testEnvironment();
   const sim = createSimWorld(['BTC-USDT']);
   const ref = testOrchestratorRef('fuzz', { shardCount: 2 });
   const taskQueue = uniqueName('orch-fuzz');
-  let database: TestDatabase;
-  let worker: OrchestratorWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let app: FastifyInstance;
+  let stack: OrchestratorStack | undefined;
   let created = 0;
 
   const inject = async (options: InjectOptions) => {
@@ -106,23 +100,15 @@ describe('fuzzed API input never yields a 5xx or a started workflow', () => {
   };
 
   before(async () => {
-    database = await createTestDatabase('orch_fuzz');
-    worker = await startWorkerOn({
-      address: env.temporalAddress,
+    stack = await startOrchestratorStack({
+      databaseName: 'orch_fuzz',
+      ref,
       taskQueue,
-      deps: { pool: database.pool, connectors: sim.connectors },
+      deps: { connectors: sim.connectors },
     });
-    const connected = await connectClient(env.temporalAddress);
-    client = connected.client;
-    closeClient = () => connected.close();
-    app = await startOrchestratorApi({ client, pool: database.pool, taskQueue, ref });
+    ({ client, app } = stack);
   });
-  after(async () => {
-    await app?.close();
-    await worker?.stop();
-    await closeClient?.();
-    await database?.drop();
-  });
+  after(() => stack?.stop());
 
   test('POST /symbols with arbitrary bodies', async () => {
     await fc.assert(

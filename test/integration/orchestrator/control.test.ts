@@ -8,18 +8,15 @@ import { defaultCacheBinDir, findExistingBinary, tctlCli } from '../../../tempor
 import { ExchangeKey, ShardKey, StrategyKey, SymbolKey } from '../../../temporal/search-attributes';
 import { statusQuery, listSymbolsQuery } from '../../../workflows/orchestrator/messages';
 import { shardForSymbol } from '../../../workflows/orchestrator/shard-routing';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import {
   authHeader,
   capturedLogs,
-  connectClient,
   createSimWorld,
-  startOrchestratorApi,
-  startWorkerOn,
+  startOrchestratorStack,
   testOrchestratorRef,
   waitFor,
-  type OrchestratorWorker,
+  type OrchestratorStack,
 } from '../../support/orchestrator-harness';
 
 const run = promisify(execFile);
@@ -38,11 +35,9 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
   const binance = sim.connectors('binance', 'spot', 'keel');
   const ref = testOrchestratorRef('ctl', { shardCount: 4 });
   const taskQueue = uniqueName('orch-ctl');
-  let database: TestDatabase;
-  let worker: OrchestratorWorker;
   let client: Client;
-  let closeClient: () => Promise<void>;
   let app: FastifyInstance;
+  let stack: OrchestratorStack | undefined;
 
   const symbolState = async (symbol: string) => {
     const response = await app.inject({ method: 'GET', url: `/symbols/${symbol}` });
@@ -52,23 +47,15 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
     (await binance.openOrders(symbol)).map((order) => order.clientOrderId);
 
   before(async () => {
-    database = await createTestDatabase('orch_ctl');
-    worker = await startWorkerOn({
-      address: env.temporalAddress,
+    stack = await startOrchestratorStack({
+      databaseName: 'orch_ctl',
+      ref,
       taskQueue,
-      deps: { pool: database.pool, connectors: sim.connectors },
+      deps: { connectors: sim.connectors },
     });
-    const connected = await connectClient(env.temporalAddress);
-    client = connected.client;
-    closeClient = () => connected.close();
-    app = await startOrchestratorApi({ client, pool: database.pool, taskQueue, ref });
+    ({ client, app } = stack);
   });
-  after(async () => {
-    await app?.close();
-    await worker?.stop();
-    await closeClient?.();
-    await database?.drop();
-  });
+  after(() => stack?.stop());
 
   test('add through the API: the child runs with search attributes and rests its quotes', async () => {
     const response = await app.inject({
