@@ -64,6 +64,14 @@ export const CreateOrderSchema = z.object({
 });
 export type CreateOrder = z.input<typeof CreateOrderSchema>;
 
+/** Every connector's first step on createOrder: a malformed order never reaches a venue. */
+export function parseCreateOrder(input: CreateOrder): z.output<typeof CreateOrderSchema> {
+  const parsed = CreateOrderSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  throw new ConnectorError('invalid-order', `bad order: ${issues}`);
+}
+
 export const OrderStatusSchema = z.enum([
   'open',
   'partially-filled',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CanonicalSymbolSchema, ConnectorError, CreateOrderSchema } from './exchange-connector';
+import { CanonicalSymbolSchema, ConnectorError, parseCreateOrder } from './exchange-connector';
 import type {
   Balance,
   BestBidAsk,
@@ -137,12 +137,7 @@ export function createSimPortConnector(
     },
 
     async createOrder(input: CreateOrder): Promise<Order> {
-      const parsed = CreateOrderSchema.safeParse(input);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        throw new ConnectorError('invalid-order', `bad order: ${issues}`);
-      }
-      const o = parsed.data;
+      const o = parseCreateOrder(input);
       return mapped(async () =>
         orderFromSim(
           await transport.placeOrder({

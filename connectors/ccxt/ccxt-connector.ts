@@ -1,5 +1,5 @@
 import type { Exchange, MarketInterface as Market, Order as CcxtOrder } from 'ccxt';
-import { ConnectorError, CreateOrderSchema, InstrumentSchema, OrderSchema } from '../exchange-connector';
+import { ConnectorError, InstrumentSchema, OrderSchema, parseCreateOrder } from '../exchange-connector';
 import type {
   Balance,
   BestBidAsk,
@@ -172,25 +172,15 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
       }
       return ex.fetchTicker(m.symbol);
     });
-    const bid = num(t.bid);
-    const ask = num(t.ask);
-    if (!bid || !ask || compare(bid, '0') <= 0 || compare(ask, '0') <= 0)
-      throw new ConnectorError('retryable', `${venue}/${market} ${symbol}: no two-sided quote`);
-    const u = unit(m);
-    return {
-      symbol,
-      bid,
-      bidSize: multiply(num(t.bidVolume) ?? '0', u),
-      ask,
-      askSize: multiply(num(t.askVolume) ?? '0', u),
-      timestamp: t.timestamp ?? Date.now(),
-    };
+    const quote = toQuote(t, m, symbol);
+    if (!quote) throw new ConnectorError('retryable', `${venue}/${market} ${symbol}: no two-sided quote`);
+    return quote;
   }
 
   const last = (q: BestBidAsk): string => `${q.bid}|${q.bidSize}|${q.ask}|${q.askSize}`;
 
   /** A two-sided touch in port units, or undefined (an empty side is not a quote). */
-  function toQuote(t: RawTouch, m: Market, symbol: string): BestBidAsk | undefined {
+  function toQuote(t: Omit<RawTouch, 'symbol'>, m: Market, symbol: string): BestBidAsk | undefined {
     const bid = num(t.bid);
     const ask = num(t.ask);
     if (!bid || !ask || compare(bid, '0') <= 0 || compare(ask, '0') <= 0) return undefined;
@@ -368,12 +358,7 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     },
 
     async createOrder(input: CreateOrder): Promise<Order> {
-      const parsed = CreateOrderSchema.safeParse(input);
-      if (!parsed.success) {
-        const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-        throw new ConnectorError('invalid-order', `bad order: ${issues}`);
-      }
-      const o = parsed.data;
+      const o = parseCreateOrder(input);
       requireTrading();
       if (o.clientOrderId.length > spec.clientIdMaxLength)
         throw new ConnectorError(
