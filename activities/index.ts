@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Venue } from '../connectors/exchange-connector';
 import { createOrderActivities, type ConnectorFactory } from './order-activities';
+import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createSmokeActivities } from './smoke-activities';
@@ -30,14 +31,12 @@ export function createActivities(deps: ActivityDependencies) {
     }
     return deps.connectors(venue, market, account);
   };
+  const exactlyOnce = { pool: deps.pool, connectors, settleWindowMs: deps.settleWindowMs ?? (() => 30_000) };
   return {
     ...createSmokeActivities(deps),
     ...createOrderActivities(deps),
-    ...createExactlyOnceOrderActivities({
-      pool: deps.pool,
-      connectors,
-      settleWindowMs: deps.settleWindowMs ?? (() => 30_000),
-    }),
-    ...createOrderWatchActivities({ pool: deps.pool, connectors }),
+    ...createExactlyOnceOrderActivities(exactlyOnce),
+    ...createOrderReconcileActivities(exactlyOnce),
+    ...createOrderWatchActivities(exactlyOnce),
   };
 }

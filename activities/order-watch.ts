@@ -2,7 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { compare, midpoint } from '../connectors/decimal';
 import type { ExchangeConnector, MarketKind, Order, Venue } from '../connectors/exchange-connector';
-import { recordVenueOrder } from '../db/order-ledger';
+import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
+import { createOrderPlacer, type PlaceOrderInput, type PlacementResult } from './place-order-once';
 
 export interface WatchedOrder {
   clientOrderId: string;
@@ -17,6 +18,16 @@ export interface OrderChange {
   averagePrice: string | null;
 }
 
+/**
+ * An order the strategy has decided, before the watch starts, to place the moment `trigger` fills
+ * completely: its client order id is issued in the workflow's history, so placing it here is the same
+ * exactly-once placement the workflow would make, without the round trip through the workflow.
+ */
+export interface Contingency {
+  trigger: string;
+  order: PlaceOrderInput;
+}
+
 export interface WatchInput {
   venue: Venue;
   market: MarketKind;
@@ -28,12 +39,16 @@ export interface WatchInput {
   /** Return after this long even when nothing happened, so the workflow can check in (continue-as-new). */
   maxWaitMs: number;
   pollMs: number;
+  /** At most one of them fires per watch, and the watch then returns at once. */
+  contingencies?: Contingency[];
 }
 
 export interface WatchResult {
   reason: 'orders' | 'price' | 'timeout';
+  /** With a fired contingency, its trigger's change comes first. */
   changes: OrderChange[];
   mid?: string;
+  fired?: { trigger: string; placement: PlacementResult };
 }
 
 /**
@@ -63,16 +78,46 @@ export function outsideBand(mid: string, band: { low: string; high: string }): b
 export function createOrderWatchActivities(deps: {
   pool: Pool;
   connectors: (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
+  settleWindowMs: (venue: Venue) => number;
 }) {
+  const placeRecorded = createOrderPlacer(deps);
   return {
     /**
      * Long-running and heartbeating: polls the venue quietly and returns only when something the
      * strategy must act on has happened, so the workflow's history grows with events, not with ticks.
-     * Every change it reports is first written to the ledger.
+     * Every change it reports is first written to the ledger. When a fill triggers one of the
+     * strategy's contingencies, the replacement is placed here before returning.
      */
     async watchOrders(input: WatchInput): Promise<WatchResult> {
       const context = Context.current();
+      const workflowId = context.info.workflowExecution?.workflowId ?? 'none';
       const exchange = deps.connectors(input.venue, input.market, input.account);
+      const contingencies = input.contingencies ?? [];
+      const intents = contingencies.map((contingency) => ({ ...contingency.order, workflowId }));
+
+      const lookUp = async (clientOrderId: string): Promise<OrderChange | undefined> => {
+        const order = await exchange.fetchOrderByClientId(input.symbol, clientOrderId);
+        if (!order) return undefined;
+        await recordVenueOrder(deps.pool, order);
+        const { status, filledQuantity, averagePrice } = order;
+        return { clientOrderId, status, filledQuantity, averagePrice };
+      };
+      /** Completes the placement of the contingency recorded in `row`, and reports its trigger first. */
+      const fire = async (row: LedgerOrder, changes: OrderChange[]): Promise<WatchResult> => {
+        const contingency = contingencies.find((entry) => entry.order.clientOrderId === row.client_order_id);
+        if (!contingency) throw new Error(`ledger row ${row.client_order_id} is not one of this watch's`);
+        const placement = await placeRecorded(contingency.order, row);
+        const trigger =
+          changes.find((change) => change.clientOrderId === contingency.trigger) ??
+          (await lookUp(contingency.trigger));
+        const rest = changes.filter((change) => change.clientOrderId !== contingency.trigger);
+        return {
+          reason: 'orders',
+          changes: trigger ? [trigger, ...rest] : rest,
+          fired: { trigger: contingency.trigger, placement },
+        };
+      };
+
       const deadline = Date.now() + input.maxWaitMs;
       for (;;) {
         context.heartbeat();
@@ -80,15 +125,19 @@ export function createOrderWatchActivities(deps: {
           const open = await exchange.openOrders(input.symbol);
           const changes: OrderChange[] = [];
           for (const clientOrderId of ordersToLookUp(input.orders, open)) {
-            const order = await exchange.fetchOrderByClientId(input.symbol, clientOrderId);
-            if (!order) continue;
-            await recordVenueOrder(deps.pool, order);
-            changes.push({
-              clientOrderId,
-              status: order.status,
-              filledQuantity: order.filledQuantity,
-              averagePrice: order.averagePrice,
-            });
+            const change = await lookUp(clientOrderId);
+            if (change) changes.push(change);
+          }
+          const firing = contingencies.findIndex((contingency) =>
+            changes.some(
+              (change) => change.clientOrderId === contingency.trigger && change.status === 'filled',
+            ),
+          );
+          if (firing >= 0) {
+            // If an earlier attempt of this watch fired one before it died, that one is returned instead:
+            // its trigger has filled too, so it is seen here, and only it may ever be placed.
+            const row = await recordOneIntentOf(deps.pool, intents, intents[firing]);
+            if (row) return fire(row, changes);
           }
           if (changes.length > 0) return { reason: 'orders', changes };
         }

@@ -9,6 +9,7 @@ import {
 } from '../connectors/exchange-connector';
 import {
   ClientOrderIdConflict,
+  findOrder,
   markSending,
   markUnknown,
   recordIntent,
@@ -56,8 +57,13 @@ const toResult = (row: LedgerOrder): PlacementResult => ({
   rejection: row.rejection,
 });
 
-export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
-  /** Asks the venue for the order; undefined only when absence is proven (the settle window has passed). */
+/**
+ * Carries an order whose intent is already in the ledger (`row`) to its settled outcome, exactly once
+ * under its client order id, whatever happened before: a retry after a lost response, a worker that died
+ * between sending and recording, a venue that accepts a reused id once the first order closed.
+ */
+export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
+  /** Asks the venue for the order; 'absent' only when absence is proven (the settle window has passed). */
   async function lookUp(exchange: ExchangeConnector, row: LedgerOrder): Promise<LedgerOrder | 'absent'> {
     const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
     if (found) return recordVenueOrder(deps.pool, found);
@@ -73,62 +79,77 @@ export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependenc
     return 'absent';
   }
 
-  return {
-    /**
-     * Places an order exactly once under its client order id, whatever happens around it: retries after
-     * lost responses, worker crashes between sending and recording, venues that accept a reused id once
-     * the first order closed. The ledger row is written before anything is sent.
-     */
-    async placeOrderOnce(input: PlaceOrderInput): Promise<PlacementResult> {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'none';
-      let row: LedgerOrder;
-      try {
-        row = await recordIntent(deps.pool, { ...input, workflowId });
-      } catch (error) {
-        if (error instanceof ClientOrderIdConflict)
-          throw ApplicationFailure.nonRetryable(error.message, 'ClientOrderIdConflict');
+  return async function placeRecorded(input: PlaceOrderInput, row: LedgerOrder): Promise<PlacementResult> {
+    if (settledStatuses.has(row.status)) return toResult(row);
+
+    const exchange = deps.connectors(input.venue, input.market, input.account);
+    if (row.status !== 'intent') {
+      // An earlier attempt may have sent it: never send again before the venue has been asked.
+      const looked = await lookUp(exchange, row);
+      if (looked !== 'absent') return toResult(looked);
+    }
+
+    const request: CreateOrder = {
+      symbol: input.symbol,
+      clientOrderId: input.clientOrderId,
+      side: input.side,
+      type: input.type,
+      quantity: input.quantity,
+      ...(input.price !== undefined ? { price: input.price } : {}),
+      ...(input.postOnly !== undefined ? { postOnly: input.postOnly } : {}),
+      ...(input.timeInForce !== undefined ? { timeInForce: input.timeInForce } : {}),
+    };
+    if (!(await markSending(deps.pool, row))) {
+      // Another attempt got there first (a retry racing a zombie), or a reconcile abandoned the order:
+      // this attempt sends nothing. The next one reads the row again and asks the venue.
+      const now = await findOrder(deps.pool, input.clientOrderId);
+      if (now && settledStatuses.has(now.status)) return toResult(now);
+      throw ApplicationFailure.retryable(
+        `order ${input.clientOrderId} is being sent by another attempt`,
+        'OrderOutcomeUnknown',
+      );
+    }
+    try {
+      return toResult(await recordVenueOrder(deps.pool, await exchange.createOrder(request)));
+    } catch (error) {
+      if (!(error instanceof ConnectorError) || error.retryable) {
+        // Outcome unknown: the order may exist. It stays `unknown` until a lookup settles it.
+        await markUnknown(deps.pool, input.clientOrderId);
         throw error;
       }
-      if (settledStatuses.has(row.status)) return toResult(row);
-
-      const exchange = deps.connectors(input.venue, input.market, input.account);
-      if (row.status !== 'intent') {
-        // An earlier attempt may have sent it: never send again before the venue has been asked.
-        const looked = await lookUp(exchange, row);
-        if (looked !== 'absent') return toResult(looked);
+      if (error.kind === 'duplicate-client-order-id') {
+        const found = await exchange.fetchOrderByClientId(input.symbol, input.clientOrderId);
+        if (found) return toResult(await recordVenueOrder(deps.pool, found));
+        await markUnknown(deps.pool, input.clientOrderId);
+        throw ApplicationFailure.retryable(
+          `venue reports ${input.clientOrderId} as a duplicate but cannot find it`,
+          'OrderOutcomeUnknown',
+        );
       }
+      await recordRejection(deps.pool, input.clientOrderId, `${error.kind}: ${error.message}`);
+      return { ...toResult(row), status: 'rejected', rejection: `${error.kind}: ${error.message}` };
+    }
+  };
+}
 
-      const request: CreateOrder = {
-        symbol: input.symbol,
-        clientOrderId: input.clientOrderId,
-        side: input.side,
-        type: input.type,
-        quantity: input.quantity,
-        ...(input.price !== undefined ? { price: input.price } : {}),
-        ...(input.postOnly !== undefined ? { postOnly: input.postOnly } : {}),
-        ...(input.timeInForce !== undefined ? { timeInForce: input.timeInForce } : {}),
-      };
-      await markSending(deps.pool, input.clientOrderId);
-      try {
-        return toResult(await recordVenueOrder(deps.pool, await exchange.createOrder(request)));
-      } catch (error) {
-        if (!(error instanceof ConnectorError) || error.retryable) {
-          // Outcome unknown: the order may exist. It stays `unknown` until a lookup settles it.
-          await markUnknown(deps.pool, input.clientOrderId);
-          throw error;
-        }
-        if (error.kind === 'duplicate-client-order-id') {
-          const found = await exchange.fetchOrderByClientId(input.symbol, input.clientOrderId);
-          if (found) return toResult(await recordVenueOrder(deps.pool, found));
-          await markUnknown(deps.pool, input.clientOrderId);
-          throw ApplicationFailure.retryable(
-            `venue reports ${input.clientOrderId} as a duplicate but cannot find it`,
-            'OrderOutcomeUnknown',
-          );
-        }
-        await recordRejection(deps.pool, input.clientOrderId, `${error.kind}: ${error.message}`);
-        return { ...toResult(row), status: 'rejected', rejection: `${error.kind}: ${error.message}` };
-      }
+/** Records the intent; a row already there under this id for a different order is refused for good. */
+export async function recordIntentOrRefuse(pool: Pool, intent: OrderIntent): Promise<LedgerOrder> {
+  try {
+    return await recordIntent(pool, intent);
+  } catch (error) {
+    if (error instanceof ClientOrderIdConflict)
+      throw ApplicationFailure.nonRetryable(error.message, 'ClientOrderIdConflict');
+    throw error;
+  }
+}
+
+export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
+  const placeRecorded = createOrderPlacer(deps);
+  return {
+    /** Places an order exactly once under its client order id; the ledger row is written before anything is sent. */
+    async placeOrderOnce(input: PlaceOrderInput): Promise<PlacementResult> {
+      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'none';
+      return placeRecorded(input, await recordIntentOrRefuse(deps.pool, { ...input, workflowId }));
     },
 
     /** Cancels by client order id; idempotent (an order already closed is returned as it is). */

@@ -4,8 +4,17 @@ import { OrderStatusSchema, type Order } from '../connectors/exchange-connector'
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
-/** Keel's own states before the venue has answered, then the venue's order statuses. */
-export const LedgerStatusSchema = z.enum(['intent', 'sending', 'unknown', ...OrderStatusSchema.options]);
+/**
+ * Keel's own states before the venue has answered (and `abandoned`: proven never to have reached the
+ * venue, and never to be sent), then the venue's order statuses.
+ */
+export const LedgerStatusSchema = z.enum([
+  'intent',
+  'sending',
+  'unknown',
+  'abandoned',
+  ...OrderStatusSchema.options,
+]);
 export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 
 export const LedgerOrderSchema = z.object({
@@ -46,7 +55,10 @@ export interface OrderIntent {
 }
 
 /** Statuses after which the venue has said its last word on whether the order exists. */
-export const settledStatuses: ReadonlySet<LedgerStatus> = new Set(OrderStatusSchema.options);
+export const settledStatuses: ReadonlySet<LedgerStatus> = new Set([
+  ...OrderStatusSchema.options,
+  'abandoned',
+]);
 
 export class ClientOrderIdConflict extends Error {
   override readonly name = 'ClientOrderIdConflict';
@@ -54,30 +66,31 @@ export class ClientOrderIdConflict extends Error {
 
 const parseRow = (row: unknown) => LedgerOrderSchema.parse(row);
 
+const INSERT_INTENT = `INSERT INTO ledger_orders (client_order_id, venue, market, account, symbol, strategy, workflow_id,
+                                                  side, order_type, price, quantity, status)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'intent')`;
+const intentValues = (intent: OrderIntent) => [
+  intent.clientOrderId,
+  intent.venue,
+  intent.market,
+  intent.account,
+  intent.symbol,
+  intent.strategy,
+  intent.workflowId,
+  intent.side,
+  intent.type,
+  intent.price ?? null,
+  intent.quantity,
+];
+
 /**
  * Records the intent, or returns the row already recorded under this client order id. A recorded row
  * that describes a different order means two intents derived the same id: refused, never overwritten.
  */
 export async function recordIntent(pool: Pool, intent: OrderIntent): Promise<LedgerOrder> {
   const inserted = await pool.query(
-    `INSERT INTO ledger_orders (client_order_id, venue, market, account, symbol, strategy, workflow_id, side,
-                                order_type, price, quantity, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'intent')
-     ON CONFLICT (client_order_id) DO NOTHING
-     RETURNING *`,
-    [
-      intent.clientOrderId,
-      intent.venue,
-      intent.market,
-      intent.account,
-      intent.symbol,
-      intent.strategy,
-      intent.workflowId,
-      intent.side,
-      intent.type,
-      intent.price ?? null,
-      intent.quantity,
-    ],
+    `${INSERT_INTENT} ON CONFLICT (client_order_id) DO NOTHING RETURNING *`,
+    intentValues(intent),
   );
   if (inserted.rows[0]) return parseRow(inserted.rows[0]);
   const existing = await findOrder(pool, intent.clientOrderId);
@@ -97,6 +110,42 @@ export async function recordIntent(pool: Pool, intent: OrderIntent): Promise<Led
   return existing;
 }
 
+/**
+ * At most one of `alternatives` may ever be placed (contingent orders reserved for one watch, of which only
+ * the first to trigger fires). Records the intent of `chosen`, unless one of them is already recorded:
+ * then that one is returned and nothing is written. Serialised by an advisory lock on the first id, so
+ * even a zombie attempt racing a retry cannot record a second.
+ */
+export async function recordOneIntentOf(
+  pool: Pool,
+  alternatives: OrderIntent[],
+  chosen: OrderIntent | undefined,
+): Promise<LedgerOrder | undefined> {
+  const ids = alternatives.map((intent) => intent.clientOrderId);
+  if (ids.length === 0) return undefined;
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keel-contingency:${ids[0]}`]);
+    const { rows } = await client.query(
+      'SELECT * FROM ledger_orders WHERE client_order_id = ANY($1::text[])',
+      [ids],
+    );
+    let row = rows[0] ? parseRow(rows[0]) : undefined;
+    if (!row && chosen) {
+      const inserted = await client.query(`${INSERT_INTENT} RETURNING *`, intentValues(chosen));
+      row = parseRow(inserted.rows[0]);
+    }
+    await client.query('COMMIT');
+    return row;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
 export async function findOrder(pool: Pool, clientOrderId: string): Promise<LedgerOrder | undefined> {
   const { rows } = await pool.query('SELECT * FROM ledger_orders WHERE client_order_id = $1', [
     clientOrderId,
@@ -104,13 +153,31 @@ export async function findOrder(pool: Pool, clientOrderId: string): Promise<Ledg
   return rows[0] ? parseRow(rows[0]) : undefined;
 }
 
-/** Marks a request as about to leave; from here on only a venue lookup can say whether it arrived. */
-export async function markSending(pool: Pool, clientOrderId: string): Promise<void> {
-  await pool.query(
+/**
+ * Claims the right to send: moves the row to `sending` only if it is still as `seen` (same status, same
+ * number of sends). Of two attempts that read the same row (a retry and a zombie), one wins; the loser
+ * gets false and must not send. From here on only a venue lookup can say whether the request arrived.
+ */
+export async function markSending(
+  pool: Pool,
+  seen: Pick<LedgerOrder, 'client_order_id' | 'status' | 'send_attempts'>,
+): Promise<boolean> {
+  const { rowCount } = await pool.query(
     `UPDATE ledger_orders SET status = 'sending', sent_at = now(), send_attempts = send_attempts + 1, updated_at = now()
-     WHERE client_order_id = $1 AND status IN ('intent', 'sending', 'unknown')`,
+     WHERE client_order_id = $1 AND status = $2 AND send_attempts = $3 AND status IN ('intent', 'sending', 'unknown')`,
+    [seen.client_order_id, seen.status, seen.send_attempts],
+  );
+  return rowCount === 1;
+}
+
+/** The order was proven absent from the venue and will never be sent. */
+export async function markAbandoned(pool: Pool, clientOrderId: string): Promise<LedgerOrder | undefined> {
+  const { rows } = await pool.query(
+    `UPDATE ledger_orders SET status = 'abandoned', updated_at = now()
+     WHERE client_order_id = $1 AND status IN ('intent', 'sending', 'unknown') RETURNING *`,
     [clientOrderId],
   );
+  return rows[0] ? parseRow(rows[0]) : undefined;
 }
 
 /** The request went out and no answer came back: the order may or may not exist. */
@@ -186,6 +253,49 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
   } finally {
     client.release();
   }
+}
+
+/** Orders under a client order id prefix that the ledger does not yet know to be closed. */
+export async function activeOrdersByPrefix(pool: Pool, clientOrderIdPrefix: string): Promise<LedgerOrder[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM ledger_orders
+     WHERE starts_with(client_order_id, $1) AND status IN ('intent', 'sending', 'unknown', 'open', 'partially-filled')
+     ORDER BY created_at`,
+    [clientOrderIdPrefix],
+  );
+  return rows.map(parseRow);
+}
+
+/**
+ * Records an order found on the venue under one of Keel's prefixes with no ledger row (a ledger restored
+ * from an older backup, say), so that the ledger again holds every order the venue holds.
+ */
+export async function adoptVenueOrder(
+  pool: Pool,
+  order: Order,
+  owner: { venue: string; market: 'spot' | 'perp'; account: string; strategy: string; workflowId: string },
+): Promise<LedgerOrder> {
+  await pool.query(
+    `INSERT INTO ledger_orders (client_order_id, venue, market, account, symbol, strategy, workflow_id, side,
+                                order_type, price, quantity, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (client_order_id) DO NOTHING`,
+    [
+      order.clientOrderId,
+      owner.venue,
+      owner.market,
+      owner.account,
+      order.symbol,
+      owner.strategy,
+      owner.workflowId,
+      order.side,
+      order.type,
+      order.price,
+      order.quantity,
+      order.status,
+    ],
+  );
+  return recordVenueOrder(pool, order);
 }
 
 /** Orders whose fate is not known yet (for operators and for the reconciler). */

@@ -159,6 +159,33 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
     }
   });
 
+  test('new params cancel the old generation and lay out the new one, nothing left behind', async () => {
+    const config = structuredClone(gridConfig);
+    // Levels 80, 85, 90, 95, 100 around 101: the gap is at 100, buys at 95, 90, 85 and 80.
+    Object.assign(config.strategies[0]!.params, { lowerPrice: '80', upperPrice: '100' });
+    const updated = await app.inject({
+      method: 'PUT',
+      url: `/symbols/${SYMBOL}`,
+      headers: authHeader,
+      payload: { config },
+    });
+    assert.equal(updated.statusCode, 200, updated.body);
+    await waitFor(
+      'the new generation, and only it, resting',
+      async () =>
+        JSON.stringify(await resting()) === JSON.stringify(['buy 80', 'buy 85', 'buy 90', 'buy 95']),
+    );
+    const { rows } = await database.pool.query<{ status: string; n: string }>(
+      `SELECT status, count(*)::text AS n FROM ledger_orders WHERE symbol = $1 GROUP BY status ORDER BY status`,
+      [SYMBOL],
+    );
+    // The first generation's two resting buys were cancelled; four new ones rest.
+    assert.deepEqual(
+      rows.map((row) => `${row.status} ${row.n}`),
+      ['canceled 2', 'filled 2', 'open 4'],
+    );
+  });
+
   test('removing the symbol cancels every grid order before its workflow completes', async () => {
     const removed = await app.inject({ method: 'DELETE', url: `/symbols/${SYMBOL}`, headers: authHeader });
     assert.ok(removed.statusCode < 300, removed.body);

@@ -10,7 +10,7 @@ import {
 } from '../../../activities/order-watch';
 import { SimExchange } from '../../../connectors/sim';
 import { createSimConnector } from '../../../connectors/sim-connector';
-import { findOrder, recordIntent } from '../../../db/order-ledger';
+import { findOrder, markSending, recordIntent } from '../../../db/order-ledger';
 import { bundleWorkflows } from '../../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
@@ -85,6 +85,34 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     return { exchange, market, connector, input, placed };
   }
 
+  /** Decided before the watch: the buy filling → sell at 30000 (`r0`), the sell filling → buy at 30000 (`r1`). */
+  const contingenciesFor = (prefix: string): NonNullable<WatchInput['contingencies']> =>
+    (['b', 's'] as const).map((trigger, index) => ({
+      trigger: `${prefix}${trigger}`,
+      order: {
+        clientOrderId: `${prefix}r${index}`,
+        venue: 'binance',
+        market: 'spot',
+        account: 'keel',
+        symbol,
+        strategy: 'grid',
+        side: trigger === 'b' ? 'sell' : 'buy',
+        type: 'limit',
+        price: '30000',
+        quantity: '0.01',
+      },
+    }));
+  const liftTheAsk = (market: ReturnType<SimExchange['market']>) =>
+    market.placeOrder({
+      account: 'taker',
+      symbol,
+      side: 'buy',
+      type: 'limit',
+      price: '31000',
+      quantity: '0.01',
+      timeInForce: 'IOC',
+    });
+
   async function watch(
     connector: ReturnType<typeof createSimConnector>,
     input: WatchInput,
@@ -95,7 +123,11 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       connection: nativeConnection,
       taskQueue,
       workflowBundle: { code: bundle },
-      activities: createOrderWatchActivities({ pool: database.pool, connectors: () => connector }),
+      activities: createOrderWatchActivities({
+        pool: database.pool,
+        connectors: () => connector,
+        settleWindowMs: () => 0,
+      }),
     });
     const client = new Client({ connection });
     const run = async (): Promise<{ result: WatchResult; elapsedMs: number; historyLength: number }> => {
@@ -126,18 +158,8 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
   test('a fill wakes it: the change is reported and already in the ledger', async () => {
     const { connector, input, market, placed } = await setUp('wB');
     const sell = placed[1]!;
-    const { result } = await watch(connector, { ...input, maxWaitMs: 20_000 }, () => {
-      // A taker lifts keel's 31000 ask.
-      market.placeOrder({
-        account: 'taker',
-        symbol,
-        side: 'buy',
-        type: 'limit',
-        price: '31000',
-        quantity: '0.01',
-        timeInForce: 'IOC',
-      });
-    });
+    // A taker lifts keel's 31000 ask.
+    const { result } = await watch(connector, { ...input, maxWaitMs: 20_000 }, () => liftTheAsk(market));
     assert.equal(result.reason, 'orders');
     assert.deepEqual(result.changes, [
       { clientOrderId: sell.clientOrderId, status: 'filled', filledQuantity: '0.01', averagePrice: '31000' },
@@ -156,5 +178,59 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       priceBand: { low: '30100', high: '30500' },
     });
     assert.deepEqual(result, { reason: 'price', changes: [], mid: '30000' });
+  });
+
+  test('a fill that triggers a contingency: the replacement is placed by the watch, exactly as decided', async () => {
+    const { connector, input, market, placed } = await setUp('wD');
+    const contingencies = contingenciesFor('wD');
+    const { result } = await watch(connector, { ...input, maxWaitMs: 20_000, contingencies }, () =>
+      liftTheAsk(market),
+    );
+    assert.equal(result.fired?.trigger, placed[1]!.clientOrderId);
+    assert.equal(result.fired?.placement.clientOrderId, 'wDr1');
+    assert.equal(result.fired?.placement.status, 'open');
+    assert.equal(result.changes[0]?.clientOrderId, placed[1]!.clientOrderId, 'the trigger is reported first');
+    const resting = market
+      .openOrders('keel', symbol)
+      .map((order) => `${order.clientOrderId} ${order.side} ${order.price}`);
+    assert.deepEqual(resting.sort(), ['wDb buy 29000', 'wDr1 buy 30000']);
+    assert.equal((await findOrder(database.pool, 'wDr1'))?.status, 'open');
+    assert.equal(await findOrder(database.pool, 'wDr0'), undefined, 'the other contingency never recorded');
+  });
+
+  test('an attempt that died after sending a contingency: the retry finishes that one and fires no other', async () => {
+    const { connector, input, market, exchange, placed } = await setUp('wE');
+    const contingencies = contingenciesFor('wE');
+    // Both resting orders fill. The dead attempt saw the sell first, recorded r1, sent it, and died
+    // before it could record the answer.
+    liftTheAsk(market);
+    market.placeOrder({
+      account: 'taker',
+      symbol,
+      side: 'sell',
+      type: 'limit',
+      price: '29000',
+      quantity: '0.01',
+      timeInForce: 'IOC',
+    });
+    const sent = contingencies[1]!.order;
+    const row = await recordIntent(database.pool, { ...sent, workflowId: 'w' });
+    assert.equal(await markSending(database.pool, row), true);
+    market.placeOrder({ ...sent, account: 'keel' });
+
+    // Without the ledger check this attempt would fire r0, the first trigger it sees: a stray order.
+    const { result } = await watch(connector, { ...input, contingencies });
+    assert.equal(result.fired?.placement.clientOrderId, 'wEr1');
+    assert.equal(result.changes[0]?.clientOrderId, placed[1]!.clientOrderId);
+    const ids = exchange
+      .market('binance', 'spot')
+      .accountOrders('keel', symbol)
+      .map((order) => order.clientOrderId);
+    assert.deepEqual(
+      ids.filter((id) => id.startsWith('wEr')),
+      ['wEr1'],
+      'r1 once, r0 never',
+    );
+    assert.equal((await findOrder(database.pool, 'wEr1'))?.status, 'open');
   });
 });

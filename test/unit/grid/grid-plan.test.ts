@@ -6,6 +6,7 @@ import {
   applyEvent,
   applyPrice,
   regrid,
+  replacementsOnFill,
   startGrid,
   type GridCommand,
   type GridState,
@@ -188,6 +189,56 @@ describe('grid plan: invariants under any sequence of fills (property)', () => {
             );
           }
         }),
+      );
+    });
+  }
+});
+
+describe('grid plan: replacements decided before the fill (what the watch may place on its own)', () => {
+  test('long: a filled buy is replaced by a sell one level up, unless that level is taken', () => {
+    const p = gridParams();
+    const { state } = startGrid(p, rules, '160');
+    assert.deepEqual(
+      replacementsOnFill(state, p).map(
+        ({ level, replacement }) => `L${level} → ${brief([replacement]).join()}`,
+      ),
+      // Level 0's buy would sell at level 1, which still holds a buy: no replacement for it.
+      ['L1 → sell 1@150 L2#0'],
+    );
+  });
+
+  // The watch places these on the plan's behalf, so they must be exactly what the plan does when that
+  // fill is the first thing it hears of: same level, sequence, side, price and quantity.
+  for (const mode of ['long', 'neutral'] as const) {
+    test(`${mode}: always the first command applyEvent gives for that order's complete fill`, () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.record({ level: fc.integer({ min: 0, max: 6 }), full: fc.boolean() }), {
+            maxLength: 30,
+          }),
+          fc.integer({ min: 100, max: 200 }),
+          (script, mid) => {
+            const p = gridParams({ mode, levels: 7, maxInventory: '3' });
+            let { state } = startGrid(p, rules, String(mid));
+            for (const { level, full } of script) {
+              for (const { level: at, seq, replacement } of replacementsOnFill(state, p)) {
+                const order = state.orders[at]!;
+                const fill = { type: 'OrderFilled' as const, level: at, seq, filledQuantity: order.quantity };
+                assert.deepEqual(applyEvent(state, p, fill).commands[0], replacement);
+              }
+              const order = state.orders[level];
+              if (!order) continue;
+              const filledQuantity = full ? order.quantity : '0.5';
+              const step = applyEvent(state, p, {
+                type: 'OrderFilled',
+                level,
+                seq: order.seq,
+                filledQuantity,
+              });
+              state = step.state;
+            }
+          },
+        ),
       );
     });
   }

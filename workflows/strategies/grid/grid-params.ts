@@ -33,6 +33,12 @@ export const GridParamsSchema = z
     /** How often the watch activity polls the venue, and how long one watch lasts before checking in. */
     pollMs: z.number().int().min(50).max(60_000).default(250),
     watchMs: z.number().int().min(1000).max(600_000).default(5000),
+    /**
+     * true: the watch places a filled order's replacement itself the moment it sees the fill (decided by
+     * the plan beforehand, under an id issued beforehand; same exactly-once placement). false: every
+     * replacement waits for a workflow task first (slower by a server round trip; see bench/grid-latency.ts).
+     */
+    replaceFromWatch: z.boolean().default(true),
   })
   .refine((p) => positive(p.lowerPrice), { message: 'lowerPrice must be above 0', path: ['lowerPrice'] })
   .refine((p) => (valueOf(p.lowerPrice) ?? 0n) < (valueOf(p.upperPrice) ?? 1n), {

@@ -191,6 +191,24 @@ export function applyEvent(state: GridState, params: GridParams, event: GridEven
   return { state: next, commands };
 }
 
+export type SubmitOrder = Extract<GridCommand, { type: 'SubmitOrder' }>;
+
+/**
+ * For each resting order, the order the plan places if that one fills completely before anything else
+ * happens: what may be placed on the plan's behalf the moment such a fill is seen (see grid-strategy.ts).
+ */
+export function replacementsOnFill(
+  state: GridState,
+  params: GridParams,
+): Array<{ level: number; seq: number; replacement: SubmitOrder }> {
+  return state.orders.flatMap((order, level) => {
+    if (!order) return [];
+    const fill: GridEvent = { type: 'OrderFilled', level, seq: order.seq, filledQuantity: order.quantity };
+    const [first] = applyEvent(state, params, fill).commands;
+    return first?.type === 'SubmitOrder' ? [{ level, seq: order.seq, replacement: first }] : [];
+  });
+}
+
 /**
  * Reacts to the price leaving or re-entering [lowest level, highest level]. With outOfRange = cancel the
  * grid cancels everything on the way out and lays out a new generation when price returns.

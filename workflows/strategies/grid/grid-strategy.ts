@@ -1,6 +1,7 @@
 import { log, proxyActivities } from '@temporalio/workflow';
+import type { ReconcileResult } from '../../../activities/order-reconcile';
 import type { WatchResult } from '../../../activities/order-watch';
-import type { PlacementResult } from '../../../activities/place-order-once';
+import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
 import { clientOrderId, clientOrderIdPrefix } from '../../ids';
 import { fromFixed, toFixed } from '../decimal';
 import type {
@@ -15,16 +16,20 @@ import {
   applyEvent,
   applyPrice,
   regrid,
+  replacementsOnFill,
   startGrid,
   type GridCommand,
   type GridEvent,
   type GridState,
+  type SubmitOrder,
 } from './grid-plan';
 
 // Placement retries until the venue's answer is known (exactly-once makes that safe); an attempt on a
 // worker that died is retried after 15 s (connectors time out well before). The watch is long and
 // heartbeats every poll, so a dead worker's watch is retried within 3 s.
-const orders = proxyActivities<Pick<KeelActivities, 'placeOrderOnce' | 'cancelOrderOnce'>>({
+const orders = proxyActivities<
+  Pick<KeelActivities, 'placeOrderOnce' | 'cancelOrderOnce' | 'reconcileOrders'>
+>({
   startToCloseTimeout: '15 seconds',
   retry: {
     initialInterval: '200 milliseconds',
@@ -55,6 +60,12 @@ interface GridStrategyState {
 
 const orderKey = (generation: number, level: number, seq: number) => `${generation}/${level}/${seq}`;
 
+const sameOrder = (a: PlaceOrderInput, b: PlaceOrderInput) =>
+  a.clientOrderId === b.clientOrderId &&
+  a.side === b.side &&
+  a.price === b.price &&
+  a.quantity === b.quantity;
+
 function midOf(
   bid: string | undefined,
   ask: string | undefined,
@@ -84,6 +95,8 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const { venue, symbol } = context;
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
     const strategyPrefix = clientOrderIdPrefix(context.orderIdScope) + context.slot.toString(36);
+    /** Not carried across continue-as-new: every run reconciles once before it trades. */
+    let reconciledThisRun = false;
 
     const liveOrders = () =>
       (state.grid?.orders ?? []).flatMap((order, level) => {
@@ -112,10 +125,31 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         toFixed(result.filledQuantity) > 0n
           ? apply({ type: 'OrderFilled', level, seq, filledQuantity: result.filledQuantity })
           : [];
-      const closed = ['filled', 'canceled', 'expired', 'rejected'].includes(result.status);
+      const closed = ['filled', 'canceled', 'expired', 'rejected', 'abandoned'].includes(result.status);
       const stillHeld = state.grid?.orders[level]?.seq === seq;
       return closed && stillHeld ? [...commands, ...apply({ type: 'OrderClosed', level, seq })] : commands;
     };
+
+    /** The client order id numbered `issued`: a function of durable state alone. */
+    const idNumbered = (issued: number) =>
+      clientOrderId({
+        scope: context.orderIdScope,
+        strategySlot: context.slot,
+        generation: Math.floor(issued / SEQUENCES_PER_GENERATION),
+        sequence: issued % SEQUENCES_PER_GENERATION,
+      });
+    const placementOf = (command: SubmitOrder, id: string): PlaceOrderInput => ({
+      ...where,
+      symbol,
+      strategy: context.strategyName,
+      clientOrderId: id,
+      side: command.side,
+      type: 'limit',
+      price: command.price,
+      quantity: command.quantity,
+    });
+    /** Orders a watch already placed for the plan (fired contingencies), by order key, until executed. */
+    const prePlaced = new Map<string, { order: PlaceOrderInput; result: PlacementResult }>();
 
     const execute = async (commands: GridCommand[]): Promise<void> => {
       for (const command of commands) {
@@ -126,26 +160,24 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
           delete state.ids[key];
           continue;
         }
-        const id = clientOrderId({
-          scope: context.orderIdScope,
-          strategySlot: context.slot,
-          generation: Math.floor(state.issued / SEQUENCES_PER_GENERATION),
-          sequence: state.issued % SEQUENCES_PER_GENERATION,
-        });
-        state.issued += 1;
-        state.ids[key] = id;
-        const placed: PlacementResult = await orders.placeOrderOnce({
-          ...where,
-          symbol,
-          strategy: context.strategyName,
-          clientOrderId: id,
-          side: command.side,
-          type: 'limit',
-          price: command.price,
-          quantity: command.quantity,
-        });
+        const early = prePlaced.get(key);
+        let placed: PlacementResult;
+        if (early && sameOrder(early.order, placementOf(command, early.order.clientOrderId))) {
+          prePlaced.delete(key);
+          state.ids[key] = early.order.clientOrderId;
+          placed = early.result;
+        } else {
+          const id = idNumbered(state.issued);
+          state.issued += 1;
+          state.ids[key] = id;
+          placed = await orders.placeOrderOnce(placementOf(command, id));
+        }
         if (placed.status === 'rejected')
-          log.warn('grid order rejected', { symbol, clientOrderId: id, reason: placed.rejection });
+          log.warn('grid order rejected', {
+            symbol,
+            clientOrderId: placed.clientOrderId,
+            reason: placed.rejection,
+          });
         await execute(report(command.level, command.seq, placed));
       }
     };
@@ -168,11 +200,36 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       if (!mid) return log.warn('grid waits for a two-sided book (or a referencePrice)', { symbol });
       state.rules = rules;
       const step = state.grid ? regrid(state.grid, params, rules, mid) : startGrid(params, rules, mid);
-      if (state.grid)
-        for (const { level, order } of liveOrders())
-          delete state.ids[orderKey(state.grid.generation, level, order.seq)];
       state.grid = step.state;
       await execute(step.commands);
+    };
+
+    /**
+     * Brings the plan in line with the venue before acting: fills and closes of its orders that nobody
+     * watched (after continue-as-new, a pause, a long outage) are applied; orders of ours the plan does not
+     * hold are cancelled; intents left by earlier runs are settled. Every run does it once before trading.
+     */
+    const reconcile = async () => {
+      const live = liveOrders();
+      const result: ReconcileResult = await orders.reconcileOrders({
+        ...where,
+        symbol,
+        strategy: context.strategyName,
+        clientOrderIdPrefix: strategyPrefix,
+        tracked: live.map(({ clientOrderId: id, order }) => ({
+          clientOrderId: id,
+          filledQuantity: order.filled,
+        })),
+      });
+      reconciledThisRun = true;
+      const { changes, ...found } = result;
+      if (Object.values(found).some((ids) => ids.length > 0))
+        log.warn('grid reconciled with the venue', { symbol, ...found });
+      for (const change of changes) {
+        const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
+        if (!held) continue;
+        await execute(report(held.level, held.order.seq, change));
+      }
     };
 
     /** Cancels every order of this strategy (pause, stop), counting fills that raced the cancel. */
@@ -183,7 +240,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         if (state.grid?.orders[level]?.seq === order.seq)
           apply({ type: 'OrderClosed', level, seq: order.seq });
       }
-      await context.activities.cancelOpenOrders({ ...where, symbol, clientOrderIdPrefix: strategyPrefix });
+      await reconcile();
     };
 
     const watchOnce = async () => {
@@ -194,6 +251,21 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         params.outOfRange === 'cancel' && !grid.suspended
           ? { low: grid.prices[0] ?? '0', high: grid.prices.at(-1) ?? '0' }
           : undefined;
+      // Each resting order's replacement is decided now, under ids reserved now, so the watch can place
+      // it the moment the fill shows, without a round trip through the workflow (see docs/grid.md).
+      const contingencies =
+        grid.suspended || !params.replaceFromWatch
+          ? []
+          : replacementsOnFill(grid, params).flatMap(({ level, seq, replacement }) => {
+              const trigger = live.find((entry) => entry.level === level && entry.order.seq === seq);
+              return trigger ? [{ trigger: trigger.clientOrderId, replacement }] : [];
+            });
+      const reserved = contingencies.map(({ trigger, replacement }, index) => ({
+        trigger,
+        key: orderKey(replacement.generation, replacement.level, replacement.seq),
+        order: placementOf(replacement, idNumbered(state.issued + index)),
+      }));
+      state.issued += reserved.length;
       const result: WatchResult = await watcher.watchOrders({
         ...where,
         symbol,
@@ -204,10 +276,22 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         ...(band ? { priceBand: band } : {}),
         maxWaitMs: params.watchMs,
         pollMs: params.pollMs,
+        contingencies: reserved.map(({ trigger, order }) => ({ trigger, order })),
       });
+      const fired = reserved.find(
+        (entry) => entry.order.clientOrderId === result.fired?.placement.clientOrderId,
+      );
+      if (fired && result.fired)
+        prePlaced.set(fired.key, { order: fired.order, result: result.fired.placement });
       for (const change of result.changes) {
         const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
         if (held) await execute(report(held.level, held.order.seq, change));
+      }
+      // Never the case unless the plan and the watch disagree; then the early order must not stay a stray.
+      for (const [key, early] of prePlaced) {
+        log.error('a contingency placed by the watch did not match the plan: cancelled', { symbol, key });
+        prePlaced.delete(key);
+        await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: early.order.clientOrderId });
       }
       if (result.reason === 'price' && result.mid && state.grid && state.rules) {
         const step = applyPrice(state.grid, params, state.rules, result.mid);
@@ -227,10 +311,13 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     return {
       async start() {
         state.trading = true;
+        await reconcile();
         await layOut();
       },
       async step() {
-        if (state.trading && state.problems.length === 0) await watchOnce();
+        if (!state.trading || state.problems.length > 0) return;
+        if (!reconciledThisRun) await reconcile();
+        await watchOnce();
       },
       async pause() {
         state.trading = false;
@@ -242,7 +329,9 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       },
       async update(next: unknown) {
         params = GridParamsSchema.parse(next);
-        if (state.trading) await layOut();
+        if (!state.trading) return;
+        await reconcile();
+        await layOut();
       },
       nextStepInMs: () =>
         state.trading && state.problems.length === 0 ? (state.grid ? 0 : params.watchMs) : undefined,
