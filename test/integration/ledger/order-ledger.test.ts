@@ -42,7 +42,7 @@ describe('order ledger: the guards that keep a client order id to one send', () 
     assert.equal(row?.status, 'sending');
     assert.equal(row?.send_attempts, 1);
     // A later attempt that read the row after that send (status sending, one send) may send again.
-    assert.equal(await markSending(database.pool, row!), true);
+    assert.equal(await markSending(database.pool, row), true);
     assert.equal((await findOrder(database.pool, 'L1'))?.send_attempts, 2);
   });
 
