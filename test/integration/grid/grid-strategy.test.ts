@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { findOrder, recordIntent } from '../../../db/order-ledger';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import {
@@ -183,6 +184,62 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
     assert.deepEqual(
       rows.map((row) => `${row.status} ${row.n}`),
       ['canceled 2', 'filled 2', 'open 4'],
+    );
+  });
+
+  test('pause and resume reconcile with the venue: a stray of ours is cancelled and recorded, a stale intent abandoned', async () => {
+    const { rows } = await database.pool.query<{ client_order_id: string }>(
+      'SELECT client_order_id FROM ledger_orders WHERE symbol = $1 LIMIT 1',
+      [SYMBOL],
+    );
+    const prefix = rows[0]!.client_order_id.slice(0, 9); // the symbol chain's 8 characters + the slot
+    const strayId = `${prefix}zzzzzz001`;
+    const staleId = `${prefix}zzzzzz002`;
+    // On the venue under the grid's prefix, unknown to plan and ledger (as after restoring an old backup).
+    market.placeOrder({
+      account: 'keel',
+      symbol: SYMBOL,
+      side: 'buy',
+      type: 'limit',
+      price: '70',
+      quantity: '1',
+      clientOrderId: strayId,
+    });
+    // Recorded by some earlier run, never sent, tracked by nobody.
+    await recordIntent(database.pool, {
+      clientOrderId: staleId,
+      venue: 'binance',
+      market: 'spot',
+      account: 'keel',
+      symbol: SYMBOL,
+      strategy: 'grid',
+      workflowId: 'an-earlier-run',
+      side: 'buy',
+      type: 'limit',
+      price: '75',
+      quantity: '1',
+    });
+
+    const paused = await app.inject({ method: 'POST', url: `/symbols/${SYMBOL}/pause`, headers: authHeader });
+    assert.equal(paused.statusCode, 200, paused.body);
+    await waitFor('nothing resting while paused', async () => (await resting()).length === 0);
+    await waitFor(
+      'the stray recorded as cancelled and the stale intent abandoned',
+      async () =>
+        (await findOrder(database.pool, strayId))?.status === 'canceled' &&
+        (await findOrder(database.pool, staleId))?.status === 'abandoned',
+    );
+
+    const resumed = await app.inject({
+      method: 'POST',
+      url: `/symbols/${SYMBOL}/resume`,
+      headers: authHeader,
+    });
+    assert.equal(resumed.statusCode, 200, resumed.body);
+    await waitFor(
+      'the plan laid out again, and nothing else',
+      async () =>
+        JSON.stringify(await resting()) === JSON.stringify(['buy 80', 'buy 85', 'buy 90', 'buy 95']),
     );
   });
 
