@@ -106,7 +106,9 @@ export function createOrderWatchActivities(deps: {
       const fire = async (row: LedgerOrder, changes: OrderChange[]): Promise<WatchResult> => {
         const contingency = contingencies.find((entry) => entry.order.clientOrderId === row.client_order_id);
         if (!contingency) throw new Error(`ledger row ${row.client_order_id} is not one of this watch's`);
-        const placement = await placeRecorded(contingency.order, row);
+        // A slow venue must not make this attempt look dead (heartbeat timeout) while it places.
+        const beating = setInterval(() => context.heartbeat(), 500);
+        const placement = await placeRecorded(contingency.order, row).finally(() => clearInterval(beating));
         const trigger =
           changes.find((change) => change.clientOrderId === contingency.trigger) ??
           (await lookUp(contingency.trigger));

@@ -14,12 +14,13 @@ import { createSimWorld } from '../test/support/orchestrator-harness';
 import { bundleWorkflows, createKeelWorker } from '../workers/worker';
 
 /**
- * From a fill on the simulator to the replacement order acknowledged by it:
- *  - Keel: the grid strategy's durable path (watch activity → workflow → exactly-once placement with its
- *    ledger writes in PostgreSQL → venue), on a file-backed dev server;
+ * From a fill on the simulator to the replacement order acknowledged by it, at random moments:
+ *  - Keel, default: the watch activity places the replacement the plan decided beforehand (exactly-once
+ *    placement with its ledger writes in PostgreSQL), on a file-backed dev server;
+ *  - Keel, replaceFromWatch off: the watch returns, a workflow task decides, placeOrderOnce places;
  *  - baseline: the same detection (polling open orders every pollMs) and a bare connector call, no
  *    Temporal, no PostgreSQL.
- * Both detect fills the same way, so the difference is what durability costs.
+ * All three detect fills the same way, so the differences are what durability costs.
  *   node --import tsx bench/grid-latency.ts [--rounds 30] [--poll 50]
  */
 const { values } = parseArgs({
