@@ -8,6 +8,7 @@ import {
   type WatchInput,
   type WatchResult,
 } from '../../../activities/order-watch';
+import { createOrderReconcileActivities, type ReconcileResult } from '../../../activities/order-reconcile';
 import { SimExchange } from '../../../connectors/sim';
 import { createSimConnector } from '../../../connectors/sim-connector';
 import { findOrder, markSending, recordIntent } from '../../../db/order-ledger';
@@ -113,37 +114,41 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       timeInForce: 'IOC',
     });
 
-  async function watch(
+  /** Runs one test workflow (the watch, or a reconcile) on a worker with the real activities. */
+  async function runActivity<Result>(
     connector: ReturnType<typeof createSimConnector>,
-    input: WatchInput,
+    workflowType: 'watchWorkflow' | 'reconcileWorkflow',
+    input: unknown,
     whileRunning?: () => void,
   ) {
     const taskQueue = uniqueName('watch');
+    const deps = { pool: database.pool, connectors: () => connector, settleWindowMs: () => 0 };
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
       workflowBundle: { code: bundle },
-      activities: createOrderWatchActivities({
-        pool: database.pool,
-        connectors: () => connector,
-        settleWindowMs: () => 0,
-      }),
+      activities: { ...createOrderWatchActivities(deps), ...createOrderReconcileActivities(deps) },
     });
     const client = new Client({ connection });
-    const run = async (): Promise<{ result: WatchResult; elapsedMs: number; historyLength: number }> => {
+    const run = async (): Promise<{ result: Result; elapsedMs: number; historyLength: number }> => {
       const started = Date.now();
-      const handle = await client.workflow.start('watchWorkflow', {
+      const handle = await client.workflow.start(workflowType, {
         taskQueue,
         workflowId: uniqueName('watch'),
         args: [input],
       });
       if (whileRunning) setTimeout(whileRunning, 300);
-      const result = (await handle.result()) as WatchResult;
+      const result = (await handle.result()) as Result;
       const history = await handle.fetchHistory();
       return { result, elapsedMs: Date.now() - started, historyLength: history.events?.length ?? 0 };
     };
     return worker.runUntil(run());
   }
+  const watch = (
+    connector: ReturnType<typeof createSimConnector>,
+    input: WatchInput,
+    whileRunning?: () => void,
+  ) => runActivity<WatchResult>(connector, 'watchWorkflow', input, whileRunning);
 
   test('nothing happens: it returns on its own deadline, having added no history while it waited', async () => {
     const { connector, input } = await setUp('wA');
@@ -232,5 +237,51 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       'r1 once, r0 never',
     );
     assert.equal((await findOrder(database.pool, 'wEr1'))?.status, 'open');
+  });
+
+  test('reconcile: a fill nobody watched is returned to the plan; a lost send found live is recorded and cancelled', async () => {
+    const { connector, input, market, exchange, placed } = await setUp('wF');
+    // The sell fills while no watch runs.
+    liftTheAsk(market);
+    // An earlier run sent wFx (the answer was lost, the ledger says unknown) and stopped tracking it.
+    const lost = { ...contingenciesFor('wF')[1]!.order, clientOrderId: 'wFx', price: '28000' };
+    const row = await recordIntent(database.pool, { ...lost, workflowId: 'w' });
+    assert.equal(await markSending(database.pool, row), true);
+    market.placeOrder({ ...lost, account: 'keel' });
+    // And wFy was recorded but never sent.
+    await recordIntent(database.pool, { ...lost, clientOrderId: 'wFy', price: '27000', workflowId: 'w' });
+
+    const { result } = await runActivity<ReconcileResult>(connector, 'reconcileWorkflow', {
+      venue: 'binance',
+      market: 'spot',
+      account: 'keel',
+      symbol,
+      strategy: 'grid',
+      clientOrderIdPrefix: 'wF',
+      tracked: input.orders,
+    });
+    assert.deepEqual(result, {
+      changes: [
+        {
+          clientOrderId: placed[1]!.clientOrderId,
+          status: 'filled',
+          filledQuantity: '0.01',
+          averagePrice: '31000',
+        },
+      ],
+      strays: ['wFx'],
+      abandoned: ['wFy'],
+      unsettled: [],
+      missing: [],
+    });
+    assert.equal((await findOrder(database.pool, 'wFs'))?.status, 'filled');
+    assert.equal((await findOrder(database.pool, 'wFx'))?.status, 'canceled');
+    assert.equal((await findOrder(database.pool, 'wFy'))?.status, 'abandoned');
+    const open = exchange.market('binance', 'spot').openOrders('keel', symbol);
+    assert.deepEqual(
+      open.map((order) => order.clientOrderId),
+      ['wFb'],
+      'only the tracked buy still rests',
+    );
   });
 });
