@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Venue } from '../connectors/exchange-connector';
-import { createOrderActivities, type ConnectorFactory } from './order-activities';
+import { createMarketActivities, type ConnectorFactory } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createSmokeActivities } from './smoke-activities';
 
-export type { ConnectorFactory } from './order-activities';
+export type { ConnectorFactory } from './market-snapshot';
 
 export interface ActivityDependencies {
   pool: Pool;
@@ -34,7 +34,7 @@ export function createActivities(deps: ActivityDependencies) {
   const exactlyOnce = { pool: deps.pool, connectors, settleWindowMs: deps.settleWindowMs ?? (() => 30_000) };
   return {
     ...createSmokeActivities(deps),
-    ...createOrderActivities(deps),
+    ...createMarketActivities(deps),
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities(exactlyOnce),

@@ -143,35 +143,56 @@ export async function recordIntentOrRefuse(pool: Pool, intent: OrderIntent): Pro
   }
 }
 
+interface CancelInput {
+  venue: Venue;
+  market: MarketKind;
+  account: string;
+  symbol: string;
+  clientOrderId: string;
+}
+
 export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
   const placeRecorded = createOrderPlacer(deps);
+  const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'none';
+  const placeOnce = async (input: PlaceOrderInput) =>
+    placeRecorded(input, await recordIntentOrRefuse(deps.pool, { ...input, workflowId: workflowId() }));
+
+  /** Cancels by client order id; idempotent (an order already closed is returned as it is). */
+  const cancelOnce = async (input: CancelInput): Promise<PlacementResult | undefined> => {
+    const exchange = deps.connectors(input.venue, input.market, input.account);
+    try {
+      return toResult(
+        await recordVenueOrder(deps.pool, await exchange.cancelOrder(input.symbol, input.clientOrderId)),
+      );
+    } catch (error) {
+      if (error instanceof ConnectorError && error.kind === 'order-not-found') return undefined;
+      if (error instanceof ConnectorError && !error.retryable) {
+        throw ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
+      }
+      throw error;
+    }
+  };
+
   return {
     /** Places an order exactly once under its client order id; the ledger row is written before anything is sent. */
-    async placeOrderOnce(input: PlaceOrderInput): Promise<PlacementResult> {
-      const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'none';
-      return placeRecorded(input, await recordIntentOrRefuse(deps.pool, { ...input, workflowId }));
+    placeOrderOnce: placeOnce,
+
+    /** Several orders one after another, each exactly once: one activity for a whole quote generation. */
+    async placeOrdersOnce(orders: PlaceOrderInput[]): Promise<PlacementResult[]> {
+      const results: PlacementResult[] = [];
+      for (const order of orders) results.push(await placeOnce(order));
+      return results;
     },
 
-    /** Cancels by client order id; idempotent (an order already closed is returned as it is). */
-    async cancelOrderOnce(input: {
-      venue: Venue;
-      market: MarketKind;
-      account: string;
-      symbol: string;
-      clientOrderId: string;
-    }) {
-      const exchange = deps.connectors(input.venue, input.market, input.account);
-      try {
-        return toResult(
-          await recordVenueOrder(deps.pool, await exchange.cancelOrder(input.symbol, input.clientOrderId)),
-        );
-      } catch (error) {
-        if (error instanceof ConnectorError && error.kind === 'order-not-found') return undefined;
-        if (error instanceof ConnectorError && !error.retryable) {
-          throw ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
-        }
-        throw error;
-      }
+    cancelOrderOnce: cancelOnce,
+
+    async cancelOrdersOnce(
+      input: Omit<CancelInput, 'clientOrderId'> & { clientOrderIds: string[] },
+    ): Promise<Array<PlacementResult | undefined>> {
+      const { clientOrderIds, ...where } = input;
+      const results: Array<PlacementResult | undefined> = [];
+      for (const clientOrderId of clientOrderIds) results.push(await cancelOnce({ ...where, clientOrderId }));
+      return results;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { ConnectorError, type ExchangeConnector } from '../connectors/exchange-connector';
 import { createSimConnector, type SimVenueName } from '../connectors/sim-connector';
 import { SimExchange, type SimExchangeOptions } from '../connectors/sim';
-import type { ConnectorFactory } from './order-activities';
+import type { ConnectorFactory } from './market-snapshot';
 
 const SIM_VENUES: readonly string[] = ['binance', 'bybit', 'okx', 'mexc'];
 

@@ -44,16 +44,18 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
 
     const cancelResting = async () => {
       if (state.resting.length === 0) return;
-      await activities.cancelOrders({ ...where, symbol, clientOrderIds: state.resting });
+      await activities.cancelOrdersOnce({ ...where, symbol, clientOrderIds: state.resting });
       state.resting = [];
     };
     const cancelEverything = async () => {
       await cancelResting();
-      // Also sweeps orders whose placement outcome was unknown: every id of this chain shares the prefix.
-      await activities.cancelOpenOrders({
+      // Also sweeps anything else of this strategy's on the venue and settles what the ledger left open.
+      await activities.reconcileOrders({
         ...where,
         symbol,
-        clientOrderIdPrefix: clientOrderIdPrefix(context.orderIdScope),
+        strategy: context.strategyName,
+        clientOrderIdPrefix: clientOrderIdPrefix(context.orderIdScope) + context.slot.toString(36),
+        tracked: [],
       });
     };
     const requote = async () => {
@@ -75,7 +77,13 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
       state.lastMid = plan.mid;
       if (plan.orders.length === 0) return;
       const orders = plan.orders.map((order, sequence) => ({
+        ...where,
+        symbol,
+        strategy: context.strategyName,
         ...order,
+        type: 'limit' as const,
+        postOnly: true,
+        timeInForce: 'GTC' as const,
         clientOrderId: clientOrderId({
           scope: context.orderIdScope,
           strategySlot: context.slot,
@@ -83,8 +91,10 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
           sequence,
         }),
       }));
-      const results = await activities.placeOrders({ ...where, symbol, orders });
-      state.resting = results.filter((result) => result.open).map((result) => result.clientOrderId);
+      const results = await activities.placeOrdersOnce(orders);
+      state.resting = results
+        .filter((result) => result.status === 'open' || result.status === 'partially-filled')
+        .map((result) => result.clientOrderId);
     };
 
     return {

@@ -42,7 +42,10 @@ export interface StrategyContext {
   /** The stable scope of this symbol workflow chain, for client order ids. */
   orderIdScope: string;
   /** Order activities (proxied; every call is durable and retried by Temporal). */
-  activities: Pick<KeelActivities, 'marketSnapshot' | 'placeOrders' | 'cancelOrders' | 'cancelOpenOrders'>;
+  activities: Pick<
+    KeelActivities,
+    'marketSnapshot' | 'placeOrdersOnce' | 'cancelOrdersOnce' | 'reconcileOrders'
+  >;
 }
 
 /**

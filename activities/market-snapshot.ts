@@ -1,0 +1,86 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import {
+  ConnectorError,
+  type ExchangeConnector,
+  type MarketKind,
+  type Venue,
+} from '../connectors/exchange-connector';
+
+/** Builds (or returns a cached) connector for one account on one venue market. */
+export type ConnectorFactory = (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
+
+export interface MarketActivityDependencies {
+  connectors?: ConnectorFactory;
+}
+
+interface Where {
+  venue: Venue;
+  market: MarketKind;
+  account: string;
+}
+
+export interface MarketSnapshot {
+  bid?: string;
+  ask?: string;
+  tickSize: string;
+  lotSize: string;
+  minQuantity: string;
+  minNotional: string;
+}
+
+/** Venue refusals are business outcomes (non-retryable); `retryable` errors go back to Temporal's retry policy. */
+function asFailure(error: unknown): Error {
+  if (error instanceof ConnectorError && !error.retryable)
+    return ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function createMarketActivities(deps: MarketActivityDependencies) {
+  const instruments = new Map<string, Promise<Awaited<ReturnType<ExchangeConnector['instruments']>>>>();
+  const connector = (where: Where): ExchangeConnector => {
+    if (!deps.connectors)
+      throw ApplicationFailure.nonRetryable(
+        'this worker has no exchange connectors configured',
+        'NoConnectors',
+      );
+    return deps.connectors(where.venue, where.market, where.account);
+  };
+
+  return {
+    /** Best bid/ask (absent when the book is empty) and the instrument's filters. */
+    async marketSnapshot(input: Where & { symbol: string }): Promise<MarketSnapshot> {
+      const exchange = connector(input);
+      const key = `${input.venue}/${input.market}`;
+      let list = instruments.get(key);
+      if (!list) {
+        list = exchange.instruments();
+        instruments.set(key, list);
+        list.catch(() => instruments.delete(key));
+      }
+      const instrument = (await list.catch((error: unknown) => Promise.reject(asFailure(error)))).find(
+        (candidate) => candidate.symbol === input.symbol,
+      );
+      if (!instrument)
+        throw ApplicationFailure.nonRetryable(
+          `${input.symbol} is not listed on ${key}`,
+          'Connector:unknown-symbol',
+        );
+      const snapshot: MarketSnapshot = {
+        tickSize: instrument.tickSize,
+        lotSize: instrument.lotSize,
+        minQuantity: instrument.minQuantity,
+        minNotional: instrument.minNotional,
+      };
+      try {
+        const quote = await exchange.bestBidAsk(input.symbol);
+        if (Number(quote.bid) > 0) snapshot.bid = quote.bid;
+        if (Number(quote.ask) > 0) snapshot.ask = quote.ask;
+      } catch (error) {
+        // An empty or one-sided book is a normal state for a quiet market: the strategy quotes around its
+        // reference price instead. The port reports it as a retryable error, recognised by its message.
+        if (!(error instanceof ConnectorError && /book is empty/.test(error.message))) throw asFailure(error);
+      }
+      return snapshot;
+    },
+  };
+}
