@@ -77,8 +77,8 @@ export function createMarketActivities(deps: MarketActivityDependencies) {
         if (Number(quote.ask) > 0) snapshot.ask = quote.ask;
       } catch (error) {
         // An empty or one-sided book is a normal state for a quiet market: the strategy quotes around its
-        // reference price instead. The port reports it as a retryable error, recognised by its message.
-        if (!(error instanceof ConnectorError && /book is empty/.test(error.message))) throw asFailure(error);
+        // reference price instead.
+        if (!(error instanceof ConnectorError && error.kind === 'no-quote')) throw asFailure(error);
       }
       return snapshot;
     },

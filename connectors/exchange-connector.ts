@@ -137,6 +137,7 @@ export interface ConnectorCapabilities {
 /**
  * The documented error set. `retryable` covers network, timeout, rate limit and venue unavailable;
  * for createOrder it means *outcome unknown*: the order may exist, so look it up before placing again.
+ * `no-quote`: the book has no bid or no ask right now, a normal state of a quiet market (retryable too).
  */
 export const ConnectorErrorKindSchema = z.enum([
   'retryable',
@@ -146,6 +147,7 @@ export const ConnectorErrorKindSchema = z.enum([
   'auth',
   'duplicate-client-order-id',
   'order-not-found',
+  'no-quote',
 ]);
 export type ConnectorErrorKind = z.infer<typeof ConnectorErrorKindSchema>;
 
@@ -160,7 +162,7 @@ export class ConnectorError extends Error {
     super(message);
   }
   get retryable(): boolean {
-    return this.kind === 'retryable';
+    return this.kind === 'retryable' || this.kind === 'no-quote';
   }
 }
 

@@ -118,7 +118,7 @@ export function createSimPortConnector(
       canonical(symbol);
       const quote = await mapped(async () => quoteFromSim(await transport.ticker(symbol)));
       if (!quote)
-        throw new ConnectorError('retryable', `${venue}/${market} ${symbol}: one side of the book is empty`);
+        throw new ConnectorError('no-quote', `${venue}/${market} ${symbol}: one side of the book is empty`);
       return quote;
     },
 

@@ -173,7 +173,7 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
       return ex.fetchTicker(m.symbol);
     });
     const quote = toQuote(t, m, symbol);
-    if (!quote) throw new ConnectorError('retryable', `${venue}/${market} ${symbol}: no two-sided quote`);
+    if (!quote) throw new ConnectorError('no-quote', `${venue}/${market} ${symbol}: no two-sided quote`);
     return quote;
   }
 
@@ -305,8 +305,7 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
       for (const s of symbols) {
         const q = await bestBidAsk(s).catch((e: unknown) => {
           // An empty book side is not a feed failure.
-          if (e instanceof ConnectorError && e.kind === 'retryable' && /no two-sided quote/.test(e.message))
-            return undefined;
+          if (e instanceof ConnectorError && e.kind === 'no-quote') return undefined;
           throw e;
         });
         if (!q || signal.aborted) continue;

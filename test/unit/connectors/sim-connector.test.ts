@@ -135,11 +135,11 @@ void describe('in-process sim connector: spot specifics', () => {
     assert.deepEqual(await c.balances(), [{ asset: 'USDT', free: '500', locked: '500' }]);
   });
 
-  void test('an empty book has no quote: bestBidAsk is retryable', async () => {
+  void test('an empty book has no quote: bestBidAsk says no-quote (retryable), not a transport failure', async () => {
     const { c } = spot();
     await assert.rejects(
       c.bestBidAsk('BTC-USDT'),
-      (e) => e instanceof ConnectorError && e.kind === 'retryable',
+      (e) => e instanceof ConnectorError && e.kind === 'no-quote' && e.retryable,
     );
   });
 
