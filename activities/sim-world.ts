@@ -1,6 +1,6 @@
 import { ConnectorError, type ExchangeConnector } from '../connectors/exchange-connector';
 import { createSimConnector, type SimVenueName } from '../connectors/sim-connector';
-import { SimExchange, type SimExchangeOptions } from '../connectors/sim';
+import { SimExchange, VENUE_NAMES, defaultVenueConfig, type SimExchangeOptions } from '../connectors/sim';
 import type { ConnectorFactory } from './market-snapshot';
 
 const SIM_VENUES: readonly string[] = ['binance', 'bybit', 'okx', 'mexc'];
@@ -60,4 +60,31 @@ export function startLocalSimWorld(
   }, options.tickMs ?? 100);
   timer.unref();
   return { exchange, connectors: simConnectorFactory(exchange), stop: () => clearInterval(timer) };
+}
+
+/**
+ * An in-process simulated exchange listing `symbols` on every venue (spot: tick 0.01, lot 0.001, min
+ * notional 5; perp alike), with account `keel` funded. Quiet market: books hold only our orders.
+ */
+export function createSimWorld(symbols: string[], account = 'keel') {
+  const spec = { tickSize: '0.01', lotSize: '0.001', minQty: '0.001', maxQty: '1000000', minNotional: '5' };
+  const venues = VENUE_NAMES.map((name) => {
+    const config = defaultVenueConfig(name);
+    return {
+      ...config,
+      spot: { ...config.spot, instruments: symbols.map((symbol) => ({ symbol, ...spec })) },
+      perp: {
+        ...config.perp,
+        instruments: symbols.map((symbol) => ({
+          symbol,
+          ...spec,
+          maintenanceMarginPpm: 5000,
+          maxLeverage: 50,
+        })),
+      },
+    };
+  });
+  const exchange = new SimExchange({ venues });
+  fundSimAccount(exchange, account);
+  return { exchange, connectors: simConnectorFactory(exchange) };
 }

@@ -10,7 +10,7 @@ import { openDatabase } from '../db/database';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { findFreePort } from '../temporal/port-check';
-import { createSimWorld } from '../test/support/orchestrator-harness';
+import { createSimWorld } from '../activities/sim-world';
 import { bundleWorkflows, createKeelWorker } from '../workers/worker';
 
 /**

@@ -18,7 +18,7 @@ import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { findFreePort } from '../temporal/port-check';
-import { createSimWorld } from '../test/support/orchestrator-harness';
+import { createSimWorld } from '../activities/sim-world';
 import { bundleWorkflows, createKeelWorker } from '../workers/worker';
 
 const { values } = parseArgs({

@@ -5,10 +5,9 @@ import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } 
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { ActivityDependencies } from '../../activities';
-import { fundSimAccount, simConnectorFactory } from '../../activities/sim-world';
+export { createSimWorld } from '../../activities/sim-world';
 import { buildApp } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
-import { SimExchange, VENUE_NAMES, defaultVenueConfig } from '../../connectors/sim';
 import { createKeelWorker } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnvironment, uniqueName } from './test-env';
@@ -27,33 +26,6 @@ export function installCapturingRuntime(): void {
     shutdownSignals: [],
   });
   installed = true;
-}
-
-/**
- * An in-process simulated exchange listing `symbols` on every venue (spot: tick 0.01, lot 0.001, min
- * notional 5; perp alike), with account `keel` funded. Quiet market: books hold only our orders.
- */
-export function createSimWorld(symbols: string[], account = 'keel') {
-  const spec = { tickSize: '0.01', lotSize: '0.001', minQty: '0.001', maxQty: '1000000', minNotional: '5' };
-  const venues = VENUE_NAMES.map((name) => {
-    const config = defaultVenueConfig(name);
-    return {
-      ...config,
-      spot: { ...config.spot, instruments: symbols.map((symbol) => ({ symbol, ...spec })) },
-      perp: {
-        ...config.perp,
-        instruments: symbols.map((symbol) => ({
-          symbol,
-          ...spec,
-          maintenanceMarginPpm: 5000,
-          maxLeverage: 50,
-        })),
-      },
-    };
-  });
-  const exchange = new SimExchange({ venues });
-  fundSimAccount(exchange, account);
-  return { exchange, connectors: simConnectorFactory(exchange) };
 }
 
 export interface OrchestratorWorker {
