@@ -12,6 +12,15 @@ const files = readdirSync(dir).filter((name) =>
   /^(orchestratorWorkflow|shardWorkflow|symbolWorkflow)-.*\.pb$/.test(name),
 );
 
+/**
+ * The workflow id a saved run had (`symbolWorkflow-symbol_BTC-USDT-<run>.pb` → `symbol:BTC-USDT`): client
+ * order ids derive from it, and a grid matches the venue's answers to the ids it issued.
+ */
+function workflowIdOf(fileName: string): string {
+  const saved = fileName.replace(/^[A-Za-z]+-/, '').replace(/-[0-9a-f]{12}\.pb$/, '');
+  return saved.replace(/^(symbol|shard)_/, '$1:');
+}
+
 describe('saved orchestrator, shard and symbol histories replay on the current workflow code', () => {
   test('there are histories of every workflow type, including continued-as-new runs', () => {
     for (const type of ['orchestratorWorkflow', 'shardWorkflow', 'symbolWorkflow'])
@@ -25,7 +34,7 @@ describe('saved orchestrator, shard and symbol histories replay on the current w
     installCapturingRuntime();
     const bundle = { code: readFileSync(testEnvironment().workflowBundlePath, 'utf8') };
     const histories = files.map((name) => ({
-      workflowId: name,
+      workflowId: workflowIdOf(name),
       history: temporalApi.history.v1.History.decode(readFileSync(join(dir, name))),
     }));
     const failures: string[] = [];

@@ -1,9 +1,10 @@
 /**
  * Records the histories `orchestrator-replay.test.ts` replays: runs one scenario on a throwaway dev
  * server (root with 2 shards; add, pause, resume, update and remove symbols through updates and signals;
- * small history bounds so shards and symbols continue-as-new) and saves every run's history.
+ * a grid with fills, new params and a pause; small history bounds so shards and symbols continue-as-new)
+ * and saves every run's history. PostgreSQL from DATABASE_URL, else an embedded one.
  *
- *   node --import tsx test/replay/record-histories.ts
+ *   node --import tsx test/replay/record-histories.ts [--only GRD-USDT]
  *
  * Re-record only on purpose (a deliberate, versioned workflow change): the point of the saved files is
  * that code which cannot replay them fails the test.
@@ -12,6 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { obtainBinary, temporalCli } from '../../temporal/cli-binary';
@@ -21,7 +23,31 @@ import { temporalApi } from '../../temporal/proto';
 import { createKeelWorker, bundleWorkflows } from '../../workers/worker';
 import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator';
 import { addSymbolSignal, symbolStateQuery } from '../../workflows/orchestrator/messages';
-import { createSimWorld } from '../support/orchestrator-harness';
+import { createSimWorld } from '../../activities/sim-world';
+import { openDatabase } from '../../db/database';
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+const only = values.only;
+
+const grid = (lowerPrice: string, upperPrice: string) => ({
+  venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
+  strategies: [
+    {
+      name: 'grid',
+      params: {
+        mode: 'long',
+        lowerPrice,
+        upperPrice,
+        levels: 5,
+        orderSize: { unit: 'base', amount: '1' },
+        maxInventory: '10',
+        referencePrice: '101',
+        pollMs: 50,
+        watchMs: 1000,
+      },
+    },
+  ],
+});
 
 const quote = (quantity: string) => ({
   venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
@@ -40,13 +66,41 @@ async function main() {
     headless: true,
     logFile: join(dir, 'temporal.log'),
   });
-  const sim = createSimWorld(['BTC-USDT', 'ETH-USDT', 'SOL-USDT']);
+  const database = await openDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: dir,
+    embeddedPort: await findFreePort(),
+  });
+  const sim = createSimWorld(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'GRD-USDT']);
+  const market = sim.exchange.market('binance', 'spot');
+  sim.exchange.venue('binance').deposit('spot', 'taker', 'GRD', '100');
+  sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000');
+  const take = (side: 'buy' | 'sell', price: string) =>
+    market.placeOrder({
+      account: 'taker',
+      symbol: 'GRD-USDT',
+      side,
+      type: 'limit',
+      price,
+      quantity: '1',
+      timeInForce: 'IOC',
+    });
+  const resting = (side: 'buy' | 'sell', price: string) =>
+    market
+      .openOrders('keel', 'GRD-USDT')
+      .some((order) => order.side === side && Number(order.price) === Number(price));
+  const until = async (what: string, condition: () => boolean) => {
+    for (let waited = 0; !condition(); waited += 50) {
+      if (waited > 30_000) throw new Error(`timed out waiting for ${what}`);
+      await sleep(50);
+    }
+  };
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const worker = await createKeelWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: 'replay',
-    deps: { pool: undefined as never, connectors: sim.connectors },
+    deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
     workflowBundle: await bundleWorkflows(),
   });
   const running = worker.run();
@@ -59,6 +113,29 @@ async function main() {
     };
     await ensureOrchestrator(client, 'replay', ref);
     const control = orchestratorControl(client, ref);
+    // A grid: two fill rounds, new params (a regrid), a pause and a resume, then continue-as-new.
+    await control.addSymbol('GRD-USDT', grid('90', '110'));
+    await until('the grid', () => resting('buy', '95'));
+    for (let round = 0; round < 2; round += 1) {
+      take('sell', '95');
+      await until('the sell one level up', () => resting('sell', '100'));
+      take('buy', '100');
+      await until('the level bought back', () => resting('buy', '95'));
+    }
+    await control.updateSymbol('GRD-USDT', grid('80', '100'));
+    await until('the new generation', () => resting('buy', '85'));
+    await control.pause('GRD-USDT');
+    await control.resume('GRD-USDT');
+    await until('the grid resumed', () => resting('buy', '85'));
+    for (let attempt = 0; attempt < 60; attempt += 1) {
+      const state = await client.workflow.getHandle('symbol:GRD-USDT').query(symbolStateQuery);
+      if (state.run > 1) break;
+      await sleep(500);
+    }
+    if (only) {
+      await save(only);
+      return;
+    }
     await control.addSymbol('BTC-USDT', quote('1'));
     await control.addSymbol('ETH-USDT', quote('2'));
     await client.workflow
@@ -80,8 +157,22 @@ async function main() {
       if (state.run > 1) break;
       await sleep(500);
     }
+    await save();
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await nativeConnection.close();
+    await database.close();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Saves every run (of `symbol`'s workflow only, if given) that completed a workflow task. */
+  async function save(symbol?: string) {
     let count = 0;
-    for await (const execution of client.workflow.list()) {
+    const query = symbol ? `WorkflowId = "symbol:${symbol}"` : undefined;
+    for await (const execution of client.workflow.list(query ? { query } : {})) {
       const handle = client.workflow.getHandle(execution.workflowId, execution.runId);
       const history = await handle.fetchHistory();
       // A run that has not completed a workflow task yet (just continued-as-new) has nothing to replay.
@@ -95,13 +186,6 @@ async function main() {
       count += 1;
     }
     console.log(`saved ${count} histories to test/replay/histories`);
-  } finally {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await nativeConnection.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -1,4 +1,4 @@
-import { log } from '@temporalio/workflow';
+import { log, patched } from '@temporalio/workflow';
 import { z } from 'zod';
 import { clientOrderId, clientOrderIdPrefix } from '../ids';
 import { planQuotes } from './quote-plan';
@@ -42,13 +42,26 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
     const { activities, venue, symbol } = context;
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
 
+    // Runs that started before quotes moved onto the ledger keep the old activities until they
+    // continue-as-new (see activities/legacy-quote-activities.ts).
+    const onLedger = () => patched('quote-orders-on-ledger');
+
     const cancelResting = async () => {
       if (state.resting.length === 0) return;
-      await activities.cancelOrdersOnce({ ...where, symbol, clientOrderIds: state.resting });
+      if (onLedger()) await activities.cancelOrdersOnce({ ...where, symbol, clientOrderIds: state.resting });
+      else await activities.cancelOrders({ ...where, symbol, clientOrderIds: state.resting });
       state.resting = [];
     };
     const cancelEverything = async () => {
       await cancelResting();
+      if (!onLedger()) {
+        await activities.cancelOpenOrders({
+          ...where,
+          symbol,
+          clientOrderIdPrefix: clientOrderIdPrefix(context.orderIdScope),
+        });
+        return;
+      }
       // Also sweeps anything else of this strategy's on the venue and settles what the ledger left open.
       await activities.reconcileOrders({
         ...where,
@@ -91,6 +104,11 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
           sequence,
         }),
       }));
+      if (!onLedger()) {
+        const placed = await activities.placeOrders({ ...where, symbol, orders });
+        state.resting = placed.filter((result) => result.open).map((result) => result.clientOrderId);
+        return;
+      }
       const results = await activities.placeOrdersOnce(orders);
       state.resting = results
         .filter((result) => result.status === 'open' || result.status === 'partially-filled')

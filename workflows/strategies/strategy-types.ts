@@ -44,7 +44,14 @@ export interface StrategyContext {
   /** Order activities (proxied; every call is durable and retried by Temporal). */
   activities: Pick<
     KeelActivities,
-    'marketSnapshot' | 'placeOrdersOnce' | 'cancelOrdersOnce' | 'reconcileOrders'
+    | 'marketSnapshot'
+    | 'placeOrdersOnce'
+    | 'cancelOrdersOnce'
+    | 'reconcileOrders'
+    // Superseded by the three above; only quote runs started before them still call these.
+    | 'placeOrders'
+    | 'cancelOrders'
+    | 'cancelOpenOrders'
   >;
 }
 
