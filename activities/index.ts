@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { Venue } from '../connectors/exchange-connector';
-import { createLegacyQuoteActivities } from './legacy-quote-activities';
+import { createLegacyOrderActivities } from './legacy-order-activities';
 import { createMarketActivities, type ConnectorFactory } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
@@ -39,6 +39,6 @@ export function createActivities(deps: ActivityDependencies) {
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities(exactlyOnce),
-    ...createLegacyQuoteActivities(connectors),
+    ...createLegacyOrderActivities(connectors),
   };
 }

@@ -6,15 +6,15 @@
  *
  *   node --import tsx bench/orchestrator.ts [--symbols 1000] [--shards 8] [--strategy quote|idle] [--concurrency 8] [--probes 50] [--cache N]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import pg from 'pg';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
+import { openDatabase } from '../db/database';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { findFreePort } from '../temporal/port-check';
@@ -57,6 +57,7 @@ const percentile = (sorted: number[], p: number) =>
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const dir = mkdtempSync(join(tmpdir(), 'keel-bench-orch-'));
+  chmodSync(dir, 0o755); // an embedded PostgreSQL runs as user postgres and must reach its data dir
   const server = await startDevServer({
     binary: await obtainBinary(temporalCli),
     grpcPort: await findFreePort(),
@@ -67,12 +68,17 @@ async function main() {
   });
   const sim = createSimWorld([...symbols, ...probes]);
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const pool = new pg.Pool(); // never queried: order activities need only the connectors
+  // Quotes go through the exactly-once ledger: PostgreSQL from DATABASE_URL, else an embedded one.
+  const database = await openDatabase({
+    databaseUrl: process.env.DATABASE_URL,
+    dataDir: dir,
+    embeddedPort: await findFreePort(),
+  });
   const worker = await createKeelWorker({
     connection: nativeConnection,
     namespace: 'default',
     taskQueue: 'bench',
-    deps: { pool, connectors: sim.connectors },
+    deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
     workflowBundle: await bundleWorkflows(),
     ...(values.cache ? { maxCachedWorkflows: Number(values.cache) } : {}),
   });
@@ -186,7 +192,7 @@ async function main() {
     await running;
     await connection.close();
     await nativeConnection.close();
-    await pool.end();
+    await database.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -43,7 +43,7 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
 
     // Runs that started before quotes moved onto the ledger keep the old activities until they
-    // continue-as-new (see activities/legacy-quote-activities.ts).
+    // continue-as-new (see activities/legacy-order-activities.ts).
     const onLedger = () => patched('quote-orders-on-ledger');
 
     const cancelResting = async () => {

@@ -48,7 +48,7 @@ export interface StrategyContext {
     | 'placeOrdersOnce'
     | 'cancelOrdersOnce'
     | 'reconcileOrders'
-    // Superseded by the three above; only quote runs started before them still call these.
+    // Superseded by the three above; only runs started before them still call these.
     | 'placeOrders'
     | 'cancelOrders'
     | 'cancelOpenOrders'

@@ -8,11 +8,11 @@ import {
 import type { ConnectorFactory } from './market-snapshot';
 
 /**
- * The quote strategy's order activities from before it moved onto the exactly-once ledger path
- * (`placeOrdersOnce`, `cancelOrdersOnce`, `reconcileOrders`). Kept registered only so that quote runs
- * which started before that change can replay and finish: their histories name these activities, and
- * `patched('quote-orders-on-ledger')` keeps them on this path until they continue-as-new. Remove with a
- * `deprecatePatch` once no such run remains.
+ * Order activities from before every order went through the exactly-once ledger (`placeOrdersOnce`,
+ * `cancelOrdersOnce`, `reconcileOrders`). Kept registered only so that runs which started before that
+ * change can replay and finish: quote runs (`patched('quote-orders-on-ledger')`) and grid runs, whose pause
+ * swept with `cancelOpenOrders` (`patched('grid-reconcile-replace-from-watch')`), stay on them until they
+ * continue-as-new. Remove with `deprecatePatch` once no such run remains.
  */
 interface Where {
   venue: Parameters<ConnectorFactory>[0];
@@ -37,7 +37,7 @@ function asFailure(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export function createLegacyQuoteActivities(connectors: ConnectorFactory) {
+export function createLegacyOrderActivities(connectors: ConnectorFactory) {
   const connector = (where: Where): ExchangeConnector => connectors(where.venue, where.market, where.account);
   return {
     /**
