@@ -1,11 +1,11 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import {
   ConnectorError,
   type CreateOrder,
   type ExchangeConnector,
   type Order,
 } from '../connectors/exchange-connector';
-import type { ConnectorFactory } from './market-snapshot';
+import { asFailure, type ConnectorFactory, type Where } from './market-snapshot';
 
 /**
  * Order activities from before every order went through the exactly-once ledger (`placeOrdersOnce`,
@@ -14,12 +14,6 @@ import type { ConnectorFactory } from './market-snapshot';
  * swept with `cancelOpenOrders` (`patched('grid-reconcile-replace-from-watch')`), stay on them until they
  * continue-as-new. Remove with `deprecatePatch` once no such run remains.
  */
-interface Where {
-  venue: Parameters<ConnectorFactory>[0];
-  market: Parameters<ConnectorFactory>[1];
-  account: string;
-}
-
 export interface PlacedOrder {
   clientOrderId: string;
   /** Accepted and still resting. */
@@ -30,12 +24,6 @@ export interface PlacedOrder {
 }
 
 const OPEN_STATUSES = new Set<Order['status']>(['open', 'partially-filled']);
-
-function asFailure(error: unknown): Error {
-  if (error instanceof ConnectorError && !error.retryable)
-    return ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
-  return error instanceof Error ? error : new Error(String(error));
-}
 
 export function createLegacyOrderActivities(connectors: ConnectorFactory) {
   const connector = (where: Where): ExchangeConnector => connectors(where.venue, where.market, where.account);

@@ -13,7 +13,8 @@ export interface MarketActivityDependencies {
   connectors?: ConnectorFactory;
 }
 
-interface Where {
+/** One account on one venue market. */
+export interface Where {
   venue: Venue;
   market: MarketKind;
   account: string;
@@ -29,7 +30,7 @@ export interface MarketSnapshot {
 }
 
 /** Venue refusals are business outcomes (non-retryable); `retryable` errors go back to Temporal's retry policy. */
-function asFailure(error: unknown): Error {
+export function asFailure(error: unknown): Error {
   if (error instanceof ConnectorError && !error.retryable)
     return ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
   return error instanceof Error ? error : new Error(String(error));

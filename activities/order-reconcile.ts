@@ -1,13 +1,8 @@
 import { Context } from '@temporalio/activity';
-import type { Pool } from 'pg';
-import {
-  ConnectorError,
-  type ExchangeConnector,
-  type MarketKind,
-  type Venue,
-} from '../connectors/exchange-connector';
+import type { MarketKind, Venue } from '../connectors/exchange-connector';
 import { activeOrdersByPrefix, adoptVenueOrder, markAbandoned, recordVenueOrder } from '../db/order-ledger';
-import { ordersToLookUp, type OrderChange, type WatchedOrder } from './order-watch';
+import { lookUpChange, ordersToLookUp, type OrderChange, type WatchedOrder } from './order-watch';
+import { cancelRecorded, sinceSentMs, type ExactlyOnceOrderDependencies } from './place-order-once';
 
 export interface ReconcileInput {
   venue: Venue;
@@ -39,11 +34,7 @@ export interface ReconcileResult {
  * resume, new parameters and after continue-as-new). Idempotent: a retry redoes the same lookups and finds
  * nothing more to cancel. A stray is cancelled rather than adopted, because the plan cannot place it.
  */
-export function createOrderReconcileActivities(deps: {
-  pool: Pool;
-  connectors: (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
-  settleWindowMs: (venue: Venue) => number;
-}) {
+export function createOrderReconcileActivities(deps: ExactlyOnceOrderDependencies) {
   return {
     async reconcileOrders(input: ReconcileInput): Promise<ReconcileResult> {
       const workflowId = Context.current().info.workflowExecution?.workflowId ?? 'none';
@@ -61,25 +52,14 @@ export function createOrderReconcileActivities(deps: {
       };
 
       for (const clientOrderId of ordersToLookUp(input.tracked, open)) {
-        const order = await exchange.fetchOrderByClientId(input.symbol, clientOrderId);
-        if (!order) continue;
-        await recordVenueOrder(deps.pool, order);
-        result.changes.push({
-          clientOrderId,
-          status: order.status,
-          filledQuantity: order.filledQuantity,
-          averagePrice: order.averagePrice,
-        });
+        const change = await lookUpChange(deps.pool, exchange, input.symbol, clientOrderId);
+        if (change) result.changes.push(change);
       }
 
       const cancelStray = async (clientOrderId: string) => {
-        try {
-          await recordVenueOrder(deps.pool, await exchange.cancelOrder(input.symbol, clientOrderId));
-        } catch (error) {
-          if (!(error instanceof ConnectorError && error.kind === 'order-not-found')) throw error;
-          const final = await exchange.fetchOrderByClientId(input.symbol, clientOrderId);
-          if (final) await recordVenueOrder(deps.pool, final);
-        }
+        // Gone before the cancel arrived: record how it ended instead.
+        if (!(await cancelRecorded(deps.pool, exchange, input.symbol, clientOrderId)))
+          await lookUpChange(deps.pool, exchange, input.symbol, clientOrderId);
         result.strays.push(clientOrderId);
       };
 
@@ -99,13 +79,12 @@ export function createOrderReconcileActivities(deps: {
             await cancelStray(row.client_order_id);
           continue;
         }
-        const sinceSent = row.sent_at ? Date.now() - row.sent_at.getTime() : Infinity;
         if (row.status === 'open' || row.status === 'partially-filled') {
           // The ledger saw it live and the venue no longer knows it (venues archive old closed orders).
           result.missing.push(row.client_order_id);
           continue;
         }
-        if (sinceSent < deps.settleWindowMs(input.venue)) result.unsettled.push(row.client_order_id);
+        if (sinceSentMs(row) < deps.settleWindowMs(input.venue)) result.unsettled.push(row.client_order_id);
         else if (await markAbandoned(deps.pool, row.client_order_id))
           result.abandoned.push(row.client_order_id);
       }

@@ -3,7 +3,12 @@ import type { Pool } from 'pg';
 import { compare, midpoint } from '../connectors/decimal';
 import type { ExchangeConnector, MarketKind, Order, Venue } from '../connectors/exchange-connector';
 import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
-import { createOrderPlacer, type PlaceOrderInput, type PlacementResult } from './place-order-once';
+import {
+  createOrderPlacer,
+  type ExactlyOnceOrderDependencies,
+  type PlaceOrderInput,
+  type PlacementResult,
+} from './place-order-once';
 
 export interface WatchedOrder {
   clientOrderId: string;
@@ -75,11 +80,21 @@ export function outsideBand(mid: string, band: { low: string; high: string }): b
   return compare(mid, band.low) < 0 || compare(mid, band.high) > 0;
 }
 
-export function createOrderWatchActivities(deps: {
-  pool: Pool;
-  connectors: (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
-  settleWindowMs: (venue: Venue) => number;
-}) {
+/** Looks the order up on the venue and records it; what changed, or undefined if the venue has no such order. */
+export async function lookUpChange(
+  pool: Pool,
+  exchange: ExchangeConnector,
+  symbol: string,
+  clientOrderId: string,
+): Promise<OrderChange | undefined> {
+  const order = await exchange.fetchOrderByClientId(symbol, clientOrderId);
+  if (!order) return undefined;
+  await recordVenueOrder(pool, order);
+  const { status, filledQuantity, averagePrice } = order;
+  return { clientOrderId, status, filledQuantity, averagePrice };
+}
+
+export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
   const placeRecorded = createOrderPlacer(deps);
   return {
     /**
@@ -95,13 +110,8 @@ export function createOrderWatchActivities(deps: {
       const contingencies = input.contingencies ?? [];
       const intents = contingencies.map((contingency) => ({ ...contingency.order, workflowId }));
 
-      const lookUp = async (clientOrderId: string): Promise<OrderChange | undefined> => {
-        const order = await exchange.fetchOrderByClientId(input.symbol, clientOrderId);
-        if (!order) return undefined;
-        await recordVenueOrder(deps.pool, order);
-        const { status, filledQuantity, averagePrice } = order;
-        return { clientOrderId, status, filledQuantity, averagePrice };
-      };
+      const lookUp = (clientOrderId: string) =>
+        lookUpChange(deps.pool, exchange, input.symbol, clientOrderId);
       /** Completes the placement of the contingency recorded in `row`, and reports its trigger first. */
       const fire = async (row: LedgerOrder, changes: OrderChange[]): Promise<WatchResult> => {
         const contingency = contingencies.find((entry) => entry.order.clientOrderId === row.client_order_id);

@@ -4,7 +4,6 @@ import {
   ConnectorError,
   type CreateOrder,
   type ExchangeConnector,
-  type MarketKind,
   type Venue,
 } from '../connectors/exchange-connector';
 import {
@@ -19,10 +18,11 @@ import {
   type LedgerOrder,
   type OrderIntent,
 } from '../db/order-ledger';
+import { asFailure, type ConnectorFactory, type Where } from './market-snapshot';
 
 export interface ExactlyOnceOrderDependencies {
   pool: Pool;
-  connectors: (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
+  connectors: ConnectorFactory;
   /**
    * How long after a request was sent a venue lookup that finds nothing proves the order was not placed:
    * longer than the transport's timeout plus the venue's recvWindow, so a request still in flight cannot
@@ -67,7 +67,7 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
   async function lookUp(exchange: ExchangeConnector, row: LedgerOrder): Promise<LedgerOrder | 'absent'> {
     const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
     if (found) return recordVenueOrder(deps.pool, found);
-    const sinceSent = row.sent_at ? Date.now() - row.sent_at.getTime() : Infinity;
+    const sinceSent = sinceSentMs(row);
     const window = deps.settleWindowMs(row.venue as Venue);
     if (sinceSent < window) {
       // A request may still be in flight: only time can prove it will not arrive. Retry later.
@@ -143,12 +143,32 @@ export async function recordIntentOrRefuse(pool: Pool, intent: OrderIntent): Pro
   }
 }
 
-interface CancelInput {
-  venue: Venue;
-  market: MarketKind;
-  account: string;
+interface CancelInput extends Where {
   symbol: string;
   clientOrderId: string;
+}
+
+/**
+ * Time since a request for the order last went out; Infinity if none ever did. A venue lookup that finds
+ * nothing proves the order absent only once this exceeds the venue's settle window.
+ */
+export function sinceSentMs(row: Pick<LedgerOrder, 'sent_at'>): number {
+  return row.sent_at ? Date.now() - row.sent_at.getTime() : Infinity;
+}
+
+/** Cancels by client order id and records what the venue answers; undefined if the venue never had it. */
+export async function cancelRecorded(
+  pool: Pool,
+  exchange: ExchangeConnector,
+  symbol: string,
+  clientOrderId: string,
+): Promise<LedgerOrder | undefined> {
+  try {
+    return await recordVenueOrder(pool, await exchange.cancelOrder(symbol, clientOrderId));
+  } catch (error) {
+    if (error instanceof ConnectorError && error.kind === 'order-not-found') return undefined;
+    throw error;
+  }
 }
 
 export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
@@ -160,17 +180,10 @@ export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependenc
   /** Cancels by client order id; idempotent (an order already closed is returned as it is). */
   const cancelOnce = async (input: CancelInput): Promise<PlacementResult | undefined> => {
     const exchange = deps.connectors(input.venue, input.market, input.account);
-    try {
-      return toResult(
-        await recordVenueOrder(deps.pool, await exchange.cancelOrder(input.symbol, input.clientOrderId)),
-      );
-    } catch (error) {
-      if (error instanceof ConnectorError && error.kind === 'order-not-found') return undefined;
-      if (error instanceof ConnectorError && !error.retryable) {
-        throw ApplicationFailure.nonRetryable(error.message, `Connector:${error.kind}`);
-      }
-      throw error;
-    }
+    const row = await cancelRecorded(deps.pool, exchange, input.symbol, input.clientOrderId).catch(
+      (error: unknown) => Promise.reject(asFailure(error)),
+    );
+    return row && toResult(row);
   };
 
   return {
