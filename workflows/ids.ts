@@ -52,14 +52,18 @@ export function clientOrderIdPrefix(scope: string): string {
   return `K${base36(fnv1a32(scope) % 36 ** 7, 7)}`;
 }
 
+/** The 9-character prefix every order of one strategy slot carries: the chain's prefix + the slot. */
+export function strategyClientOrderIdPrefix(scope: string, strategySlot: number): string {
+  return clientOrderIdPrefix(scope) + base36(strategySlot, 1);
+}
+
 /**
  * `K` + scope hash (7) + slot (1) + generation (6) + sequence (3) = 18 characters of [0-9a-zK]: valid on
  * every venue Keel knows (1-28 letters or digits, never starting with `t`).
  */
 export function clientOrderId(parts: ClientOrderIdParts): string {
   const id =
-    clientOrderIdPrefix(parts.scope) +
-    base36(parts.strategySlot, 1) +
+    strategyClientOrderIdPrefix(parts.scope, parts.strategySlot) +
     base36(parts.generation, 6) +
     base36(parts.sequence, 3);
   if (!CLIENT_ORDER_ID_PATTERN.test(id) || id.startsWith('t')) throw new Error(`bad client order id ${id}`);

@@ -1,6 +1,6 @@
 import { log, patched } from '@temporalio/workflow';
 import { z } from 'zod';
-import { clientOrderId, clientOrderIdPrefix } from '../ids';
+import { clientOrderId, clientOrderIdPrefix, strategyClientOrderIdPrefix } from '../ids';
 import { planQuotes } from './quote-plan';
 import {
   DecimalStringSchema,
@@ -67,7 +67,7 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
         ...where,
         symbol,
         strategy: context.strategyName,
-        clientOrderIdPrefix: clientOrderIdPrefix(context.orderIdScope) + context.slot.toString(36),
+        clientOrderIdPrefix: strategyClientOrderIdPrefix(context.orderIdScope, context.slot),
         tracked: [],
       });
     };

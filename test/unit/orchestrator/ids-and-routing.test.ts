@@ -5,6 +5,7 @@ import { ClientOrderIdSchema } from '../../../connectors/exchange-connector';
 import {
   clientOrderId,
   clientOrderIdPrefix,
+  strategyClientOrderIdPrefix,
   fnv1a32,
   shardWorkflowId,
   symbolWorkflowId,
@@ -64,6 +65,9 @@ describe('ids', () => {
           assert.ok(ClientOrderIdSchema.safeParse(id).success, id);
           assert.equal(id.length, 18);
           assert.ok(id.startsWith(clientOrderIdPrefix(scope)));
+          // Reconcile finds a strategy's orders by this prefix: it must not match another slot's.
+          assert.ok(id.startsWith(strategyClientOrderIdPrefix(scope, strategySlot)));
+          assert.equal(strategyClientOrderIdPrefix(scope, strategySlot).length, 9);
           assert.equal(clientOrderId({ scope, strategySlot, generation, sequence }), id);
         },
       ),

@@ -1,8 +1,8 @@
 import { log, patched, proxyActivities } from '@temporalio/workflow';
 import type { ReconcileResult } from '../../../activities/order-reconcile';
-import type { WatchResult } from '../../../activities/order-watch';
+import type { OrderChange, WatchedOrder, WatchResult } from '../../../activities/order-watch';
 import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
-import { clientOrderId, clientOrderIdPrefix } from '../../ids';
+import { clientOrderId, strategyClientOrderIdPrefix } from '../../ids';
 import { fromFixed, toFixed } from '../decimal';
 import type {
   KeelActivities,
@@ -60,11 +60,8 @@ interface GridStrategyState {
 
 const orderKey = (generation: number, level: number, seq: number) => `${generation}/${level}/${seq}`;
 
-const sameOrder = (a: PlaceOrderInput, b: PlaceOrderInput) =>
-  a.clientOrderId === b.clientOrderId &&
-  a.side === b.side &&
-  a.price === b.price &&
-  a.quantity === b.quantity;
+const sameOrder = (placed: PlaceOrderInput, command: SubmitOrder) =>
+  placed.side === command.side && placed.price === command.price && placed.quantity === command.quantity;
 
 function midOf(
   bid: string | undefined,
@@ -94,7 +91,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     };
     const { venue, symbol } = context;
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
-    const strategyPrefix = clientOrderIdPrefix(context.orderIdScope) + context.slot.toString(36);
+    const strategyPrefix = strategyClientOrderIdPrefix(context.orderIdScope, context.slot);
     /** Not carried across continue-as-new: every run reconciles once before it trades. */
     let reconciledThisRun = false;
     /**
@@ -110,6 +107,11 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
           order && state.grid ? state.ids[orderKey(state.grid.generation, level, order.seq)] : undefined;
         return order && id ? [{ level, order, clientOrderId: id }] : [];
       });
+
+    type LiveOrder = ReturnType<typeof liveOrders>[number];
+    /** What the venue must be asked about: each live order with the fills the plan already counts. */
+    const watched = (live: LiveOrder[]): WatchedOrder[] =>
+      live.map(({ clientOrderId: id, order }) => ({ clientOrderId: id, filledQuantity: order.filled }));
 
     const apply = (event: GridEvent): GridCommand[] => {
       if (!state.grid) return [];
@@ -168,7 +170,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         }
         const early = prePlaced.get(key);
         let placed: PlacementResult;
-        if (early && sameOrder(early.order, placementOf(command, early.order.clientOrderId))) {
+        if (early && sameOrder(early.order, command)) {
           prePlaced.delete(key);
           state.ids[key] = early.order.clientOrderId;
           placed = early.result;
@@ -185,6 +187,14 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
             reason: placed.rejection,
           });
         await execute(report(command.level, command.seq, placed));
+      }
+    };
+
+    /** Feeds what the venue reported about orders that were live into the plan, and carries out its answer. */
+    const applyChanges = async (live: LiveOrder[], changes: OrderChange[]) => {
+      for (const change of changes) {
+        const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
+        if (held) await execute(report(held.level, held.order.seq, change));
       }
     };
 
@@ -227,20 +237,13 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         symbol,
         strategy: context.strategyName,
         clientOrderIdPrefix: strategyPrefix,
-        tracked: live.map(({ clientOrderId: id, order }) => ({
-          clientOrderId: id,
-          filledQuantity: order.filled,
-        })),
+        tracked: watched(live),
       });
       reconciledThisRun = true;
       const { changes, ...found } = result;
       if (Object.values(found).some((ids) => ids.length > 0))
         log.warn('grid reconciled with the venue', { symbol, ...found });
-      for (const change of changes) {
-        const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
-        if (!held) continue;
-        await execute(report(held.level, held.order.seq, change));
-      }
+      await applyChanges(live, changes);
     };
 
     /** Cancels every order of this strategy (pause, stop), counting fills that raced the cancel. */
@@ -282,10 +285,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       const result: WatchResult = await watcher.watchOrders({
         ...where,
         symbol,
-        orders: live.map(({ clientOrderId: id, order }) => ({
-          clientOrderId: id,
-          filledQuantity: order.filled,
-        })),
+        orders: watched(live),
         ...(band ? { priceBand: band } : {}),
         maxWaitMs: params.watchMs,
         pollMs: params.pollMs,
@@ -296,10 +296,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       );
       if (fired && result.fired)
         prePlaced.set(fired.key, { order: fired.order, result: result.fired.placement });
-      for (const change of result.changes) {
-        const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
-        if (held) await execute(report(held.level, held.order.seq, change));
-      }
+      await applyChanges(live, result.changes);
       // Never the case unless the plan and the watch disagree; then the early order must not stay a stray.
       for (const [key, early] of prePlaced) {
         log.error('a contingency placed by the watch did not match the plan: cancelled', { symbol, key });
