@@ -1,17 +1,10 @@
-import { mkdtempSync, rmSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
-import { openDatabase } from '../db/database';
-import { obtainBinary, temporalCli } from '../temporal/cli-binary';
-import { startDevServer } from '../temporal/dev-server';
-import { findFreePort } from '../temporal/port-check';
 import { createSimWorld } from '../activities/sim-world';
-import { bundleWorkflows, createKeelWorker } from '../workers/worker';
+import { startLocalStack } from '../workers/local-stack';
 
 /**
  * From a fill on the simulator to the replacement order acknowledged by it, at random moments:
@@ -96,39 +89,19 @@ async function durablePathBreakdown(client: Client, workflowId: string) {
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-  const dir = mkdtempSync(join(tmpdir(), 'keel-bench-grid-'));
-  chmodSync(dir, 0o755);
-  const server = await startDevServer({
-    binary: await obtainBinary(temporalCli),
-    grpcPort: await findFreePort(),
-    uiPort: 0,
-    headless: true,
-    dbFile: join(dir, 'temporal.db'),
-    logFile: join(dir, 'temporal.log'),
-    dynamicConfig: JSON.parse(values['dynamic-config']) as Record<string, unknown>,
-  });
-  const database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL,
-    dataDir: dir,
-    embeddedPort: await findFreePort(),
-  });
   const symbols = ['LAT-USDT', 'WFT-USDT', 'RAW-USDT'];
   const sim = createSimWorld(symbols);
   const market = sim.exchange.market('binance', 'spot');
   for (const base of ['LAT', 'WFT', 'RAW'])
     sim.exchange.venue('binance').deposit('spot', 'taker', base, '1000');
   sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '1000000');
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createKeelWorker({
-    connection: nativeConnection,
-    namespace: 'default',
+  const stack = await startLocalStack({
+    name: 'bench-grid',
     taskQueue: 'bench-grid',
-    deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
-    workflowBundle: await bundleWorkflows(),
+    connectors: sim.connectors,
+    dynamicConfig: JSON.parse(values['dynamic-config']) as Record<string, unknown>,
   });
-  const running = worker.run();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection });
+  const { client } = stack;
   const keel = (symbol: string) => market.openOrders('keel', symbol);
   const take = (symbol: string, side: 'buy' | 'sell', price: string) =>
     market.placeOrder({
@@ -247,13 +220,7 @@ async function main() {
     console.log('  where the workflow-task path spends its time (from its history, p50 / p99):');
     for (const [name, samples] of Object.entries(steps)) console.log(row(`  ${name}`, samples));
   } finally {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await nativeConnection.close();
-    await database.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

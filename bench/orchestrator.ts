@@ -6,20 +6,12 @@
  *
  *   node --import tsx bench/orchestrator.ts [--symbols 1000] [--shards 8] [--strategy quote|idle] [--concurrency 8] [--probes 50] [--cache N]
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
-import { openDatabase } from '../db/database';
-import { obtainBinary, temporalCli } from '../temporal/cli-binary';
-import { startDevServer } from '../temporal/dev-server';
-import { findFreePort } from '../temporal/port-check';
 import { createSimWorld } from '../activities/sim-world';
-import { bundleWorkflows, createKeelWorker } from '../workers/worker';
+import { startLocalStack } from '../workers/local-stack';
 
 const { values } = parseArgs({
   options: {
@@ -56,35 +48,15 @@ const percentile = (sorted: number[], p: number) =>
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-  const dir = mkdtempSync(join(tmpdir(), 'keel-bench-orch-'));
-  chmodSync(dir, 0o755); // an embedded PostgreSQL runs as user postgres and must reach its data dir
-  const server = await startDevServer({
-    binary: await obtainBinary(temporalCli),
-    grpcPort: await findFreePort(),
-    uiPort: 0,
-    headless: true,
-    dbFile: join(dir, 'temporal.db'),
-    logFile: join(dir, 'temporal.log'),
-  });
   const sim = createSimWorld([...symbols, ...probes]);
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
   // Quotes go through the exactly-once ledger: PostgreSQL from DATABASE_URL, else an embedded one.
-  const database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL,
-    dataDir: dir,
-    embeddedPort: await findFreePort(),
-  });
-  const worker = await createKeelWorker({
-    connection: nativeConnection,
-    namespace: 'default',
+  const stack = await startLocalStack({
+    name: 'bench-orch',
     taskQueue: 'bench',
-    deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
-    workflowBundle: await bundleWorkflows(),
+    connectors: sim.connectors,
     ...(values.cache ? { maxCachedWorkflows: Number(values.cache) } : {}),
   });
-  const running = worker.run();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
+  const { client } = stack;
   let peakRss = 0;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
   try {
@@ -188,13 +160,7 @@ async function main() {
     );
   } finally {
     clearInterval(sampler);
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await nativeConnection.close();
-    await database.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

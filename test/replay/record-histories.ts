@@ -9,22 +9,16 @@
  * Re-record only on purpose (a deliberate, versioned workflow change): the point of the saved files is
  * that code which cannot replay them fails the test.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { obtainBinary, temporalCli } from '../../temporal/cli-binary';
-import { startDevServer } from '../../temporal/dev-server';
-import { findFreePort } from '../../temporal/port-check';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { temporalApi } from '../../temporal/proto';
-import { createKeelWorker, bundleWorkflows } from '../../workers/worker';
+import { startLocalStack } from '../../workers/local-stack';
 import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator';
 import { addSymbolSignal, symbolStateQuery } from '../../workflows/orchestrator/messages';
 import { createSimWorld } from '../../activities/sim-world';
-import { openDatabase } from '../../db/database';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only;
@@ -58,19 +52,6 @@ const quote = (quantity: string) => ({
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
-  const dir = mkdtempSync(join(tmpdir(), 'keel-record-'));
-  const server = await startDevServer({
-    binary: await obtainBinary(temporalCli),
-    grpcPort: await findFreePort(),
-    uiPort: 0,
-    headless: true,
-    logFile: join(dir, 'temporal.log'),
-  });
-  const database = await openDatabase({
-    databaseUrl: process.env.DATABASE_URL,
-    dataDir: dir,
-    embeddedPort: await findFreePort(),
-  });
   const sim = createSimWorld(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'GRD-USDT']);
   const market = sim.exchange.market('binance', 'spot');
   sim.exchange.venue('binance').deposit('spot', 'taker', 'GRD', '100');
@@ -95,17 +76,8 @@ async function main() {
       await sleep(50);
     }
   };
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const worker = await createKeelWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue: 'replay',
-    deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
-    workflowBundle: await bundleWorkflows(),
-  });
-  const running = worker.run();
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: 'default' });
+  const stack = await startLocalStack({ name: 'record', taskQueue: 'replay', connectors: sim.connectors });
+  const { client } = stack;
   try {
     const ref = {
       workflowId: 'keel-orchestrator',
@@ -159,13 +131,7 @@ async function main() {
     }
     await save();
   } finally {
-    worker.shutdown();
-    await running;
-    await connection.close();
-    await nativeConnection.close();
-    await database.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 
   /** Saves every run (of `symbol`'s workflow only, if given) that completed a workflow task. */
