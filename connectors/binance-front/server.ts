@@ -1,10 +1,10 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { SimError } from '../sim/errors';
 import type { SimExchange } from '../sim/exchange';
 import { realSleep, withFaults } from '../sim/gateway';
+import { closeHttp, listenHttp } from '../sim/http-listen';
 import type { Sleep } from '../sim/gateway';
 import { asAccountId, asSymbolId } from '../sim/ids';
 import type { PlaceOrderRequest } from '../sim/orders';
@@ -392,18 +392,10 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
   return {
     http,
     stream,
-    listen: (port = 0, host = '127.0.0.1') =>
-      new Promise((resolve) => {
-        http.listen(port, host, () => {
-          const addr = http.address() as AddressInfo;
-          resolve(`http://${addr.address}:${addr.port}`);
-        });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        stream.close();
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
+    listen: (port = 0, host = '127.0.0.1') => listenHttp(http, port, host),
+    close: () => {
+      stream.close();
+      return closeHttp(http);
+    },
   };
 }

@@ -1,12 +1,12 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { z } from 'zod';
 import { SimError } from './errors';
 import type { MarketDataEvent, SimExchange } from './exchange';
 import { realSleep, withFaults } from './gateway';
+import { closeHttp, listenHttp } from './http-listen';
 import type { Sleep } from './gateway';
 import {
   AccountQuerySchema,
@@ -383,20 +383,12 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
 
   return {
     http,
-    listen: (port, host = '127.0.0.1') =>
-      new Promise((resolve) => {
-        http.listen(port, host, () => {
-          const addr = http.address() as AddressInfo;
-          resolve(`http://${addr.address}:${addr.port}`);
-        });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        unsubscribeMd();
-        for (const ws of subs.keys()) ws.terminate();
-        wss.close();
-        http.closeAllConnections();
-        http.close(() => resolve());
-      }),
+    listen: (port, host = '127.0.0.1') => listenHttp(http, port, host),
+    close: () => {
+      unsubscribeMd();
+      for (const ws of subs.keys()) ws.terminate();
+      wss.close();
+      return closeHttp(http);
+    },
   };
 }
