@@ -88,3 +88,14 @@ export function createSimWorld(symbols: string[], account = 'keel') {
   fundSimAccount(exchange, account);
   return { exchange, connectors: simConnectorFactory(exchange) };
 }
+
+/**
+ * Another participant crossing the book with an IOC limit order from account `taker`: how tests, benches
+ * and scripts make Keel's resting orders fill.
+ */
+export function takerOrder(
+  market: ReturnType<SimExchange['market']>,
+  order: { symbol: string; side: 'buy' | 'sell'; price: string; quantity?: string },
+) {
+  return market.placeOrder({ account: 'taker', type: 'limit', quantity: '1', timeInForce: 'IOC', ...order });
+}

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
-import { createSimWorld } from '../activities/sim-world';
+import { createSimWorld, takerOrder } from '../activities/sim-world';
 import { startLocalStack } from '../workers/local-stack';
 
 /**
@@ -104,15 +104,7 @@ async function main() {
   const { client } = stack;
   const keel = (symbol: string) => market.openOrders('keel', symbol);
   const take = (symbol: string, side: 'buy' | 'sell', price: string) =>
-    market.placeOrder({
-      account: 'taker',
-      symbol,
-      side,
-      type: 'limit',
-      price,
-      quantity: '1',
-      timeInForce: 'IOC',
-    });
+    takerOrder(market, { symbol, side, price });
   const hasOrder = (symbol: string, side: 'buy' | 'sell', price: string) =>
     keel(symbol).some((order) => order.side === side && Number(order.price) === Number(price));
 

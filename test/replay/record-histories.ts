@@ -18,7 +18,7 @@ import { temporalApi } from '../../temporal/proto';
 import { startLocalStack } from '../../workers/local-stack';
 import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator';
 import { addSymbolSignal, symbolStateQuery } from '../../workflows/orchestrator/messages';
-import { createSimWorld } from '../../activities/sim-world';
+import { createSimWorld, takerOrder } from '../../activities/sim-world';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only;
@@ -57,15 +57,7 @@ async function main() {
   sim.exchange.venue('binance').deposit('spot', 'taker', 'GRD', '100');
   sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000');
   const take = (side: 'buy' | 'sell', price: string) =>
-    market.placeOrder({
-      account: 'taker',
-      symbol: 'GRD-USDT',
-      side,
-      type: 'limit',
-      price,
-      quantity: '1',
-      timeInForce: 'IOC',
-    });
+    takerOrder(market, { symbol: 'GRD-USDT', side, price });
   const resting = (side: 'buy' | 'sell', price: string) =>
     market
       .openOrders('keel', 'GRD-USDT')

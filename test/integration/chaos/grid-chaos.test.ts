@@ -4,6 +4,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import { takerOrder } from '../../../activities/sim-world';
 import { ensureOrchestrator, orchestratorControl } from '../../../api/orchestrator';
 import { createSimServer } from '../../../connectors/sim/server';
 import { openDatabase, type Database } from '../../../db/database';
@@ -135,15 +136,7 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
         const price = side === 'sell' ? top.bidPrice : top.askPrice;
         if (price) {
           try {
-            market.placeOrder({
-              account: 'taker',
-              symbol: SYMBOL,
-              side,
-              type: 'limit',
-              price,
-              quantity: '1',
-              timeInForce: 'IOC',
-            });
+            takerOrder(market, { symbol: SYMBOL, side, price });
             counts.takerOrders += 1;
           } catch {
             // An empty side or a rejected taker order is just a quiet moment.

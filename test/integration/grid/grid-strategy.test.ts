@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
+import { takerOrder } from '../../../activities/sim-world';
 import { findOrder, recordIntent } from '../../../db/order-ledger';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
@@ -51,16 +52,7 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
 
   const resting = async () =>
     (await keel.openOrders(SYMBOL)).map((order) => `${order.side} ${order.price}`).sort();
-  const take = (side: 'buy' | 'sell', price: string) =>
-    market.placeOrder({
-      account: 'taker',
-      symbol: SYMBOL,
-      side,
-      type: 'limit',
-      price,
-      quantity: '1',
-      timeInForce: 'IOC',
-    });
+  const take = (side: 'buy' | 'sell', price: string) => takerOrder(market, { symbol: SYMBOL, side, price });
 
   before(async () => {
     venue.deposit('spot', 'taker', 'GRD', '100');
@@ -316,28 +308,12 @@ describe('grid strategy across continue-as-new: no order lost or placed twice', 
         async () => (await runsOfSymbolWorkflow()) > runsBefore,
         60_000,
       );
-      market.placeOrder({
-        account: 'taker',
-        symbol,
-        side: 'sell',
-        type: 'limit',
-        price: '95',
-        quantity: '1',
-        timeInForce: 'IOC',
-      });
+      takerOrder(market, { symbol, side: 'sell', price: '95' });
       await waitFor(
         `round ${round}: sell one level up`,
         async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'sell 100']),
       );
-      market.placeOrder({
-        account: 'taker',
-        symbol,
-        side: 'buy',
-        type: 'limit',
-        price: '100',
-        quantity: '1',
-        timeInForce: 'IOC',
-      });
+      takerOrder(market, { symbol, side: 'buy', price: '100' });
       await waitFor(
         `round ${round}: level bought back`,
         async () => JSON.stringify(await resting()) === JSON.stringify(['buy 90', 'buy 95']),

@@ -8,6 +8,7 @@ import {
   type WatchInput,
   type WatchResult,
 } from '../../../activities/order-watch';
+import { takerOrder } from '../../../activities/sim-world';
 import { createOrderReconcileActivities, type ReconcileResult } from '../../../activities/order-reconcile';
 import { SimExchange } from '../../../connectors/sim';
 import { createSimConnector } from '../../../connectors/sim-connector';
@@ -104,15 +105,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       },
     }));
   const liftTheAsk = (market: ReturnType<SimExchange['market']>) =>
-    market.placeOrder({
-      account: 'taker',
-      symbol,
-      side: 'buy',
-      type: 'limit',
-      price: '31000',
-      quantity: '0.01',
-      timeInForce: 'IOC',
-    });
+    takerOrder(market, { symbol, side: 'buy', price: '31000', quantity: '0.01' });
 
   /** Runs one test workflow (the watch, or a reconcile) on a worker with the real activities. */
   async function runActivity<Result>(
@@ -209,15 +202,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     // Both resting orders fill. The dead attempt saw the sell first, recorded r1, sent it, and died
     // before it could record the answer.
     liftTheAsk(market);
-    market.placeOrder({
-      account: 'taker',
-      symbol,
-      side: 'sell',
-      type: 'limit',
-      price: '29000',
-      quantity: '0.01',
-      timeInForce: 'IOC',
-    });
+    takerOrder(market, { symbol, side: 'sell', price: '29000', quantity: '0.01' });
     const sent = contingencies[1]!.order;
     const row = await recordIntent(database.pool, { ...sent, workflowId: 'w' });
     assert.equal(await markSending(database.pool, row), true);
