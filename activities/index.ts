@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import type { Venue } from '../connectors/exchange-connector';
+import type { Venue } from '../domain/venues';
 import { createLegacyOrderActivities } from './legacy-order-activities';
 import { createMarketActivities, type ConnectorFactory } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
-import type { MarketKind, Venue } from '../connectors/exchange-connector';
 import { activeOrdersByPrefix, adoptVenueOrder, markAbandoned, recordVenueOrder } from '../db/order-ledger';
+import type { MarketKind, Venue } from '../domain/venues';
 import { lookUpChange, ordersToLookUp, type OrderChange, type WatchedOrder } from './order-watch';
 import { cancelRecorded, sinceSentMs, type ExactlyOnceOrderDependencies } from './place-order-once';
 

@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { compare, midpoint } from '../connectors/decimal';
-import type { ExchangeConnector, MarketKind, Order, Venue } from '../connectors/exchange-connector';
+import type { ExchangeConnector, Order } from '../connectors/exchange-connector';
 import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
+import { compare, midpoint } from '../domain/decimal';
+import type { MarketKind, Venue } from '../domain/venues';
 import {
   createOrderPlacer,
   type ExactlyOnceOrderDependencies,

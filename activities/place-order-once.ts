@@ -1,11 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import {
-  ConnectorError,
-  type CreateOrder,
-  type ExchangeConnector,
-  type Venue,
-} from '../connectors/exchange-connector';
+import { ConnectorError, type CreateOrder, type ExchangeConnector } from '../connectors/exchange-connector';
 import {
   ClientOrderIdConflict,
   findOrder,
@@ -18,6 +13,7 @@ import {
   type LedgerOrder,
   type OrderIntent,
 } from '../db/order-ledger';
+import { type Venue } from '../domain/venues';
 import { asFailure, type ConnectorFactory, type Where } from './market-snapshot';
 
 export interface ExactlyOnceOrderDependencies {

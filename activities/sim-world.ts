@@ -1,6 +1,7 @@
 import { ConnectorError, type ExchangeConnector } from '../connectors/exchange-connector';
-import { createSimConnector, type SimVenueName } from '../connectors/sim-connector';
 import { SimExchange, VENUE_NAMES, defaultVenueConfig, type SimExchangeOptions } from '../connectors/sim';
+import type { VenueName as SimVenueName } from '../connectors/sim/ids';
+import { createSimConnector } from '../connectors/sim-connector';
 import type { ConnectorFactory } from './market-snapshot';
 
 const SIM_VENUES: readonly string[] = ['binance', 'bybit', 'okx', 'mexc'];

@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import {
   hasZodFastifySchemaValidationErrors,
@@ -7,7 +8,6 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
-import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { ControlRefused, defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import { controlRoutes } from './routes/control';

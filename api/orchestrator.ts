@@ -3,9 +3,8 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { z } from 'zod';
 import { StartupError } from '../config/startup-error';
-import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../workflows/ids';
-import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../workflows/orchestrator/shard-routing';
-import type { OrchestratorInput } from '../workflows/orchestrator/orchestrator-workflow';
+import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../domain/ids';
+import { orchestratorWorkflow } from '../workflows';
 import {
   addSymbolUpdate,
   listSymbolsQuery,
@@ -22,8 +21,9 @@ import {
   type ShardSymbolEntry,
   type SymbolState,
 } from '../workflows/orchestrator/messages';
+import type { OrchestratorInput } from '../workflows/orchestrator/orchestrator-workflow';
+import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../workflows/orchestrator/shard-routing';
 import type { SymbolConfigInput } from '../workflows/orchestrator/symbol-config';
-import { orchestratorWorkflow } from '../workflows';
 
 /** Which orchestrator the API and workers steer: production uses the defaults, tests their own ids. */
 export interface OrchestratorRef {

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { SymbolConfigShapeSchema, SymbolSchema } from '../workflows/orchestrator/symbol-config';
+import { CanonicalSymbolSchema } from '../domain/symbols';
+import { SymbolConfigShapeSchema } from '../workflows/orchestrator/symbol-config';
 
 export const ErrorSchema = z.object({ error: z.string(), message: z.string() });
 
-export const SymbolParamsSchema = z.object({ symbol: SymbolSchema });
+export const SymbolParamsSchema = z.object({ symbol: CanonicalSymbolSchema });
 export const AddSymbolBodySchema = z
-  .object({ symbol: SymbolSchema, config: SymbolConfigShapeSchema })
+  .object({ symbol: CanonicalSymbolSchema, config: SymbolConfigShapeSchema })
   .strict();
 export const UpdateSymbolBodySchema = z.object({ config: SymbolConfigShapeSchema }).strict();
 

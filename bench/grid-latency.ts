@@ -2,8 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { createSimWorld, takerOrder } from '../activities/sim-world';
+import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
 
 /**

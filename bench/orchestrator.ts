@@ -6,11 +6,11 @@
  *
  *   node --import tsx bench/orchestrator.ts [--symbols 1000] [--shards 8] [--strategy quote|idle] [--concurrency 8] [--probes 50] [--cache N]
  */
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { createSimWorld } from '../activities/sim-world';
+import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
 
 const { values } = parseArgs({

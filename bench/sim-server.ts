@@ -7,8 +7,8 @@
  * Run: node --import tsx bench/sim-server.ts [orders=100000]
  */
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { once } from 'node:events';
+import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
 import { createPrng } from '../connectors/sim/prng';
 

@@ -1,28 +1,20 @@
 import { z } from 'zod';
+import { ClientOrderIdSchema } from '../domain/ids';
+import { CanonicalSymbolSchema } from '../domain/symbols';
+import {
+  DecimalStringSchema,
+  OrderSideSchema,
+  OrderStatusSchema,
+  OrderTypeSchema,
+  TimeInForceSchema,
+} from '../domain/trading';
+import { MarketKindSchema, type MarketKind, type Venue } from '../domain/venues';
 
 /**
  * The one port through which Keel touches an exchange. Activities call it; adapters implement it
  * (`connectors/sim-connector.ts` for the simulator, `connectors/ccxt/` for real venues). No Temporal here.
  * Prices, quantities and money are decimal strings; symbols are canonical (`BTC-USDT`).
  */
-
-export const DecimalStringSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string');
-export const CanonicalSymbolSchema = z
-  .string()
-  .regex(/^[A-Z0-9]{1,20}-[A-Z0-9]{1,10}$/, 'must look like BTC-USDT');
-/** Valid on binance, bybit, okx, mexc, bitget and gate alike (see docs/connectors.md). */
-export const ClientOrderIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9]{1,28}$/, 'must be 1-28 letters or digits')
-  .refine((id) => !id.startsWith('t'), 'must not start with "t" (gate reserves it)')
-  .brand<'ClientOrderId'>();
-export type ClientOrderId = z.infer<typeof ClientOrderIdSchema>;
-export type VenueOrderId = string & z.$brand<'VenueOrderId'>;
-
-export const VenueSchema = z.enum(['binance', 'bybit', 'okx', 'mexc', 'bitget', 'gate']);
-export type Venue = z.infer<typeof VenueSchema>;
-export const MarketKindSchema = z.enum(['spot', 'perp']);
-export type MarketKind = z.infer<typeof MarketKindSchema>;
 
 export const InstrumentSchema = z.object({
   symbol: CanonicalSymbolSchema,
@@ -50,15 +42,14 @@ export const BestBidAskSchema = z.object({
 });
 export type BestBidAsk = z.infer<typeof BestBidAskSchema>;
 
-export const OrderSideSchema = z.enum(['buy', 'sell']);
 export const CreateOrderSchema = z.object({
   symbol: CanonicalSymbolSchema,
   clientOrderId: ClientOrderIdSchema,
   side: OrderSideSchema,
-  type: z.enum(['limit', 'market']),
+  type: OrderTypeSchema,
   quantity: DecimalStringSchema,
   price: DecimalStringSchema.optional(),
-  timeInForce: z.enum(['GTC', 'IOC', 'FOK']).default('GTC'),
+  timeInForce: TimeInForceSchema.default('GTC'),
   postOnly: z.boolean().default(false),
   reduceOnly: z.boolean().default(false),
 });
@@ -72,22 +63,12 @@ export function parseCreateOrder(input: CreateOrder): z.output<typeof CreateOrde
   throw new ConnectorError('invalid-order', `bad order: ${issues}`);
 }
 
-export const OrderStatusSchema = z.enum([
-  'open',
-  'partially-filled',
-  'filled',
-  'canceled',
-  'expired',
-  'rejected',
-]);
-export type OrderStatus = z.infer<typeof OrderStatusSchema>;
-
 export const OrderSchema = z.object({
   venueOrderId: z.string(),
   clientOrderId: z.string(),
   symbol: CanonicalSymbolSchema,
   side: OrderSideSchema,
-  type: z.enum(['limit', 'market']),
+  type: OrderTypeSchema,
   price: DecimalStringSchema.nullable(),
   quantity: DecimalStringSchema,
   filledQuantity: DecimalStringSchema,

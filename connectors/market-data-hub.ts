@@ -1,5 +1,6 @@
-import { compare } from './decimal';
-import type { BestBidAsk, ExchangeConnector, MarketKind, Venue } from './exchange-connector';
+import { compare } from '../domain/decimal';
+import type { MarketKind, Venue } from '../domain/venues';
+import type { BestBidAsk, ExchangeConnector } from './exchange-connector';
 
 export interface MarketSource {
   venue: Venue;

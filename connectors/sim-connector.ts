@@ -1,16 +1,16 @@
+import type { MarketKind } from '../domain/venues';
 import { ConnectorError } from './exchange-connector';
-import type { ExchangeConnector, MarketKind } from './exchange-connector';
-import { createSimPortConnector } from './sim-port';
-import type { SimOrderRef, SimOrderRequest, SimTransport } from './sim-port';
+import type { ExchangeConnector } from './exchange-connector';
 import type { SimExchange } from './sim/exchange';
 import { SimClient, realSleep, withFaults } from './sim/gateway';
 import type { Sleep } from './sim/gateway';
-
-export type SimVenueName = 'binance' | 'bybit' | 'okx' | 'mexc';
+import type { VenueName } from './sim/ids';
+import { createSimPortConnector } from './sim-port';
+import type { SimOrderRef, SimOrderRequest, SimTransport } from './sim-port';
 
 export interface SimConnectorOptions {
   exchange: SimExchange;
-  venue: SimVenueName;
+  venue: VenueName;
   market: MarketKind;
   account: string;
   /** How injected latency is waited out (tests pass a fake). */

@@ -1,12 +1,13 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
+import type { MarketKind } from '../domain/venues';
 import { ConnectorError } from './exchange-connector';
-import type { ExchangeConnector, MarketKind } from './exchange-connector';
-import type { SimVenueName } from './sim-connector';
+import type { ExchangeConnector } from './exchange-connector';
+import { SimError } from './sim/errors';
+import type { VenueName as SimVenueName } from './sim/ids';
 import { SimErrorBodySchema } from './sim-mapping';
 import { createSimPortConnector } from './sim-port';
 import type { SimTransport } from './sim-port';
-import { SimError } from './sim/errors';
 
 export interface SimHttpConnectorOptions {
   /** The simulator server, e.g. `http://127.0.0.1:7700`. */

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { OrderStatus } from '../domain/trading';
+import type { MarketKind } from '../domain/venues';
 import {
   BalanceSchema,
   BestBidAskSchema,
@@ -14,9 +16,7 @@ import type {
   ConnectorErrorKind,
   FundingRate,
   Instrument,
-  MarketKind,
   Order,
-  OrderStatus,
   Position,
 } from './exchange-connector';
 import { SIM_ERRORS } from './sim/errors';

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { CanonicalSymbolSchema, ConnectorError, parseCreateOrder } from './exchange-connector';
+import { CanonicalSymbolSchema } from '../domain/symbols';
+import type { MarketKind, Venue } from '../domain/venues';
+import { ConnectorError, parseCreateOrder } from './exchange-connector';
 import type {
   Balance,
   BestBidAsk,
@@ -8,11 +10,11 @@ import type {
   ExchangeConnector,
   FundingRate,
   Instrument,
-  MarketKind,
   Order,
   Position,
-  Venue,
 } from './exchange-connector';
+import { SimError } from './sim/errors';
+import type { PlaceOrderRequest } from './sim/orders';
 import {
   connectorErrorFromSim,
   fundingFromSim,
@@ -24,8 +26,6 @@ import {
   quoteFromSim,
   spotBalancesFromSim,
 } from './sim-mapping';
-import { SimError } from './sim/errors';
-import type { PlaceOrderRequest } from './sim/orders';
 
 export type SimOrderRef = { clientOrderId: string };
 /** An order as the simulator takes it, minus the account (the transport knows it). */

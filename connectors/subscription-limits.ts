@@ -1,4 +1,4 @@
-import type { MarketKind, Venue } from './exchange-connector';
+import type { MarketKind, Venue } from '../domain/venues';
 
 /**
  * Venue WebSocket subscription limits that shape how many symbols go into one subscribe message and one

@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
-import { OrderStatusSchema, type Order } from '../connectors/exchange-connector';
+import { type Order } from '../connectors/exchange-connector';
+import { OrderStatusSchema } from '../domain/trading';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { add, compare, divide, multiply, subtract } from '../connectors/decimal';
+import { abs, add, compare, divide, multiply, negate, sign, subtract } from '../domain/decimal';
 
 export interface Fill {
   side: 'buy' | 'sell';
@@ -17,8 +17,6 @@ export interface Position {
 }
 
 const flat: Position = { quantity: '0', averagePrice: '0', realizedPnl: '0', fills: 0 };
-const abs = (value: string) => (value.startsWith('-') ? value.slice(1) : value);
-const sign = (value: string) => compare(value, '0');
 
 /**
  * Folds fills, oldest first, into a position by average cost: fills that add to the position move its
@@ -26,7 +24,7 @@ const sign = (value: string) => compare(value, '0');
  * the remainder at its own price. Fees are kept on the orders, not subtracted here. Exact decimals. Pure.
  */
 export function applyFill(position: Position, fill: Fill): Position {
-  const delta = fill.side === 'buy' ? fill.quantity : `-${fill.quantity}`;
+  const delta = fill.side === 'buy' ? fill.quantity : negate(fill.quantity);
   const fills = position.fills + 1;
   if (sign(position.quantity) === 0 || sign(position.quantity) === sign(delta)) {
     const held = abs(position.quantity);
@@ -34,8 +32,10 @@ export function applyFill(position: Position, fill: Fill): Position {
     const averagePrice = divide(
       add(multiply(held, position.averagePrice), multiply(fill.quantity, fill.price)),
       total,
+      12,
+      'down',
     );
-    return { ...position, quantity: add(position.quantity, delta), averagePrice: trim(averagePrice), fills };
+    return { ...position, quantity: add(position.quantity, delta), averagePrice, fills };
   }
   const held = abs(position.quantity);
   const closing = compare(fill.quantity, held) < 0 ? fill.quantity : held;
@@ -48,10 +48,6 @@ export function applyFill(position: Position, fill: Fill): Position {
   const averagePrice =
     sign(quantity) === 0 ? '0' : compare(fill.quantity, held) > 0 ? fill.price : position.averagePrice;
   return { quantity, averagePrice, realizedPnl, fills };
-}
-
-function trim(value: string): string {
-  return value.includes('.') ? value.replace(/\.?0+$/, '') : value;
 }
 
 export function positionFromFills(fills: Fill[]): Position {

@@ -3,6 +3,8 @@
  * or a retry derives the same id and never a second one. Deterministic: no I/O, no clock, no randomness.
  */
 
+import { z } from 'zod';
+
 /** The root orchestrator's well-known workflow id in production. */
 export const ORCHESTRATOR_WORKFLOW_ID = 'keel-orchestrator';
 
@@ -28,7 +30,15 @@ export function symbolWorkflowId(idPrefix: string, symbol: string): string {
   return `${idPrefix}symbol:${symbol}`;
 }
 
-const CLIENT_ORDER_ID_PATTERN = /^[A-Za-z0-9]{1,28}$/;
+/** A client order id any venue Keel knows accepts: binance, bybit, okx, mexc, bitget and gate alike. */
+export const ClientOrderIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,28}$/, 'must be 1-28 letters or digits')
+  .refine((id) => !id.startsWith('t'), 'must not start with "t" (gate reserves it)')
+  .brand<'ClientOrderId'>();
+export type ClientOrderId = z.infer<typeof ClientOrderIdSchema>;
+/** The venue's own id of an order. */
+export type VenueOrderId = string & z.$brand<'VenueOrderId'>;
 
 function base36(value: number, width: number): string {
   if (!Number.isSafeInteger(value) || value < 0 || value >= 36 ** width)
@@ -66,6 +76,6 @@ export function clientOrderId(parts: ClientOrderIdParts): string {
     strategyClientOrderIdPrefix(parts.scope, parts.strategySlot) +
     base36(parts.generation, 6) +
     base36(parts.sequence, 3);
-  if (!CLIENT_ORDER_ID_PATTERN.test(id) || id.startsWith('t')) throw new Error(`bad client order id ${id}`);
+  if (!ClientOrderIdSchema.safeParse(id).success) throw new Error(`bad client order id ${id}`);
   return id;
 }

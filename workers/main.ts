@@ -8,8 +8,8 @@ import { describeStartupFailure } from '../config/startup-error';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
-import { provideTemporalServer } from './temporal-server';
 import { ensureDemoGrids } from './demo-grids';
+import { provideTemporalServer } from './temporal-server';
 import { createKeelWorker } from './worker';
 
 /**

@@ -1,8 +1,8 @@
-import type { FillView, OrderView } from '../sim/orders';
-import type { BookTop } from '../sim/venue-market';
+import { canonicalToVenue } from '../../domain/symbols';
 import type { Instrument as SimInstrument } from '../sim/instruments';
+import type { FillView, OrderView } from '../sim/orders';
 import type { PerpAccountView, PositionView, BalanceView, FundingView } from '../sim/venue';
-import { canonicalToVenue } from '../symbols';
+import type { BookTop } from '../sim/venue-market';
 
 /** Simulator views in the JSON shapes of Binance spot (`/api/v3`) and USD-M futures (`/fapi`). */
 

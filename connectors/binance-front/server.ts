@@ -1,14 +1,14 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { venueToCanonical } from '../../domain/symbols';
 import { SimError } from '../sim/errors';
 import type { SimExchange } from '../sim/exchange';
 import { realSleep, withFaults } from '../sim/gateway';
-import { closeHttp, listenHttp } from '../sim/http-listen';
 import type { Sleep } from '../sim/gateway';
+import { closeHttp, listenHttp } from '../sim/http-listen';
 import { asAccountId, asSymbolId } from '../sim/ids';
 import type { PlaceOrderRequest } from '../sim/orders';
-import { venueToCanonical } from '../symbols';
 import { authenticate } from './auth';
 import type { FrontCredential } from './auth';
 import { BinanceApiError, binanceErrorFromSim, binanceErrors } from './errors';

@@ -1,4 +1,7 @@
 import type { Exchange, MarketInterface as Market, Order as CcxtOrder } from 'ccxt';
+import { compare, divideExact, isMultipleOf, multiply } from '../../domain/decimal';
+import type { OrderStatus } from '../../domain/trading';
+import type { MarketKind } from '../../domain/venues';
 import { ConnectorError, InstrumentSchema, OrderSchema, parseCreateOrder } from '../exchange-connector';
 import type {
   Balance,
@@ -7,15 +10,12 @@ import type {
   ExchangeConnector,
   FundingRate,
   Instrument,
-  MarketKind,
   Order,
-  OrderStatus,
   Position,
 } from '../exchange-connector';
-import { canonicalToCcxt, ccxtToCanonical, normalizeCcxtMarkets } from '../symbols';
-import { compare, divideExact, isMultipleOf, multiply } from '../decimal';
 import { toConnectorError } from './errors';
 import type { CcxtOp } from './errors';
+import { canonicalToCcxt, ccxtToCanonical, normalizeCcxtMarkets } from './markets';
 import { sharedExchange, sharedProExchange } from './registry';
 import type { SharedExchangeOptions } from './registry';
 import {

@@ -1,8 +1,7 @@
 import type { Exchange, Ticker } from 'ccxt';
-import type { MarketKind } from '../exchange-connector';
+import type { MarketKind } from '../../domain/venues';
 import { planSubscriptions, SUBSCRIPTION_LIMITS } from '../subscription-limits';
-import type { StreamMethod } from './venues';
-import type { CcxtVenue } from './venues';
+import type { StreamMethod, CcxtVenue } from './venues';
 
 /** The touch as one ccxt.pro watch call delivered it (ccxt symbol; sizes in ccxt amount units). */
 export interface RawTouch {

@@ -1,4 +1,5 @@
-import type { ConnectorCapabilities, MarketKind } from '../exchange-connector';
+import type { MarketKind } from '../../domain/venues';
+import type { ConnectorCapabilities } from '../exchange-connector';
 
 export type CcxtVenue = 'binance' | 'bybit' | 'okx' | 'mexc';
 

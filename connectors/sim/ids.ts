@@ -1,3 +1,5 @@
+import type { MarketKind, Venue } from '../../domain/venues';
+
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
 
@@ -12,7 +14,7 @@ export const asVenueOrderId = (s: string): VenueOrderId => s as VenueOrderId;
 export const asAccountId = (s: string): AccountId => s as AccountId;
 export const asSymbolId = (s: string): SymbolId => s as SymbolId;
 
-export const VENUE_NAMES = ['binance', 'bybit', 'okx', 'mexc'] as const;
+/** The venues the simulator serves: the first four Keel knows. */
+export const VENUE_NAMES = ['binance', 'bybit', 'okx', 'mexc'] as const satisfies readonly Venue[];
 export type VenueName = (typeof VENUE_NAMES)[number];
-export const MARKET_KINDS = ['spot', 'perp'] as const;
-export type MarketKind = (typeof MARKET_KINDS)[number];
+export type { MarketKind };

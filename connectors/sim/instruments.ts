@@ -1,7 +1,15 @@
+import { decimalPlaces, fromScaled, toScaledExact } from '../../domain/decimal';
 import { SimError } from './errors';
-import { ATOMS_PER_UNIT, decimalPlaces, formatScaled, parseScaled } from './decimal';
 import type { SymbolId } from './ids';
 import { asSymbolId } from './ids';
+
+/** Money in the simulator is bigint atoms of 1e-8 of an asset, so every balance, fee and PnL is exact. */
+export const ATOM_DECIMALS = 8;
+export const ATOMS_PER_UNIT = 10n ** BigInt(ATOM_DECIMALS);
+export const formatAtoms = (atoms: bigint): string => fromScaled(atoms, ATOM_DECIMALS);
+/** Undefined when malformed, negative or finer than one atom. */
+export const parseAtoms = (text: string): bigint | undefined =>
+  toScaledExact(text, ATOM_DECIMALS, { unsigned: true });
 
 export interface InstrumentSpec {
   /** Canonical `BASE-QUOTE`, e.g. `BTC-USDT`. */
@@ -47,8 +55,8 @@ export class Instrument {
     this.quote = quote;
     this.tickDecimals = decimalPlaces(spec.tickSize);
     this.lotDecimals = decimalPlaces(spec.lotSize);
-    this.tickScaled = parseScaled(spec.tickSize, this.tickDecimals)!;
-    this.lotScaled = parseScaled(spec.lotSize, this.lotDecimals)!;
+    this.tickScaled = toScaledExact(spec.tickSize, this.tickDecimals, { unsigned: true })!;
+    this.lotScaled = toScaledExact(spec.lotSize, this.lotDecimals, { unsigned: true })!;
     const atomsScale = 10n ** BigInt(this.tickDecimals + this.lotDecimals);
     const tickLot = this.tickScaled * this.lotScaled * ATOMS_PER_UNIT;
     if (tickLot % atomsScale !== 0n) throw new Error(`${spec.symbol}: tick*lot is finer than 1e-8`);
@@ -56,7 +64,7 @@ export class Instrument {
     this.lotAtoms = (this.lotScaled * ATOMS_PER_UNIT) / 10n ** BigInt(this.lotDecimals);
     this.minLots = this.lotsOrThrow(spec.minQty);
     this.maxLots = this.lotsOrThrow(spec.maxQty);
-    this.minNotionalAtoms = parseScaled(spec.minNotional, 8) ?? 0n;
+    this.minNotionalAtoms = toScaledExact(spec.minNotional, 8, { unsigned: true }) ?? 0n;
     this.maintenanceMarginPpm = spec.maintenanceMarginPpm ?? 5000;
     this.maxLeverage = spec.maxLeverage ?? 100;
   }
@@ -70,7 +78,7 @@ export class Instrument {
   /** Price text -> ticks, or the rejection reason. */
   parsePrice(text: string): number | SimError {
     const d = Math.max(this.tickDecimals, fractionDigits(text));
-    const scaled = parseScaled(text, d);
+    const scaled = toScaledExact(text, d, { unsigned: true });
     if (scaled === undefined || d > 18) return new SimError('INVALID_NUMBER', `price=${text}`);
     if (scaled <= 0n) return new SimError('INVALID_NUMBER', `price must be positive: ${text}`);
     const tick = this.tickScaled * 10n ** BigInt(d - this.tickDecimals);
@@ -85,7 +93,7 @@ export class Instrument {
   /** Quantity text -> lots, or the rejection reason. */
   parseQty(text: string): number | SimError {
     const d = Math.max(this.lotDecimals, fractionDigits(text));
-    const scaled = parseScaled(text, d);
+    const scaled = toScaledExact(text, d, { unsigned: true });
     if (scaled === undefined || d > 18) return new SimError('INVALID_NUMBER', `quantity=${text}`);
     if (scaled <= 0n) return new SimError('INVALID_NUMBER', `quantity must be positive: ${text}`);
     const lot = this.lotScaled * 10n ** BigInt(d - this.lotDecimals);
@@ -113,10 +121,10 @@ export class Instrument {
     return BigInt(lots) * this.lotAtoms;
   }
   formatPrice(ticks: number): string {
-    return formatScaled(BigInt(ticks) * this.tickScaled, this.tickDecimals);
+    return fromScaled(BigInt(ticks) * this.tickScaled, this.tickDecimals);
   }
   formatQty(lots: number): string {
-    return formatScaled(BigInt(lots) * this.lotScaled, this.lotDecimals);
+    return fromScaled(BigInt(lots) * this.lotScaled, this.lotDecimals);
   }
   /** Nearest tick to a floating price (for synthetic price processes only, never for client input). */
   ticksFromFloat(price: number): number {

@@ -1,5 +1,5 @@
-import { formatAtoms } from './decimal';
 import type { AccountId, ClientOrderId, MarketKind, SymbolId, VenueName, VenueOrderId } from './ids';
+import { formatAtoms } from './instruments';
 import type { Instrument } from './instruments';
 
 export type OrderSide = 'buy' | 'sell';

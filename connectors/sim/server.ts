@@ -6,8 +6,8 @@ import type { z } from 'zod';
 import { SimError } from './errors';
 import type { MarketDataEvent, SimExchange } from './exchange';
 import { realSleep, withFaults } from './gateway';
-import { closeHttp, listenHttp } from './http-listen';
 import type { Sleep } from './gateway';
+import { closeHttp, listenHttp } from './http-listen';
 import {
   AccountQuerySchema,
   ClientIdReuseSchema,

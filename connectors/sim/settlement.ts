@@ -1,15 +1,15 @@
-import { ceilDiv } from './decimal';
+import { divideRounded } from '../../domain/decimal';
+import type { PerpLedger } from './accounts/perp-ledger';
+import type { SpotWallets } from './accounts/spot-wallets';
 import { SimError } from './errors';
 import type { SymbolId } from './ids';
 import type { Instrument } from './instruments';
-import type { SpotWallets } from './accounts/spot-wallets';
-import type { PerpLedger } from './accounts/perp-ledger';
 import type { VenueOrder } from './orders';
 
 const PPM = 1_000_000n;
 
 /** Fee on an amount, rounded up so the venue never under-charges. */
-export const feeOf = (atoms: bigint, ppm: number): bigint => ceilDiv(atoms * BigInt(ppm), PPM);
+export const feeOf = (atoms: bigint, ppm: number): bigint => divideRounded(atoms * BigInt(ppm), PPM, 'ceil');
 
 /** How a market holds funds for orders and settles executions. */
 export interface Settlement {

@@ -16,10 +16,9 @@ import {
 } from './engine/order-book';
 import type { FillSink, Side, TimeInForce } from './engine/order-book';
 import { SimError } from './errors';
-import { formatAtoms } from './decimal';
 import type { AccountId, MarketKind, SymbolId, VenueName } from './ids';
 import { asAccountId, asClientOrderId, asSymbolId, asVenueOrderId } from './ids';
-import { Instrument } from './instruments';
+import { formatAtoms, Instrument } from './instruments';
 import { isOpen, orderView, tradeView } from './orders';
 import type { FillView, OrderView, PlaceOrderRequest, TradeRecord, TradeView, VenueOrder } from './orders';
 import type { Settlement } from './settlement';

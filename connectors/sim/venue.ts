@@ -1,11 +1,12 @@
+import { fromScaled, toScaledExact } from '../../domain/decimal';
 import { PerpLedger } from './accounts/perp-ledger';
 import type { FundingPayment, Liquidation } from './accounts/perp-ledger';
 import { SpotWallets } from './accounts/spot-wallets';
 import type { Clock } from './clock';
-import { formatAtoms, formatScaled, parseAtoms, parseScaled } from './decimal';
 import { SimError } from './errors';
 import type { MarketKind, SymbolId, VenueName } from './ids';
 import { asAccountId, asSymbolId } from './ids';
+import { formatAtoms, parseAtoms } from './instruments';
 import { PerpSettlement, SpotSettlement } from './settlement';
 import { VenueMarket } from './venue-market';
 import type { ClientIdReuse, VenueConfig } from './venues-config';
@@ -180,7 +181,7 @@ export class SimVenue {
   setFundingRate(symbol: string, rate: string): void {
     const inst = this.perp.instrument(symbol);
     const negative = rate.startsWith('-');
-    const scaled = parseScaled(negative ? rate.slice(1) : rate, 8);
+    const scaled = toScaledExact(negative ? rate.slice(1) : rate, 8, { unsigned: true });
     if (scaled === undefined) throw new SimError('INVALID_NUMBER', `rate=${rate}`);
     this.fundingRatesE8.set(inst.symbol, Number(negative ? -scaled : scaled));
     this.manualFunding.add(inst.symbol);
@@ -195,7 +196,7 @@ export class SimVenue {
     const inst = this.perp.instrument(symbol);
     return {
       symbol: inst.symbol,
-      rate: formatScaled(BigInt(this.fundingRatesE8.get(inst.symbol) ?? 0), 8),
+      rate: fromScaled(BigInt(this.fundingRatesE8.get(inst.symbol) ?? 0), 8),
       nextFundingTime: this.nextFundingAt,
       intervalMs: this.fundingIntervalMs,
     };
@@ -207,7 +208,7 @@ export class SimVenue {
       .map((f) => ({
         ts: f.ts,
         symbol: f.symbol,
-        rate: formatScaled(BigInt(f.rateE8), 8),
+        rate: fromScaled(BigInt(f.rateE8), 8),
         amount: formatAtoms(f.amountAtoms),
       }));
   }

@@ -1,5 +1,5 @@
-import type { InstrumentSpec } from './instruments';
 import type { MarketKind, VenueName } from './ids';
+import type { InstrumentSpec } from './instruments';
 
 export type ClientIdReuse = 'never' | 'after-close';
 

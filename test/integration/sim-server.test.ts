@@ -1,6 +1,6 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
 import { SimExchange } from '../../connectors/sim/exchange';
 import { createSimServer } from '../../connectors/sim/server';

@@ -1,8 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
+import { CanonicalSymbolSchema } from '../../domain/symbols';
 import {
   SymbolConfigSchema,
-  SymbolSchema,
   type SymbolConfig,
   type SymbolConfigInput,
   type SymbolStatus,
@@ -15,13 +15,17 @@ import {
  * update validators reject, malformed signals are logged with log.warn and dropped.
  */
 
-export const AddSymbolSchema = z.object({ symbol: SymbolSchema, config: SymbolConfigSchema }).strict();
-export const RemoveSymbolSchema = z.object({ symbol: SymbolSchema }).strict();
-export const UpdateSymbolSchema = z.object({ symbol: SymbolSchema, config: SymbolConfigSchema }).strict();
+export const AddSymbolSchema = z
+  .object({ symbol: CanonicalSymbolSchema, config: SymbolConfigSchema })
+  .strict();
+export const RemoveSymbolSchema = z.object({ symbol: CanonicalSymbolSchema }).strict();
+export const UpdateSymbolSchema = z
+  .object({ symbol: CanonicalSymbolSchema, config: SymbolConfigSchema })
+  .strict();
 /** Without `symbol`: every symbol (global pause/resume). */
 export const PauseResumeSchema = z.preprocess(
   (value) => value ?? {},
-  z.object({ symbol: SymbolSchema.optional() }).strict(),
+  z.object({ symbol: CanonicalSymbolSchema.optional() }).strict(),
 );
 
 export type AddSymbolInput = { symbol: string; config: SymbolConfigInput };
@@ -77,18 +81,23 @@ export const statusQuery = defineQuery<OrchestratorStatus>('status');
 
 /* Root → shard. Commands travel in ordered batches (one signal at a time per shard). */
 export const ShardCommandSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('add'), symbol: SymbolSchema, config: SymbolConfigSchema, paused: z.boolean() }),
-  z.object({ kind: z.literal('remove'), symbol: SymbolSchema }),
-  z.object({ kind: z.literal('update'), symbol: SymbolSchema, config: SymbolConfigSchema }),
-  z.object({ kind: z.literal('pause'), symbol: SymbolSchema.optional() }),
-  z.object({ kind: z.literal('resume'), symbol: SymbolSchema.optional() }),
+  z.object({
+    kind: z.literal('add'),
+    symbol: CanonicalSymbolSchema,
+    config: SymbolConfigSchema,
+    paused: z.boolean(),
+  }),
+  z.object({ kind: z.literal('remove'), symbol: CanonicalSymbolSchema }),
+  z.object({ kind: z.literal('update'), symbol: CanonicalSymbolSchema, config: SymbolConfigSchema }),
+  z.object({ kind: z.literal('pause'), symbol: CanonicalSymbolSchema.optional() }),
+  z.object({ kind: z.literal('resume'), symbol: CanonicalSymbolSchema.optional() }),
 ]);
 export type ShardCommand = z.input<typeof ShardCommandSchema>;
 export const ShardCommandBatchSchema = z.object({ commands: z.array(ShardCommandSchema).min(1) });
 export const shardCommandsSignal = defineSignal<[{ commands: ShardCommand[] }]>('shardCommands');
 
 /* Symbol → shard: the child finished (cancelled its orders) and may leave the registry. */
-export const SymbolStoppedSchema = z.object({ symbol: SymbolSchema });
+export const SymbolStoppedSchema = z.object({ symbol: CanonicalSymbolSchema });
 export const symbolStoppedSignal = defineSignal<[{ symbol: string }]>('symbolStopped');
 
 export interface ShardSymbolEntry {

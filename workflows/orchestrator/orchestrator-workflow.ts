@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
   condition,
@@ -10,10 +11,9 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
+import { shardWorkflowId, symbolWorkflowId } from '../../domain/ids';
 import { ShardKey } from '../../temporal/search-attributes';
-import { shardWorkflowId, symbolWorkflowId } from '../ids';
 import {
   addSymbolSignal,
   addSymbolUpdate,
@@ -37,8 +37,8 @@ import {
   type RootSymbolEntry,
   type ShardCommand,
 } from './messages';
-import { shardWorkflow } from './shard-workflow';
 import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, shardForSymbol } from './shard-routing';
+import { shardWorkflow } from './shard-workflow';
 import type { SymbolConfig } from './symbol-config';
 
 export const OrchestratorInputSchema = z.object({

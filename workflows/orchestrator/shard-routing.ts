@@ -1,4 +1,4 @@
-import { fnv1a32 } from '../ids';
+import { fnv1a32 } from '../../domain/ids';
 
 export const DEFAULT_SHARD_COUNT = 8;
 export const MAX_SHARD_COUNT = 64;

@@ -1,3 +1,4 @@
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import {
   allHandlersFinished,
   condition,
@@ -10,9 +11,8 @@ import {
   startChild,
   workflowInfo,
 } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { symbolWorkflowId } from '../../domain/ids';
 import { ExchangeKey, ShardKey, StrategyKey, SymbolKey } from '../../temporal/search-attributes';
-import { symbolWorkflowId } from '../ids';
 import {
   ShardCommandBatchSchema,
   shardCommandsSignal,

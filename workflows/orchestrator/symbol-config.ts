@@ -1,12 +1,7 @@
 import { z } from 'zod';
+import { VenueRefSchema } from '../../domain/venues';
 import { findStrategy, strategyRegistry } from '../strategies/strategy-registry';
-import { RiskLimitsSchema, VenueRefSchema } from '../strategies/strategy-types';
-
-/** Mirrors `CanonicalSymbolSchema` of connectors/exchange-connector.ts. */
-export const SymbolSchema = z
-  .string()
-  .max(31)
-  .regex(/^[A-Z0-9]{1,20}-[A-Z0-9]{1,10}$/, 'must be a canonical symbol such as BTC-USDT');
+import { RiskLimitsSchema } from '../strategies/strategy-types';
 
 export const StrategyConfigSchema = z
   .object({

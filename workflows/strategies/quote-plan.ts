@@ -1,4 +1,4 @@
-import { fromFixed, multiplyFixed, toFixed } from './decimal';
+import { divideRounded, fromFixed, multiplyFixed, toFixed } from '../../domain/decimal';
 
 /** What the quote strategy needs to know about the market at one moment (decimal strings). */
 export interface QuoteMarket {
@@ -38,8 +38,6 @@ export interface QuotePlan {
   denied: Array<{ side: 'buy' | 'sell'; level: number; reason: DeniedReason }>;
 }
 
-const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
-
 /**
  * A symmetric ladder of `levels` limit orders each side of mid, prices on the tick grid (bids rounded
  * down, asks up), quantity on the lot grid; levels the risk limits forbid are denied, never sent.
@@ -66,7 +64,7 @@ export function planQuotes(input: QuotePlanInput): QuotePlan {
   for (let level = 0; level < levels; level += 1) {
     const bps = BigInt(input.halfSpreadBps + level * input.levelStepBps);
     const offsetTicks = (() => {
-      const offset = ceilDiv(midTicks * bps, 10_000n);
+      const offset = divideRounded(midTicks * bps, 10_000n, 'ceil');
       return offset < 1n ? 1n : offset;
     })();
     for (const side of ['buy', 'sell'] as const) {
@@ -76,7 +74,7 @@ export function planQuotes(input: QuotePlanInput): QuotePlan {
         continue;
       }
       const price = priceTicks * tick;
-      const notional = multiplyFixed(price, quantity);
+      const notional = multiplyFixed(price, quantity, 'down');
       if (quantity === 0n) denied.push({ side, level, reason: 'quantity-below-lot' });
       else if (notional > maxNotional) denied.push({ side, level, reason: 'notional-above-limit' });
       else if (notional < minNotional) denied.push({ side, level, reason: 'notional-below-min' });

@@ -1,21 +1,17 @@
 import { log, patched } from '@temporalio/workflow';
 import { z } from 'zod';
-import { clientOrderId, clientOrderIdPrefix, strategyClientOrderIdPrefix } from '../ids';
+import { clientOrderId, clientOrderIdPrefix, strategyClientOrderIdPrefix } from '../../domain/ids';
+import { DecimalParamSchema } from '../../domain/trading';
 import { planQuotes } from './quote-plan';
-import {
-  DecimalStringSchema,
-  type StrategyContext,
-  type StrategyDefinition,
-  type StrategyInstance,
-} from './strategy-types';
+import { type StrategyContext, type StrategyDefinition, type StrategyInstance } from './strategy-types';
 
 export const QuoteParamsSchema = z.object({
   levels: z.number().int().min(1).max(10).default(2),
   halfSpreadBps: z.number().int().min(1).max(5000).default(10),
   levelStepBps: z.number().int().min(0).max(5000).default(10),
-  quantity: DecimalStringSchema,
+  quantity: DecimalParamSchema,
   /** Mid to quote around while the book is empty or one-sided; without it the strategy waits. */
-  referencePrice: DecimalStringSchema.optional(),
+  referencePrice: DecimalParamSchema.optional(),
   requoteIntervalMs: z.number().int().min(1000).max(86_400_000).default(60_000),
 });
 export type QuoteParams = z.infer<typeof QuoteParamsSchema>;

@@ -1,31 +1,13 @@
 import { z } from 'zod';
 import type { createActivities } from '../../activities';
-
-/** Mirrors `VenueSchema` of connectors/exchange-connector.ts (workflows may import only its types). */
-export const VenueNameSchema = z.enum(['binance', 'bybit', 'okx', 'mexc', 'bitget', 'gate']);
-export const MarketKindSchema = z.enum(['spot', 'perp']);
-export const DecimalStringSchema = z
-  .string()
-  .max(40)
-  .regex(/^\d{1,20}(\.\d{1,12})?$/, 'must be a non-negative decimal string such as "0.01"');
-
-export const VenueRefSchema = z.object({
-  venue: VenueNameSchema,
-  market: MarketKindSchema.default('spot'),
-  account: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"')
-    .default('keel'),
-});
-export type VenueRef = z.infer<typeof VenueRefSchema>;
+import { DecimalParamSchema } from '../../domain/trading';
+import type { VenueRef } from '../../domain/venues';
 
 export const RiskLimitsSchema = z.object({
   /** Resting orders one symbol may hold across all its strategies. */
   maxOpenOrders: z.number().int().min(0).max(200).default(20),
   /** Price × quantity of any one order, in quote currency. */
-  maxOrderNotional: DecimalStringSchema.default('10000'),
+  maxOrderNotional: DecimalParamSchema.default('10000'),
 });
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 

@@ -1,4 +1,4 @@
-import { ceilDiv } from '../decimal';
+import { divideRounded } from '../../../domain/decimal';
 import type { AccountId, SymbolId } from '../ids';
 import type { Instrument } from '../instruments';
 
@@ -81,7 +81,7 @@ export class PerpLedger {
   }
 
   initialMargin(notionalAtoms: bigint, leverage: number): bigint {
-    return ceilDiv(notionalAtoms, BigInt(leverage));
+    return divideRounded(notionalAtoms, BigInt(leverage), 'ceil');
   }
 
   unrealizedPnl(p: Position, inst: Instrument, markTicks: number): bigint {
@@ -138,7 +138,11 @@ export class PerpLedger {
   }
 
   maintenanceMargin(p: Position, inst: Instrument, markTicks: number): bigint {
-    return ceilDiv(inst.notionalAtoms(markTicks, Math.abs(p.lots)) * BigInt(inst.maintenanceMarginPpm), PPM);
+    return divideRounded(
+      inst.notionalAtoms(markTicks, Math.abs(p.lots)) * BigInt(inst.maintenanceMarginPpm),
+      PPM,
+      'ceil',
+    );
   }
 
   /** Accounts whose equity (wallet + unrealized PnL) is below their maintenance margin. */

@@ -1,5 +1,5 @@
-import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
 import { createBinanceFront, sign } from '../../../connectors/binance-front';
 import type { BinanceFront } from '../../../connectors/binance-front';
 import { SimExchange } from '../../../connectors/sim/exchange';

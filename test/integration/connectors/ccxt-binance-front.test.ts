@@ -1,10 +1,10 @@
-import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { after, describe, test } from 'node:test';
 import ccxt from 'ccxt';
-import { ConnectorError } from '../../../connectors/exchange-connector';
 import { binanceFrontApiUrls, createBinanceFront } from '../../../connectors/binance-front';
 import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
+import { ConnectorError } from '../../../connectors/exchange-connector';
 import { SimExchange } from '../../../connectors/sim/exchange';
 import { connectorContract } from '../../support/connector-contract';
 

@@ -1,10 +1,8 @@
-import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
+import { after, describe, test } from 'node:test';
 import ccxt from 'ccxt';
 import { WebSocket } from 'ws';
-import { ConnectorError } from '../../../connectors/exchange-connector';
-import type { BestBidAsk, MarketKind } from '../../../connectors/exchange-connector';
 import {
   binanceFrontApiUrls,
   binanceFrontWsUrls,
@@ -12,8 +10,11 @@ import {
 } from '../../../connectors/binance-front';
 import type { BinanceFront } from '../../../connectors/binance-front';
 import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
+import { ConnectorError } from '../../../connectors/exchange-connector';
+import type { BestBidAsk } from '../../../connectors/exchange-connector';
 import { MarketDataHub } from '../../../connectors/market-data-hub';
 import { SimExchange } from '../../../connectors/sim/exchange';
+import type { MarketKind } from '../../../domain/venues';
 
 /** Every watch is aborted at the end, even one a failed assertion left running. */
 const controllers: AbortController[] = [];

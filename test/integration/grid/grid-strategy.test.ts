@@ -4,8 +4,6 @@ import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { takerOrder } from '../../../activities/sim-world';
 import { findOrder, recordIntent } from '../../../db/order-ledger';
-import type { TestDatabase } from '../../support/test-database';
-import { uniqueName } from '../../support/test-env';
 import {
   authHeader,
   createSimWorld,
@@ -14,6 +12,8 @@ import {
   waitFor,
   type OrchestratorStack,
 } from '../../support/orchestrator-harness';
+import type { TestDatabase } from '../../support/test-database';
+import { uniqueName } from '../../support/test-env';
 
 const SYMBOL = 'GRD-USDT';
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
-import type { FastifyInstance, InjectOptions } from 'fastify';
 import fc from 'fast-check';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { listSymbolsQuery } from '../../../workflows/orchestrator/messages';
-import { uniqueName } from '../../support/test-env';
 import {
   authHeader,
   createSimWorld,
@@ -13,6 +12,7 @@ import {
   testOrchestratorRef,
   type OrchestratorStack,
 } from '../../support/orchestrator-harness';
+import { uniqueName } from '../../support/test-env';
 
 const hugeString = fc.integer({ min: 1_000, max: 200_000 }).map((length) => 'A'.repeat(length));
 const symbolLike = fc.oneof(

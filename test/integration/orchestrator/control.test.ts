@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { defaultCacheBinDir, findExistingBinary, tctlCli } from '../../../temporal/cli-binary';
 import { ExchangeKey, ShardKey, StrategyKey, SymbolKey } from '../../../temporal/search-attributes';
 import { statusQuery, listSymbolsQuery } from '../../../workflows/orchestrator/messages';
 import { shardForSymbol } from '../../../workflows/orchestrator/shard-routing';
-import { testEnvironment, uniqueName } from '../../support/test-env';
 import {
   authHeader,
   capturedLogs,
@@ -18,6 +17,7 @@ import {
   waitFor,
   type OrchestratorStack,
 } from '../../support/orchestrator-harness';
+import { testEnvironment, uniqueName } from '../../support/test-env';
 
 const run = promisify(execFile);
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT', 'CLI-USDT', 'CLI2-USDT'];

@@ -4,8 +4,6 @@ import { after, describe, test } from 'node:test';
 import { startDevServer, type DevServer } from '../../../temporal/dev-server';
 import { findFreePort } from '../../../temporal/port-check';
 import { shardSymbolsQuery, symbolStateQuery, statusQuery } from '../../../workflows/orchestrator/messages';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { testEnvironment, uniqueName } from '../../support/test-env';
 import {
   authHeader,
   connectClient,
@@ -16,6 +14,8 @@ import {
   testOrchestratorRef,
   waitFor,
 } from '../../support/orchestrator-harness';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { testEnvironment, uniqueName } from '../../support/test-env';
 
 const COUNT = Number(process.env.KEEL_TEST_SYMBOL_COUNT ?? 200);
 const symbols = Array.from({ length: COUNT }, (_, index) => `R${String(index).padStart(4, '0')}-USDT`);

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createOrderReconcileActivities, type ReconcileResult } from '../../../activities/order-reconcile';
 import {
   createOrderWatchActivities,
   type WatchInput,
   type WatchResult,
 } from '../../../activities/order-watch';
 import { takerOrder } from '../../../activities/sim-world';
-import { createOrderReconcileActivities, type ReconcileResult } from '../../../activities/order-reconcile';
 import { SimExchange } from '../../../connectors/sim';
 import { createSimConnector } from '../../../connectors/sim-connector';
 import { findOrder, markSending, recordIntent } from '../../../db/order-ledger';

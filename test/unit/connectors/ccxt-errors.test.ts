@@ -1,7 +1,6 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import ccxt from 'ccxt';
-import { ConnectorError } from '../../../connectors/exchange-connector';
 import {
   VENUE_SPECS,
   credentialsFromEnv,
@@ -9,7 +8,8 @@ import {
   toConnectorError,
   venueCodeOf,
 } from '../../../connectors/ccxt';
-import { compare, divideExact, isMultipleOf, multiply } from '../../../connectors/decimal';
+import { ConnectorError } from '../../../connectors/exchange-connector';
+import { compare, divideExact, isMultipleOf, multiply } from '../../../domain/decimal';
 
 const map = (
   venue: keyof typeof VENUE_SPECS,

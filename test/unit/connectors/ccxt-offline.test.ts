@@ -1,10 +1,10 @@
-import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConnectorError } from '../../../connectors/exchange-connector';
+import { after, describe, test } from 'node:test';
 import { createCcxtConnector, resetSharedExchanges, sharedExchange } from '../../../connectors/ccxt';
 import type { CcxtVenue } from '../../../connectors/ccxt';
+import { ConnectorError } from '../../../connectors/exchange-connector';
 
 /**
  * The ccxt adapter on ccxt's own static market snapshots, with no server at all: every endpoint points

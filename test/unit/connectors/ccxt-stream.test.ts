@@ -1,5 +1,5 @@
-import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
 import ccxt from 'ccxt';
 import { resetSharedExchanges, sharedProExchange, VENUE_SPECS } from '../../../connectors/ccxt';
 import { resolveStreamMethod, SlotAllocator, watchRequests } from '../../../connectors/ccxt/stream';

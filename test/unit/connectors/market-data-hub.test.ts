@@ -1,10 +1,10 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk, ExchangeConnector } from '../../../connectors/exchange-connector';
 import { MarketDataHub, isValidQuote } from '../../../connectors/market-data-hub';
-import { createSimConnector } from '../../../connectors/sim-connector';
 import { SimExchange } from '../../../connectors/sim/exchange';
+import { createSimConnector } from '../../../connectors/sim-connector';
 
 const BINANCE_SPOT = { venue: 'binance', market: 'spot' } as const;
 

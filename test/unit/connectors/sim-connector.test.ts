@@ -1,9 +1,9 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk } from '../../../connectors/exchange-connector';
-import { createSimConnector } from '../../../connectors/sim-connector';
 import { SimExchange } from '../../../connectors/sim/exchange';
+import { createSimConnector } from '../../../connectors/sim-connector';
 import { connectorContract } from '../../support/connector-contract';
 
 connectorContract('in-process sim', async ({ exchange, market, account }) => ({

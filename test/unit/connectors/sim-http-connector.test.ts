@@ -1,10 +1,10 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk } from '../../../connectors/exchange-connector';
-import { createSimHttpConnector } from '../../../connectors/sim-http-connector';
 import { SimExchange } from '../../../connectors/sim/exchange';
 import { createSimServer } from '../../../connectors/sim/server';
+import { createSimHttpConnector } from '../../../connectors/sim-http-connector';
 import { connectorContract } from '../../support/connector-contract';
 
 connectorContract('networked sim', async ({ exchange, market, account }) => {

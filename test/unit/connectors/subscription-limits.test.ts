@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { planSubscriptions } from '../../../connectors/subscription-limits';
 
 const syms = (n: number): string[] => Array.from({ length: n }, (_, i) => `S${i}-USDT`);

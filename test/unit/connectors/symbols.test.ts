@@ -1,17 +1,11 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Venue } from '../../../connectors/exchange-connector';
-import {
-  canonicalToCcxt,
-  canonicalToVenue,
-  ccxtToCanonical,
-  normalizeCcxtMarkets,
-  splitCanonical,
-  venueToCanonical,
-} from '../../../connectors/symbols';
-import type { CcxtMarketLike } from '../../../connectors/symbols';
+import { describe, test } from 'node:test';
+import { canonicalToCcxt, ccxtToCanonical, normalizeCcxtMarkets } from '../../../connectors/ccxt/markets';
+import type { CcxtMarketLike } from '../../../connectors/ccxt/markets';
+import { canonicalToVenue, splitCanonical, venueToCanonical } from '../../../domain/symbols';
+import type { Venue } from '../../../domain/venues';
 
 void describe('venue symbol parsing (inline cases)', () => {
   const cases: Array<[Venue, 'spot' | 'perp', string, string | undefined]> = [

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { gridParams } from './grid-fixtures';
-import { GridParamsSchema, type GridParamsInput } from '../../../workflows/strategies/grid/grid-params';
 import {
   gridLevelPrices,
   levelQuantity,
   levelViolation,
   validateGrid,
 } from '../../../workflows/strategies/grid/grid-levels';
+import { GridParamsSchema, type GridParamsInput } from '../../../workflows/strategies/grid/grid-params';
+import { gridParams } from './grid-fixtures';
 
 const rules = { tickSize: '0.01', lotSize: '0.0001', minQuantity: '0.0001', minNotional: '5' };
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { gridParams } from './grid-fixtures';
 import fc from 'fast-check';
 import {
   applyEvent,
@@ -11,6 +10,7 @@ import {
   type GridCommand,
   type GridState,
 } from '../../../workflows/strategies/grid/grid-plan';
+import { gridParams } from './grid-fixtures';
 
 const rules = { tickSize: '0.01', lotSize: '0.01', minQuantity: '0.01', minNotional: '1' };
 

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { ClientOrderIdSchema } from '../../../connectors/exchange-connector';
 import {
+  ClientOrderIdSchema,
   clientOrderId,
   clientOrderIdPrefix,
   strategyClientOrderIdPrefix,
   fnv1a32,
   shardWorkflowId,
   symbolWorkflowId,
-} from '../../../workflows/ids';
+} from '../../../domain/ids';
 import { shardForSymbol } from '../../../workflows/orchestrator/shard-routing';
 
 describe('shard routing', () => {

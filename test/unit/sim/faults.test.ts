@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { SimError } from '../../../connectors/sim/errors';
 import type { MarketDataEvent } from '../../../connectors/sim/exchange';
 import { SimClient } from '../../../connectors/sim/gateway';

@@ -1,5 +1,5 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 import { SimExchange } from '../../../connectors/sim/exchange';
 import { MarketProcess } from '../../../connectors/sim/market-process';
 import { createPrng } from '../../../connectors/sim/prng';

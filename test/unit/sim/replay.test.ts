@@ -1,7 +1,7 @@
-import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { describe, test } from 'node:test';
 import { SimExchange } from '../../../connectors/sim/exchange';
 import { attachReplay, loadBinanceCapture, parseBinanceCaptureLine } from '../../../connectors/sim/replay';
 import type { ReplayEvent } from '../../../connectors/sim/replay';

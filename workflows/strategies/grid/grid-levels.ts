@@ -1,33 +1,32 @@
-import { SCALE, fromFixed, toFixed } from '../decimal';
+import {
+  FIXED_ONE,
+  divideFixed,
+  fromFixed,
+  multiplyFixed,
+  roundToStep,
+  toFixed,
+} from '../../../domain/decimal';
 import type { GridParams, TradingRules } from './grid-params';
 
-const ONE = 10n ** BigInt(SCALE);
-
-const multiply = (a: bigint, b: bigint) => (a * b) / ONE;
-const divide = (a: bigint, b: bigint) => (a * ONE) / b;
+const multiply = (a: bigint, b: bigint) => multiplyFixed(a, b, 'down');
+const divide = (a: bigint, b: bigint) => divideFixed(a, b, 'down');
 
 function power(base: bigint, exponent: number): bigint {
-  let result = ONE;
+  let result = FIXED_ONE;
   for (let i = 0; i < exponent; i += 1) result = multiply(result, base);
   return result;
 }
 
 /** Largest fixed-point r with r^n <= x, by bisection: exact integer arithmetic, so replays agree bit for bit. */
 function nthRoot(x: bigint, n: number): bigint {
-  let low = ONE;
-  let high = x > ONE ? x : ONE;
+  let low = FIXED_ONE;
+  let high = x > FIXED_ONE ? x : FIXED_ONE;
   while (high - low > 1n) {
     const middle = (low + high) / 2n;
     if (power(middle, n) <= x) low = middle;
     else high = middle;
   }
   return low;
-}
-
-export function roundToStep(value: bigint, step: bigint, mode: 'down' | 'nearest'): bigint {
-  const floored = (value / step) * step;
-  if (mode === 'down') return floored;
-  return value - floored >= step - (value - floored) ? floored + step : floored;
 }
 
 /**
@@ -51,7 +50,7 @@ export function gridLevelPrices(params: GridParams, rules: TradingRules): string
     }
     raw.push(upper);
   }
-  const onTick = raw.map((price) => roundToStep(price, tick, 'nearest'));
+  const onTick = raw.map((price) => roundToStep(price, tick, 'half-up'));
   for (let i = 1; i < onTick.length; i += 1) {
     if ((onTick[i] ?? 0n) <= (onTick[i - 1] ?? 0n)) {
       throw new RangeError(

@@ -1,14 +1,10 @@
 import { z } from 'zod';
-import { toFixed } from '../decimal';
-
-const Decimal = z
-  .string()
-  .max(40)
-  .regex(/^\d{1,20}(\.\d{1,12})?$/, 'must be a non-negative decimal string such as "0.01"');
+import { toFixed } from '../../../domain/decimal';
+import { DecimalParamSchema as Decimal } from '../../../domain/trading';
 
 /** The value of a decimal field, or undefined when the field itself is malformed (its own error reports it). */
 function valueOf(text: string): bigint | undefined {
-  return /^\d{1,20}(\.\d{1,12})?$/.test(text) ? toFixed(text) : undefined;
+  return Decimal.safeParse(text).success ? toFixed(text) : undefined;
 }
 const positive = (text: string) => (valueOf(text) ?? 1n) > 0n;
 

@@ -1,8 +1,7 @@
-import { SCALE, fromFixed, toFixed } from '../decimal';
+import { FIXED_ONE, fromFixed, toFixed } from '../../../domain/decimal';
+import type { Side } from '../../../domain/trading';
 import { gridLevelPrices, levelQuantity } from './grid-levels';
 import type { GridParams, TradingRules } from './grid-params';
-
-export type Side = 'buy' | 'sell';
 
 /** The order resting at one level; a level holds at most one. */
 export interface GridOrder {
@@ -55,15 +54,6 @@ export interface GridStep {
   commands: GridCommand[];
 }
 
-const ONE = 10n ** BigInt(SCALE);
-
-function toSigned(value: string): bigint {
-  return value.startsWith('-') ? -toFixed(value.slice(1)) : toFixed(value);
-}
-function fromSigned(value: bigint): string {
-  return value < 0n ? `-${fromFixed(-value)}` : fromFixed(value);
-}
-
 function remaining(order: GridOrder): bigint {
   return toFixed(order.quantity) - toFixed(order.filled);
 }
@@ -77,7 +67,7 @@ function openExposure(state: GridState, side: Side): bigint {
  * -maxInventory in neutral mode, nor below zero in long mode (a long grid never sells what it lacks).
  */
 function capAllows(state: GridState, params: GridParams, side: Side, quantity: bigint): boolean {
-  const inventory = toSigned(state.inventory);
+  const inventory = toFixed(state.inventory);
   const max = toFixed(params.maxInventory);
   if (side === 'buy') return inventory + openExposure(state, 'buy') + quantity <= max;
   const floor = params.mode === 'long' ? 0n : -max;
@@ -178,7 +168,7 @@ export function applyEvent(state: GridState, params: GridParams, event: GridEven
   const delta = filled - toFixed(order.filled);
   if (delta <= 0n) return { state, commands: [] };
   const signedDelta = order.side === 'buy' ? delta : -delta;
-  const inventory = fromSigned(toSigned(state.inventory) + signedDelta);
+  const inventory = fromFixed(toFixed(state.inventory) + signedDelta);
   const complete = filled >= toFixed(order.quantity);
   orders[event.level] = complete ? null : { ...order, filled: fromFixed(filled) };
   let next: GridState = { ...state, orders, inventory };
@@ -232,5 +222,5 @@ export function applyPrice(state: GridState, params: GridParams, rules: TradingR
 
 /** Quote value of the inventory at `price`, for reports. */
 export function inventoryValue(state: GridState, price: string): string {
-  return fromSigned((toSigned(state.inventory) * toFixed(price)) / ONE);
+  return fromFixed((toFixed(state.inventory) * toFixed(price)) / FIXED_ONE);
 }

@@ -2,8 +2,8 @@ import { log, patched, proxyActivities } from '@temporalio/workflow';
 import type { ReconcileResult } from '../../../activities/order-reconcile';
 import type { OrderChange, WatchedOrder, WatchResult } from '../../../activities/order-watch';
 import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
-import { clientOrderId, strategyClientOrderIdPrefix } from '../../ids';
-import { fromFixed, toFixed } from '../decimal';
+import { fromFixed, toFixed } from '../../../domain/decimal';
+import { clientOrderId, strategyClientOrderIdPrefix } from '../../../domain/ids';
 import type {
   KeelActivities,
   StrategyContext,

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** Every venue Keel knows by name (the simulator serves the first four). */
+export const VenueSchema = z.enum(['binance', 'bybit', 'okx', 'mexc', 'bitget', 'gate']);
+export type Venue = z.infer<typeof VenueSchema>;
+
+/** Spot, or a USDT-margined linear perpetual. */
+export const MarketKindSchema = z.enum(['spot', 'perp']);
+export type MarketKind = z.infer<typeof MarketKindSchema>;
+
+export const AccountNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" or "-"');
+
+/** One account on one venue market: where an order goes. */
+export const VenueRefSchema = z.object({
+  venue: VenueSchema,
+  market: MarketKindSchema.default('spot'),
+  account: AccountNameSchema.default('keel'),
+});
+export type VenueRef = z.infer<typeof VenueRefSchema>;
