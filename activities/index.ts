@@ -1,14 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
+import { type ConnectorFactory } from '../connectors/exchange-connector';
 import type { Venue } from '../domain/venues';
 import { createLegacyOrderActivities } from './legacy-order-activities';
-import { createMarketActivities, type ConnectorFactory } from './market-snapshot';
+import { createMarketActivities } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createSmokeActivities } from './smoke-activities';
-
-export type { ConnectorFactory } from './market-snapshot';
 
 export interface ActivityDependencies {
   pool: Pool;

@@ -4,8 +4,9 @@ import {
   type CreateOrder,
   type ExchangeConnector,
   type Order,
+  type ConnectorFactory,
 } from '../connectors/exchange-connector';
-import { asFailure, type ConnectorFactory, type Where } from './market-snapshot';
+import { asFailure, type Where } from './market-snapshot';
 
 /**
  * Order activities from before every order went through the exactly-once ledger (`placeOrdersOnce`,

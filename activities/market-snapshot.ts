@@ -1,9 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { ConnectorError, type ExchangeConnector } from '../connectors/exchange-connector';
+import {
+  ConnectorError,
+  type ConnectorFactory,
+  type ExchangeConnector,
+} from '../connectors/exchange-connector';
 import { type MarketKind, type Venue } from '../domain/venues';
-
-/** Builds (or returns a cached) connector for one account on one venue market. */
-export type ConnectorFactory = (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;
 
 export interface MarketActivityDependencies {
   connectors?: ConnectorFactory;

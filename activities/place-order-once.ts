@@ -1,6 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import { ConnectorError, type CreateOrder, type ExchangeConnector } from '../connectors/exchange-connector';
+import {
+  ConnectorError,
+  type CreateOrder,
+  type ExchangeConnector,
+  type ConnectorFactory,
+} from '../connectors/exchange-connector';
 import {
   ClientOrderIdConflict,
   findOrder,
@@ -14,7 +19,7 @@ import {
   type OrderIntent,
 } from '../db/order-ledger';
 import { type Venue } from '../domain/venues';
-import { asFailure, type ConnectorFactory, type Where } from './market-snapshot';
+import { asFailure, type Where } from './market-snapshot';
 
 export interface ExactlyOnceOrderDependencies {
   pool: Pool;

@@ -2,9 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createSimWorld, takerOrder } from '../activities/sim-world';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
+import { createSimWorld, takerOrder } from '../workers/sim-world';
 
 /**
  * From a fill on the simulator to the replacement order acknowledged by it, at random moments:

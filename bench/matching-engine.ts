@@ -3,9 +3,9 @@
  * one book, in-process, one core. Prints throughput (orders/s) and per-order latency percentiles.
  * Run: node --import tsx bench/matching-engine.ts [orders=2000000]
  */
-import { BUY, SELL, BookOrder, GTC, IOC, OrderBook } from '../connectors/sim/engine/order-book';
-import type { FillSink, Side } from '../connectors/sim/engine/order-book';
-import { createPrng } from '../connectors/sim/prng';
+import { BUY, SELL, BookOrder, GTC, IOC, OrderBook } from '../sim/engine/order-book';
+import type { FillSink, Side } from '../sim/engine/order-book';
+import { createPrng } from '../sim/prng';
 
 const N = Number(process.argv[2] ?? 2_000_000);
 const MID = 6_000_000;

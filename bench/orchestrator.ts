@@ -9,9 +9,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createSimWorld } from '../activities/sim-world';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
+import { createSimWorld } from '../workers/sim-world';
 
 const { values } = parseArgs({
   options: {

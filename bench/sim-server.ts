@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Agent, request } from 'node:http';
 import WebSocket from 'ws';
-import { createPrng } from '../connectors/sim/prng';
+import { createPrng } from '../sim/prng';
 
 const ORDERS = Number(process.argv[2] ?? 100_000);
 const HTTP_CONNECTIONS = 16;
@@ -21,7 +21,7 @@ const ACCOUNTS = 8;
 
 const server = spawn(
   process.execPath,
-  ['--import', 'tsx', 'connectors/sim/server-main.ts', '--port', '0', '--clock', 'manual', '--quiet-market'],
+  ['--import', 'tsx', 'sim/main.ts', '--port', '0', '--clock', 'manual', '--quiet-market'],
   {
     stdio: ['ignore', 'pipe', 'inherit'],
   },

@@ -12,7 +12,7 @@ import { MarketKindSchema, type MarketKind, type Venue } from '../domain/venues'
 
 /**
  * The one port through which Keel touches an exchange. Activities call it; adapters implement it
- * (`connectors/sim-connector.ts` for the simulator, `connectors/ccxt/` for real venues). No Temporal here.
+ * (`connectors/sim/` for the simulator, `connectors/ccxt/` for real venues). No Temporal here.
  * Prices, quantities and money are decimal strings; symbols are canonical (`BTC-USDT`).
  */
 
@@ -171,3 +171,6 @@ export interface ExchangeConnector {
   setLeverage(symbol: string, leverage: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Builds (or returns a cached) connector for one account on one venue market. */
+export type ConnectorFactory = (venue: Venue, market: MarketKind, account: string) => ExchangeConnector;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import type { ConnectorFactory } from '../activities';
+import type { ConnectorFactory } from '../connectors/exchange-connector';
 import { openDatabase, type Database } from '../db/database';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';

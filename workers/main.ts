@@ -1,6 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { startLocalSimWorld } from '../activities/sim-world';
 import { buildApp } from '../api/app';
 import { ensureOrchestrator, orchestratorControl, orchestratorRefFromEnv } from '../api/orchestrator';
 import { loadConfig } from '../config/keel-config';
@@ -9,6 +8,7 @@ import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { ensureDemoGrids } from './demo-grids';
+import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
 import { createKeelWorker } from './worker';
 

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { SimExchange } from '../../connectors/sim/exchange';
-import { createSimServer } from '../../connectors/sim/server';
-import type { SimServer } from '../../connectors/sim/server';
+import { SimExchange } from '../../sim/exchange';
+import { createSimServer } from '../../sim/server/server';
+import type { SimServer } from '../../sim/server/server';
 
 void describe('simulator server over loopback', () => {
   let server: SimServer;

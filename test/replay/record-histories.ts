@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createSimWorld, takerOrder } from '../../activities/sim-world';
 import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator';
 import { temporalApi } from '../../temporal/proto';
 import { startLocalStack } from '../../workers/local-stack';
+import { createSimWorld, takerOrder } from '../../workers/sim-world';
 import { addSymbolSignal, symbolStateQuery } from '../../workflows/orchestrator/messages';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ExchangeConnector } from '../../connectors/exchange-connector';
-import type { VenueName as SimVenueName } from '../../connectors/sim/ids';
-import { createSimHttpConnector } from '../../connectors/sim-http-connector';
+import { createSimHttpConnector } from '../../connectors/sim/http-connector';
 import { connectPool } from '../../db/pool';
 import type { MarketKind } from '../../domain/venues';
+import type { VenueName as SimVenueName } from '../../sim/ids';
 import { createKeelWorker } from '../../workers/worker';
 
 /**

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConnectorError } from '../../connectors/exchange-connector';
 import type { ConnectorErrorKind, CreateOrder, ExchangeConnector } from '../../connectors/exchange-connector';
-import { SimExchange } from '../../connectors/sim/exchange';
 import type { MarketKind } from '../../domain/venues';
+import { SimExchange } from '../../sim/exchange';
 
 /**
  * The behaviour every ExchangeConnector must show, checked against a connector backed by a simulator

@@ -5,7 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, type LogEntry, type Worker } 
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { ActivityDependencies } from '../../activities';
-export { createSimWorld } from '../../activities/sim-world';
+export { createSimWorld } from '../../workers/sim-world';
 import { buildApp } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
 import { createKeelWorker } from '../../workers/worker';

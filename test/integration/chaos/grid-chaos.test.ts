@@ -4,12 +4,12 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { takerOrder } from '../../../activities/sim-world';
 import { ensureOrchestrator, orchestratorControl } from '../../../api/orchestrator';
-import { createSimServer } from '../../../connectors/sim/server';
 import { openDatabase, type Database } from '../../../db/database';
+import { createSimServer } from '../../../sim/server/server';
 import { startDevServer, type DevServer } from '../../../temporal/dev-server';
 import { findFreePort } from '../../../temporal/port-check';
+import { takerOrder } from '../../../workers/sim-world';
 import {
   connectClient,
   createSimWorld,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createBinanceFront, sign } from '../../../connectors/binance-front';
-import type { BinanceFront } from '../../../connectors/binance-front';
-import { SimExchange } from '../../../connectors/sim/exchange';
+import { SimExchange } from '../../../sim/exchange';
+import { createBinanceFront, sign } from '../../../sim/fronts/binance';
+import type { BinanceFront } from '../../../sim/fronts/binance';
 
 const KEY = 'frontkey';
 const SECRET = 'frontsecret';

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import ccxt from 'ccxt';
-import { binanceFrontApiUrls, createBinanceFront } from '../../../connectors/binance-front';
 import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
 import { ConnectorError } from '../../../connectors/exchange-connector';
-import { SimExchange } from '../../../connectors/sim/exchange';
+import { SimExchange } from '../../../sim/exchange';
+import { binanceFrontApiUrls, createBinanceFront } from '../../../sim/fronts/binance';
 import { connectorContract } from '../../support/connector-contract';
 
 const API_KEY = `key${randomBytes(12).toString('hex')}`;

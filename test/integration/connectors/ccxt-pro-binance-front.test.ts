@@ -3,18 +3,14 @@ import { Agent } from 'node:http';
 import { after, describe, test } from 'node:test';
 import ccxt from 'ccxt';
 import { WebSocket } from 'ws';
-import {
-  binanceFrontApiUrls,
-  binanceFrontWsUrls,
-  createBinanceFront,
-} from '../../../connectors/binance-front';
-import type { BinanceFront } from '../../../connectors/binance-front';
 import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk } from '../../../connectors/exchange-connector';
 import { MarketDataHub } from '../../../connectors/market-data-hub';
-import { SimExchange } from '../../../connectors/sim/exchange';
 import type { MarketKind } from '../../../domain/venues';
+import { SimExchange } from '../../../sim/exchange';
+import { binanceFrontApiUrls, binanceFrontWsUrls, createBinanceFront } from '../../../sim/fronts/binance';
+import type { BinanceFront } from '../../../sim/fronts/binance';
 
 /** Every watch is aborted at the end, even one a failed assertion left running. */
 const controllers: AbortController[] = [];

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { takerOrder } from '../../../activities/sim-world';
 import { findOrder, recordIntent } from '../../../db/order-ledger';
+import { takerOrder } from '../../../workers/sim-world';
 import {
   authHeader,
   createSimWorld,

@@ -9,10 +9,10 @@ import {
   type WatchInput,
   type WatchResult,
 } from '../../../activities/order-watch';
-import { takerOrder } from '../../../activities/sim-world';
-import { SimExchange } from '../../../connectors/sim';
-import { createSimConnector } from '../../../connectors/sim-connector';
+import { createSimConnector } from '../../../connectors/sim/in-process-connector';
 import { findOrder, markSending, recordIntent } from '../../../db/order-ledger';
+import { SimExchange } from '../../../sim';
+import { takerOrder } from '../../../workers/sim-world';
 import { bundleWorkflows } from '../../../workers/worker';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';

@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk, ExchangeConnector } from '../../../connectors/exchange-connector';
 import { MarketDataHub, isValidQuote } from '../../../connectors/market-data-hub';
-import { SimExchange } from '../../../connectors/sim/exchange';
-import { createSimConnector } from '../../../connectors/sim-connector';
+import { createSimConnector } from '../../../connectors/sim/in-process-connector';
+import { SimExchange } from '../../../sim/exchange';
 
 const BINANCE_SPOT = { venue: 'binance', market: 'spot' } as const;
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk } from '../../../connectors/exchange-connector';
-import { SimExchange } from '../../../connectors/sim/exchange';
-import { createSimConnector } from '../../../connectors/sim-connector';
+import { createSimConnector } from '../../../connectors/sim/in-process-connector';
+import { SimExchange } from '../../../sim/exchange';
 import { connectorContract } from '../../support/connector-contract';
 
 connectorContract('in-process sim', async ({ exchange, market, account }) => ({

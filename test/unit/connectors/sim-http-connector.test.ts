@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
 import type { BestBidAsk } from '../../../connectors/exchange-connector';
-import { SimExchange } from '../../../connectors/sim/exchange';
-import { createSimServer } from '../../../connectors/sim/server';
-import { createSimHttpConnector } from '../../../connectors/sim-http-connector';
+import { createSimHttpConnector } from '../../../connectors/sim/http-connector';
+import { SimExchange } from '../../../sim/exchange';
+import { createSimServer } from '../../../sim/server/server';
 import { connectorContract } from '../../support/connector-contract';
 
 connectorContract('networked sim', async ({ exchange, market, account }) => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimError } from '../../../connectors/sim/errors';
-import type { MarketDataEvent } from '../../../connectors/sim/exchange';
-import { SimClient } from '../../../connectors/sim/gateway';
+import { SimError } from '../../../sim/errors';
+import type { MarketDataEvent } from '../../../sim/exchange';
+import { SimClient } from '../../../sim/gateway';
 import { limit, testExchange } from './helpers';
 
 async function rejectsWith(p: Promise<unknown>, reason: string, http: number): Promise<void> {

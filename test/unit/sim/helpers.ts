@@ -1,5 +1,5 @@
-import { SimExchange } from '../../../connectors/sim/exchange';
-import type { ClientIdReuse, VenueConfig } from '../../../connectors/sim/venues-config';
+import { SimExchange } from '../../../sim/exchange';
+import type { ClientIdReuse, VenueConfig } from '../../../sim/venues-config';
 
 /**
  * A one-venue exchange with round-number filters and fees so expected values are easy by hand:

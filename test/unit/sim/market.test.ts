@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimExchange } from '../../../connectors/sim/exchange';
-import { MarketProcess } from '../../../connectors/sim/market-process';
-import { createPrng } from '../../../connectors/sim/prng';
+import { SimExchange } from '../../../sim/exchange';
+import { MarketProcess } from '../../../sim/market-process';
+import { createPrng } from '../../../sim/prng';
 
 function tapeSignature(seed: number): string {
   const ex = new SimExchange({ seed, synthetic: true, symbols: ['BTC-USDT', 'ETH-USDT'] });

@@ -14,8 +14,8 @@ import {
   POST_ONLY_REJECTED,
   RESTING,
   SELL,
-} from '../../../connectors/sim/engine/order-book';
-import type { FillSink } from '../../../connectors/sim/engine/order-book';
+} from '../../../sim/engine/order-book';
+import type { FillSink } from '../../../sim/engine/order-book';
 
 type Fill = [maker: number, taker: number, price: number, lots: number];
 

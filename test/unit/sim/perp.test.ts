@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimError } from '../../../connectors/sim/errors';
+import { SimError } from '../../../sim/errors';
 import { limit, market, testExchange } from './helpers';
 
 /** Alice goes long 0.2 BTC at 50000 (notional 10000) with 1000 USDT at 10x; Bob is the big counterparty. */

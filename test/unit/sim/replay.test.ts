@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { SimExchange } from '../../../connectors/sim/exchange';
-import { attachReplay, loadBinanceCapture, parseBinanceCaptureLine } from '../../../connectors/sim/replay';
-import type { ReplayEvent } from '../../../connectors/sim/replay';
+import { SimExchange } from '../../../sim/exchange';
+import { attachReplay, loadBinanceCapture, parseBinanceCaptureLine } from '../../../sim/replay';
+import type { ReplayEvent } from '../../../sim/replay';
 import { testExchange } from './helpers';
 
 const CAPTURE_DIR = process.env.KEEL_BINANCE_WS_DIR ?? '/work/shared/data/binance-ws';

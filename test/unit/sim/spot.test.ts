@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SimError } from '../../../connectors/sim/errors';
+import { SimError } from '../../../sim/errors';
 import { balance, limit, market, testExchange } from './helpers';
 
 function rejects(fn: () => unknown, reason: string): void {

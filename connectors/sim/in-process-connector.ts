@@ -1,10 +1,10 @@
-import type { MarketKind } from '../domain/venues';
-import { ConnectorError } from './exchange-connector';
-import type { ExchangeConnector } from './exchange-connector';
-import type { SimExchange } from './sim/exchange';
-import { SimClient, realSleep, withFaults } from './sim/gateway';
-import type { Sleep } from './sim/gateway';
-import type { VenueName } from './sim/ids';
+import type { MarketKind } from '../../domain/venues';
+import type { SimExchange } from '../../sim/exchange';
+import { SimClient, realSleep, withFaults } from '../../sim/gateway';
+import type { Sleep } from '../../sim/gateway';
+import type { VenueName } from '../../sim/ids';
+import { ConnectorError } from '../exchange-connector';
+import type { ExchangeConnector } from '../exchange-connector';
 import { createSimPortConnector } from './sim-port';
 import type { SimOrderRef, SimOrderRequest, SimTransport } from './sim-port';
 

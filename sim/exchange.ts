@@ -105,6 +105,22 @@ export class SimExchange {
   }
 
   /** Starts the GBM + OU-basis price process and (unless bots: false) the liquidity bots. */
+  /**
+   * Credits `account` on every venue: `amount` of the base and quote asset of every spot instrument, and
+   * `amount` USDT of perp margin. How a local world or a standalone simulator gets a funded trader.
+   */
+  fundAccount(account: string, amount = '1000000000'): void {
+    for (const venue of this.venues.values()) {
+      const assets = new Set<string>();
+      for (const instrument of venue.spot.instruments()) {
+        assets.add(instrument.base);
+        assets.add(instrument.quote);
+      }
+      for (const asset of assets) venue.deposit('spot', account, asset, amount);
+      venue.deposit('perp', account, 'USDT', amount);
+    }
+  }
+
   enableSynthetic(opts: SyntheticMarketOptions): void {
     const assets = new Set<string>();
     for (const m of this.allMarkets()) for (const i of m.instruments()) assets.add(i.base);

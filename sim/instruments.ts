@@ -1,4 +1,4 @@
-import { decimalPlaces, fromScaled, toScaledExact } from '../../domain/decimal';
+import { decimalPlaces, fromScaled, toScaledExact } from '../domain/decimal';
 import { SimError } from './errors';
 import type { SymbolId } from './ids';
 import { asSymbolId } from './ids';

@@ -1,4 +1,4 @@
-import { fromScaled, toScaledExact } from '../../domain/decimal';
+import { fromScaled, toScaledExact } from '../domain/decimal';
 import { PerpLedger } from './accounts/perp-ledger';
 import type { FundingPayment, Liquidation } from './accounts/perp-ledger';
 import { SpotWallets } from './accounts/spot-wallets';

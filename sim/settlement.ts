@@ -1,4 +1,4 @@
-import { divideRounded } from '../../domain/decimal';
+import { divideRounded } from '../domain/decimal';
 import type { PerpLedger } from './accounts/perp-ledger';
 import type { SpotWallets } from './accounts/spot-wallets';
 import { SimError } from './errors';

@@ -1,4 +1,4 @@
-import { divideRounded } from '../../../domain/decimal';
+import { divideRounded } from '../../domain/decimal';
 import type { AccountId, SymbolId } from '../ids';
 import type { Instrument } from '../instruments';
 

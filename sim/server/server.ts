@@ -3,10 +3,10 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import type { z } from 'zod';
-import { SimError } from './errors';
-import type { MarketDataEvent, SimExchange } from './exchange';
-import { realSleep, withFaults } from './gateway';
-import type { Sleep } from './gateway';
+import { SimError } from '../errors';
+import type { MarketDataEvent, SimExchange } from '../exchange';
+import { realSleep, withFaults } from '../gateway';
+import type { Sleep } from '../gateway';
 import { closeHttp, listenHttp } from './http-listen';
 import {
   AccountQuerySchema,

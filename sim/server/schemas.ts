@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FaultRuleSchema } from './faults';
+import { FaultRuleSchema } from '../faults';
 
 /** Decimal numbers travel as strings; the venue validates them against the instrument's grid. */
 const Decimal = z.string().min(1).max(40);

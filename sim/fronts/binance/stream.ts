@@ -1,9 +1,9 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { venueToCanonical } from '../../domain/symbols';
-import type { SimExchange } from '../sim/exchange';
-import type { BookTop } from '../sim/venue-market';
+import { venueToCanonical } from '../../../domain/symbols';
+import type { SimExchange } from '../../exchange';
+import type { BookTop } from '../../venue-market';
 import { binanceSymbol } from './format';
 
 type StreamMarket = 'spot' | 'perp';

@@ -1,4 +1,4 @@
-import type { MarketKind, Venue } from '../../domain/venues';
+import type { MarketKind, Venue } from '../domain/venues';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };

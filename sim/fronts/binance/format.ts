@@ -1,8 +1,8 @@
-import { canonicalToVenue } from '../../domain/symbols';
-import type { Instrument as SimInstrument } from '../sim/instruments';
-import type { FillView, OrderView } from '../sim/orders';
-import type { PerpAccountView, PositionView, BalanceView, FundingView } from '../sim/venue';
-import type { BookTop } from '../sim/venue-market';
+import { canonicalToVenue } from '../../../domain/symbols';
+import type { Instrument as SimInstrument } from '../../instruments';
+import type { FillView, OrderView } from '../../orders';
+import type { PerpAccountView, PositionView, BalanceView, FundingView } from '../../venue';
+import type { BookTop } from '../../venue-market';
 
 /** Simulator views in the JSON shapes of Binance spot (`/api/v3`) and USD-M futures (`/fapi`). */
 

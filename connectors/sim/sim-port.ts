@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { CanonicalSymbolSchema } from '../domain/symbols';
-import type { MarketKind, Venue } from '../domain/venues';
-import { ConnectorError, parseCreateOrder } from './exchange-connector';
+import { CanonicalSymbolSchema } from '../../domain/symbols';
+import type { MarketKind, Venue } from '../../domain/venues';
+import { SimError } from '../../sim/errors';
+import type { PlaceOrderRequest } from '../../sim/orders';
+import { ConnectorError, parseCreateOrder } from '../exchange-connector';
 import type {
   Balance,
   BestBidAsk,
@@ -12,9 +14,7 @@ import type {
   Instrument,
   Order,
   Position,
-} from './exchange-connector';
-import { SimError } from './sim/errors';
-import type { PlaceOrderRequest } from './sim/orders';
+} from '../exchange-connector';
 import {
   connectorErrorFromSim,
   fundingFromSim,

@@ -1,10 +1,10 @@
 import WebSocket from 'ws';
 import { z } from 'zod';
-import type { MarketKind } from '../domain/venues';
-import { ConnectorError } from './exchange-connector';
-import type { ExchangeConnector } from './exchange-connector';
-import { SimError } from './sim/errors';
-import type { VenueName as SimVenueName } from './sim/ids';
+import type { MarketKind } from '../../domain/venues';
+import { SimError } from '../../sim/errors';
+import type { VenueName as SimVenueName } from '../../sim/ids';
+import { ConnectorError } from '../exchange-connector';
+import type { ExchangeConnector } from '../exchange-connector';
 import { SimErrorBodySchema } from './sim-mapping';
 import { createSimPortConnector } from './sim-port';
 import type { SimTransport } from './sim-port';
@@ -19,7 +19,7 @@ export interface SimHttpConnectorOptions {
   requestTimeoutMs?: number;
 }
 
-/** The networked simulator (`connectors/sim/server-main.ts`) behind the port, over its HTTP and WS API. */
+/** The networked simulator (`sim/main.ts`, `npm run sim`) behind the port, over its HTTP and WS API. */
 export function createSimHttpConnector(options: SimHttpConnectorOptions): ExchangeConnector {
   return createSimPortConnector(httpTransport(options), options.venue, options.market);
 }

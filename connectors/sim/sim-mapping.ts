@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import type { OrderStatus } from '../domain/trading';
-import type { MarketKind } from '../domain/venues';
+import type { OrderStatus } from '../../domain/trading';
+import type { MarketKind } from '../../domain/venues';
+import { SIM_ERRORS } from '../../sim/errors';
+import type { SimErrorReason } from '../../sim/errors';
 import {
   BalanceSchema,
   BestBidAskSchema,
@@ -9,7 +11,7 @@ import {
   InstrumentSchema,
   OrderSchema,
   PositionSchema,
-} from './exchange-connector';
+} from '../exchange-connector';
 import type {
   Balance,
   BestBidAsk,
@@ -18,9 +20,7 @@ import type {
   Instrument,
   Order,
   Position,
-} from './exchange-connector';
-import { SIM_ERRORS } from './sim/errors';
-import type { SimErrorReason } from './sim/errors';
+} from '../exchange-connector';
 
 /**
  * Translation between the simulator's wire shapes (shared by the in-process client and the HTTP API)

@@ -1,4 +1,4 @@
-import type { SimErrorReason } from '../sim/errors';
+import type { SimErrorReason } from '../../errors';
 
 export type FrontMarket = 'spot' | 'futures';
 
