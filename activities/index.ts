@@ -2,7 +2,6 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import type { Venue } from '../domain/venues';
-import { createLegacyOrderActivities } from './legacy-order-activities';
 import { createMarketActivities } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
@@ -38,6 +37,5 @@ export function createActivities(deps: ActivityDependencies) {
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities(exactlyOnce),
-    ...createLegacyOrderActivities(connectors),
   };
 }

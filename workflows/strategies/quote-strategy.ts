@@ -1,6 +1,6 @@
-import { log, patched } from '@temporalio/workflow';
+import { log } from '@temporalio/workflow';
 import { z } from 'zod';
-import { clientOrderId, clientOrderIdPrefix, strategyClientOrderIdPrefix } from '../../domain/ids';
+import { clientOrderId, strategyClientOrderIdPrefix } from '../../domain/ids';
 import { DecimalParamSchema } from '../../domain/trading';
 import { planQuotes } from './quote-plan';
 import { type StrategyContext, type StrategyDefinition, type StrategyInstance } from './strategy-types';
@@ -38,26 +38,13 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
     const { activities, venue, symbol } = context;
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
 
-    // Runs that started before quotes moved onto the ledger keep the old activities until they
-    // continue-as-new (see activities/legacy-order-activities.ts).
-    const onLedger = () => patched('quote-orders-on-ledger');
-
     const cancelResting = async () => {
       if (state.resting.length === 0) return;
-      if (onLedger()) await activities.cancelOrdersOnce({ ...where, symbol, clientOrderIds: state.resting });
-      else await activities.cancelOrders({ ...where, symbol, clientOrderIds: state.resting });
+      await activities.cancelOrdersOnce({ ...where, symbol, clientOrderIds: state.resting });
       state.resting = [];
     };
     const cancelEverything = async () => {
       await cancelResting();
-      if (!onLedger()) {
-        await activities.cancelOpenOrders({
-          ...where,
-          symbol,
-          clientOrderIdPrefix: clientOrderIdPrefix(context.orderIdScope),
-        });
-        return;
-      }
       // Also sweeps anything else of this strategy's on the venue and settles what the ledger left open.
       await activities.reconcileOrders({
         ...where,
@@ -100,11 +87,6 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
           sequence,
         }),
       }));
-      if (!onLedger()) {
-        const placed = await activities.placeOrders({ ...where, symbol, orders });
-        state.resting = placed.filter((result) => result.open).map((result) => result.clientOrderId);
-        return;
-      }
       const results = await activities.placeOrdersOnce(orders);
       state.resting = results
         .filter((result) => result.status === 'open' || result.status === 'partially-filled')

@@ -26,14 +26,7 @@ export interface StrategyContext {
   /** Order activities (proxied; every call is durable and retried by Temporal). */
   activities: Pick<
     KeelActivities,
-    | 'marketSnapshot'
-    | 'placeOrdersOnce'
-    | 'cancelOrdersOnce'
-    | 'reconcileOrders'
-    // Superseded by the three above; only runs started before them still call these.
-    | 'placeOrders'
-    | 'cancelOrders'
-    | 'cancelOpenOrders'
+    'marketSnapshot' | 'placeOrdersOnce' | 'cancelOrdersOnce' | 'reconcileOrders'
   >;
 }
 

@@ -1,4 +1,4 @@
-import { log, patched, proxyActivities } from '@temporalio/workflow';
+import { log, proxyActivities } from '@temporalio/workflow';
 import type { ReconcileResult } from '../../../activities/order-reconcile';
 import type { OrderChange, WatchedOrder, WatchResult } from '../../../activities/order-watch';
 import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
@@ -94,12 +94,6 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const strategyPrefix = strategyClientOrderIdPrefix(context.orderIdScope, context.slot);
     /** Not carried across continue-as-new: every run reconciles once before it trades. */
     let reconciledThisRun = false;
-    /**
-     * Reconcile, replacements placed by the watch, and regrid cancels arrived together. A run that began
-     * before them replays and finishes without them (patched() stays false for that run); its next run
-     * after continue-as-new has them all.
-     */
-    const onCurrentVersion = () => patched('grid-reconcile-replace-from-watch');
 
     const liveOrders = () =>
       (state.grid?.orders ?? []).flatMap((order, level) => {
@@ -216,10 +210,6 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       if (!mid) return log.warn('grid waits for a two-sided book (or a referencePrice)', { symbol });
       state.rules = rules;
       const step = state.grid ? regrid(state.grid, params, rules, mid) : startGrid(params, rules, mid);
-      // Runs from before this version forgot the old generation's ids here, so its cancels were skipped.
-      if (state.grid && !onCurrentVersion())
-        for (const { level, order } of liveOrders())
-          delete state.ids[orderKey(state.grid.generation, level, order.seq)];
       state.grid = step.state;
       await execute(step.commands);
     };
@@ -230,7 +220,6 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
      * hold are cancelled; intents left by earlier runs are settled. Every run does it once before trading.
      */
     const reconcile = async () => {
-      if (!onCurrentVersion()) return;
       const live = liveOrders();
       const result: ReconcileResult = await orders.reconcileOrders({
         ...where,
@@ -254,9 +243,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         if (state.grid?.orders[level]?.seq === order.seq)
           apply({ type: 'OrderClosed', level, seq: order.seq });
       }
-      if (onCurrentVersion()) await reconcile();
-      else
-        await context.activities.cancelOpenOrders({ ...where, symbol, clientOrderIdPrefix: strategyPrefix });
+      await reconcile();
     };
 
     const watchOnce = async () => {
@@ -270,7 +257,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       // Each resting order's replacement is decided now, under ids reserved now, so the watch can place
       // it the moment the fill shows, without a round trip through the workflow (see docs/grid.md).
       const contingencies =
-        grid.suspended || !params.replaceFromWatch || !onCurrentVersion()
+        grid.suspended || !params.replaceFromWatch
           ? []
           : replacementsOnFill(grid, params).flatMap(({ level, seq, replacement }) => {
               const trigger = live.find((entry) => entry.level === level && entry.order.seq === seq);
