@@ -1,4 +1,4 @@
 export { smokeWorkflow } from './smoke-workflow';
 export { orchestratorWorkflow } from './orchestrator/orchestrator-workflow';
 export { shardWorkflow } from './orchestrator/shard-workflow';
-export { symbolWorkflow } from './orchestrator/symbol-workflow';
+export { symbolWorkflow } from './symbol/symbol-workflow';

@@ -13,6 +13,7 @@ import {
 } from '@temporalio/workflow';
 import { symbolWorkflowId } from '../../domain/ids';
 import { ExchangeKey, ShardKey, StrategyKey, SymbolKey } from '../../temporal/search-attributes';
+import { symbolWorkflow } from '../symbol/symbol-workflow';
 import {
   ShardCommandBatchSchema,
   shardCommandsSignal,
@@ -24,7 +25,6 @@ import {
   type SymbolCommand,
 } from './messages';
 import { describeConfig, type SymbolConfig } from './symbol-config';
-import { symbolWorkflow } from './symbol-workflow';
 
 export interface ShardInput {
   shardIndex: number;

@@ -1,28 +1,30 @@
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { ReconcileResult } from '../../../activities/order-reconcile';
-import type { OrderChange, WatchedOrder, WatchResult } from '../../../activities/order-watch';
+import type { OrderChange, WatchResult } from '../../../activities/order-watch';
 import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
 import { fromFixed, toFixed } from '../../../domain/decimal';
-import { clientOrderId, strategyClientOrderIdPrefix } from '../../../domain/ids';
+import { strategyClientOrderIdPrefix } from '../../../domain/ids';
 import type {
   KeelActivities,
   StrategyContext,
   StrategyDefinition,
   StrategyInstance,
 } from '../strategy-types';
+import { planContingencies } from './grid-contingencies';
 import { validateGrid } from './grid-levels';
+import { GridIdIssuer, liveOrders, orderKey, type IssuedIds, type LiveOrder } from './grid-order-ids';
 import { GridParamsSchema, type GridParams, type TradingRules } from './grid-params';
 import {
   applyEvent,
   applyPrice,
   regrid,
-  replacementsOnFill,
   startGrid,
   type GridCommand,
   type GridEvent,
   type GridState,
   type SubmitOrder,
 } from './grid-plan';
+import { eventsFromReport, type VenueReport } from './grid-reports';
 
 // Placement retries until the venue's answer is known (exactly-once makes that safe); an attempt on a
 // worker that died is retried after 15 s (connectors time out well before). The watch is long and
@@ -43,22 +45,14 @@ const watcher = proxyActivities<Pick<KeelActivities, 'watchOrders'>>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
-const SEQUENCES_PER_GENERATION = 36 ** 3;
-
 /** Durable state of one grid: the planner's state plus the client order ids it has issued. */
-interface GridStrategyState {
+interface GridStrategyState extends IssuedIds {
   grid?: GridState;
   rules?: TradingRules;
   trading: boolean;
-  /** Orders issued so far: the next client order id is a function of this count alone. */
-  issued: number;
-  /** `generation/level/seq` of each live order → its client order id. */
-  ids: Record<string, string>;
   /** Why the grid cannot run on this venue (from validateGrid), shown in the symbol's state. */
   problems: string[];
 }
-
-const orderKey = (generation: number, level: number, seq: number) => `${generation}/${level}/${seq}`;
 
 const sameOrder = (placed: PlaceOrderInput, command: SubmitOrder) =>
   placed.side === command.side && placed.price === command.price && placed.quantity === command.quantity;
@@ -92,21 +86,27 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const { venue, symbol } = context;
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
     const strategyPrefix = strategyClientOrderIdPrefix(context.orderIdScope, context.slot);
+    const issuer = new GridIdIssuer(context.orderIdScope, context.slot, state);
     /** Not carried across continue-as-new: every run reconciles once before it trades. */
     let reconciledThisRun = false;
+    /** Orders a watch already placed for the plan (fired contingencies), by order key, until executed. */
+    const prePlaced = new Map<string, { order: PlaceOrderInput; result: PlacementResult }>();
 
-    const liveOrders = () =>
-      (state.grid?.orders ?? []).flatMap((order, level) => {
-        const id =
-          order && state.grid ? state.ids[orderKey(state.grid.generation, level, order.seq)] : undefined;
-        return order && id ? [{ level, order, clientOrderId: id }] : [];
-      });
+    const live = () => liveOrders(state.grid, state.ids);
+    const watched = (entries: LiveOrder[]) =>
+      entries.map(({ clientOrderId, order }) => ({ clientOrderId, filledQuantity: order.filled }));
+    const placementOf = (command: SubmitOrder, clientOrderId: string): PlaceOrderInput => ({
+      ...where,
+      symbol,
+      strategy: context.strategyName,
+      clientOrderId,
+      side: command.side,
+      type: 'limit',
+      price: command.price,
+      quantity: command.quantity,
+    });
 
-    type LiveOrder = ReturnType<typeof liveOrders>[number];
-    /** What the venue must be asked about: each live order with the fills the plan already counts. */
-    const watched = (live: LiveOrder[]): WatchedOrder[] =>
-      live.map(({ clientOrderId: id, order }) => ({ clientOrderId: id, filledQuantity: order.filled }));
-
+    /** One plan event; the id of an order the plan lets go is forgotten with it. */
     const apply = (event: GridEvent): GridCommand[] => {
       if (!state.grid) return [];
       const step = applyEvent(state.grid, params, event);
@@ -116,42 +116,9 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         delete state.ids[orderKey(state.grid.generation, event.level, before.seq)];
       return step.commands;
     };
-
     /** Feeds what the venue reported about one of the grid's orders back into the plan. */
-    const report = (
-      level: number,
-      seq: number,
-      result: { status: string; filledQuantity: string },
-    ): GridCommand[] => {
-      const commands =
-        toFixed(result.filledQuantity) > 0n
-          ? apply({ type: 'OrderFilled', level, seq, filledQuantity: result.filledQuantity })
-          : [];
-      const closed = ['filled', 'canceled', 'expired', 'rejected', 'abandoned'].includes(result.status);
-      const stillHeld = state.grid?.orders[level]?.seq === seq;
-      return closed && stillHeld ? [...commands, ...apply({ type: 'OrderClosed', level, seq })] : commands;
-    };
-
-    /** The client order id numbered `issued`: a function of durable state alone. */
-    const idNumbered = (issued: number) =>
-      clientOrderId({
-        scope: context.orderIdScope,
-        strategySlot: context.slot,
-        generation: Math.floor(issued / SEQUENCES_PER_GENERATION),
-        sequence: issued % SEQUENCES_PER_GENERATION,
-      });
-    const placementOf = (command: SubmitOrder, id: string): PlaceOrderInput => ({
-      ...where,
-      symbol,
-      strategy: context.strategyName,
-      clientOrderId: id,
-      side: command.side,
-      type: 'limit',
-      price: command.price,
-      quantity: command.quantity,
-    });
-    /** Orders a watch already placed for the plan (fired contingencies), by order key, until executed. */
-    const prePlaced = new Map<string, { order: PlaceOrderInput; result: PlacementResult }>();
+    const report = (level: number, seq: number, venueReport: VenueReport): GridCommand[] =>
+      eventsFromReport(level, seq, venueReport).flatMap(apply);
 
     const execute = async (commands: GridCommand[]): Promise<void> => {
       for (const command of commands) {
@@ -169,10 +136,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
           state.ids[key] = early.order.clientOrderId;
           placed = early.result;
         } else {
-          const id = idNumbered(state.issued);
-          state.issued += 1;
-          state.ids[key] = id;
-          placed = await orders.placeOrderOnce(placementOf(command, id));
+          placed = await orders.placeOrderOnce(placementOf(command, issuer.issueFor(key)));
         }
         if (placed.status === 'rejected')
           log.warn('grid order rejected', {
@@ -185,14 +149,14 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     };
 
     /** Feeds what the venue reported about orders that were live into the plan, and carries out its answer. */
-    const applyChanges = async (live: LiveOrder[], changes: OrderChange[]) => {
+    const applyChanges = async (entries: LiveOrder[], changes: OrderChange[]) => {
       for (const change of changes) {
-        const held = live.find((entry) => entry.clientOrderId === change.clientOrderId);
+        const held = entries.find((entry) => entry.clientOrderId === change.clientOrderId);
         if (held) await execute(report(held.level, held.order.seq, change));
       }
     };
 
-    /** Lays out the grid (first start, resume, new params), after sweeping any order of ours it no longer tracks. */
+    /** Lays out the grid (first start, resume, new params) around the market's mid. */
     const layOut = async () => {
       const market = await context.activities.marketSnapshot({ ...where, symbol });
       const rules: TradingRules = {
@@ -220,25 +184,25 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
      * hold are cancelled; intents left by earlier runs are settled. Every run does it once before trading.
      */
     const reconcile = async () => {
-      const live = liveOrders();
+      const entries = live();
       const result: ReconcileResult = await orders.reconcileOrders({
         ...where,
         symbol,
         strategy: context.strategyName,
         clientOrderIdPrefix: strategyPrefix,
-        tracked: watched(live),
+        tracked: watched(entries),
       });
       reconciledThisRun = true;
       const { changes, ...found } = result;
       if (Object.values(found).some((ids) => ids.length > 0))
         log.warn('grid reconciled with the venue', { symbol, ...found });
-      await applyChanges(live, changes);
+      await applyChanges(entries, changes);
     };
 
     /** Cancels every order of this strategy (pause, stop), counting fills that raced the cancel. */
     const cancelAll = async () => {
-      for (const { level, order, clientOrderId: id } of liveOrders()) {
-        const final = await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: id });
+      for (const { level, order, clientOrderId } of live()) {
+        const final = await orders.cancelOrderOnce({ ...where, symbol, clientOrderId });
         if (final) report(level, order.seq, { ...final, status: 'canceled' });
         if (state.grid?.orders[level]?.seq === order.seq)
           apply({ type: 'OrderClosed', level, seq: order.seq });
@@ -246,33 +210,31 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       await reconcile();
     };
 
+    /** Re-plans on a new mid price (the band was left or re-entered). */
+    const followPrice = async (mid: string) => {
+      if (!state.grid || !state.rules) return;
+      const step = applyPrice(state.grid, params, state.rules, mid);
+      state.grid = step.state;
+      await execute(step.commands);
+    };
+
     const watchOnce = async () => {
       const grid = state.grid;
       if (!grid || !state.rules) return layOut();
-      const live = liveOrders();
+      const entries = live();
       const band =
         params.outOfRange === 'cancel' && !grid.suspended
           ? { low: grid.prices[0] ?? '0', high: grid.prices.at(-1) ?? '0' }
           : undefined;
-      // Each resting order's replacement is decided now, under ids reserved now, so the watch can place
-      // it the moment the fill shows, without a round trip through the workflow (see docs/grid.md).
-      const contingencies =
-        grid.suspended || !params.replaceFromWatch
-          ? []
-          : replacementsOnFill(grid, params).flatMap(({ level, seq, replacement }) => {
-              const trigger = live.find((entry) => entry.level === level && entry.order.seq === seq);
-              return trigger ? [{ trigger: trigger.clientOrderId, replacement }] : [];
-            });
-      const reserved = contingencies.map(({ trigger, replacement }, index) => ({
+      const reserved = planContingencies(grid, params, entries).map(({ trigger, key, replacement }) => ({
         trigger,
-        key: orderKey(replacement.generation, replacement.level, replacement.seq),
-        order: placementOf(replacement, idNumbered(state.issued + index)),
+        key,
+        order: placementOf(replacement, issuer.reserve()),
       }));
-      state.issued += reserved.length;
       const result: WatchResult = await watcher.watchOrders({
         ...where,
         symbol,
-        orders: watched(live),
+        orders: watched(entries),
         ...(band ? { priceBand: band } : {}),
         maxWaitMs: params.watchMs,
         pollMs: params.pollMs,
@@ -283,25 +245,18 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       );
       if (fired && result.fired)
         prePlaced.set(fired.key, { order: fired.order, result: result.fired.placement });
-      await applyChanges(live, result.changes);
+      await applyChanges(entries, result.changes);
       // Never the case unless the plan and the watch disagree; then the early order must not stay a stray.
       for (const [key, early] of prePlaced) {
         log.error('a contingency placed by the watch did not match the plan: cancelled', { symbol, key });
         prePlaced.delete(key);
         await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: early.order.clientOrderId });
       }
-      if (result.reason === 'price' && result.mid && state.grid && state.rules) {
-        const step = applyPrice(state.grid, params, state.rules, result.mid);
-        state.grid = step.state;
-        await execute(step.commands);
-      } else if (grid.suspended) {
+      if (result.reason === 'price' && result.mid) await followPrice(result.mid);
+      else if (grid.suspended) {
         const market = await context.activities.marketSnapshot({ ...where, symbol });
         const mid = midOf(market.bid, market.ask, undefined);
-        if (mid && state.grid && state.rules) {
-          const step = applyPrice(state.grid, params, state.rules, mid);
-          state.grid = step.state;
-          await execute(step.commands);
-        }
+        if (mid) await followPrice(mid);
       }
     };
 
@@ -332,7 +287,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       },
       nextStepInMs: () =>
         state.trading && state.problems.length === 0 ? (state.grid ? 0 : params.watchMs) : undefined,
-      snapshot: () => ({ openOrders: liveOrders().map((entry) => entry.clientOrderId), state: { ...state } }),
+      snapshot: () => ({ openOrders: live().map((entry) => entry.clientOrderId), state: { ...state } }),
     };
   },
 };

@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { SymbolConfigSchema, type SymbolConfigInput } from '../../../workflows/orchestrator/symbol-config';
+import { SymbolMachine, type SymbolEffect } from '../../../workflows/symbol/symbol-machine';
+
+const config = (input: Partial<SymbolConfigInput> = {}) =>
+  SymbolConfigSchema.parse({
+    venues: [{ venue: 'binance' }],
+    strategies: [
+      { name: 'quote', params: { quantity: '1' } },
+      { name: 'idle', params: {} },
+    ],
+    ...input,
+  });
+
+const machineWith = (options: { paused?: boolean; knows?: (name: string) => boolean } = {}) =>
+  new SymbolMachine({
+    config: config(),
+    paused: options.paused ?? false,
+    knows: options.knows ?? (() => true),
+  });
+
+/** Effects without their payloads: `start:0`, `create:1`, `publish`. */
+const brief = (effects: SymbolEffect[]) =>
+  effects.map((effect) => ('slot' in effect ? `${effect.type}:${effect.slot}` : effect.type));
+
+describe('symbol machine', () => {
+  test('a first run creates every strategy and starts it, then asks when it is due', () => {
+    const machine = machineWith();
+    const effects = machine.boot(undefined);
+    assert.deepEqual(brief(effects), [
+      'create:0',
+      'create:1',
+      'start:0',
+      'schedule:0',
+      'start:1',
+      'schedule:1',
+    ]);
+    assert.equal(machine.status, 'starting');
+    machine.settle();
+    assert.equal(machine.status, 'running');
+    const create = effects[0];
+    assert.ok(create?.type === 'create');
+    assert.deepEqual(create.venue, { venue: 'binance', market: 'spot', account: 'keel' });
+    assert.equal(create.carried, undefined);
+  });
+
+  test('a paused first run creates without starting; a continued run schedules its carried strategies', () => {
+    assert.deepEqual(brief(machineWith({ paused: true }).boot(undefined)), ['create:0', 'create:1']);
+    const effects = machineWith().boot({ quote: { generation: 3 } });
+    assert.deepEqual(brief(effects), ['create:0', 'create:1', 'schedule:0', 'schedule:1']);
+    assert.deepEqual(effects[0]?.type === 'create' && effects[0].carried, { generation: 3 });
+  });
+
+  test('strategies the registry does not know, or on a missing venue, get no slot', () => {
+    const machine = new SymbolMachine({ config: config(), paused: false, knows: (name) => name !== 'quote' });
+    assert.deepEqual(brief(machine.boot(undefined)), ['create:1', 'start:1', 'schedule:1']);
+    assert.deepEqual(machine.slots, [1]);
+  });
+
+  test('pause pauses every strategy once; resume starts them again', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    assert.deepEqual(brief(machine.handle({ kind: 'pause' })), ['pause:0', 'pause:1']);
+    machine.settle();
+    assert.equal(machine.status, 'paused');
+    assert.deepEqual(machine.handle({ kind: 'pause' }), []);
+    assert.deepEqual(brief(machine.handle({ kind: 'resume' })), [
+      'start:0',
+      'schedule:0',
+      'start:1',
+      'schedule:1',
+    ]);
+    machine.settle();
+    assert.equal(machine.status, 'running');
+    assert.deepEqual(machine.handle({ kind: 'resume' }), []);
+  });
+
+  test('new params for the same strategies on the same venues reach the running instances', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    const next = config({
+      strategies: [
+        { name: 'quote', params: { quantity: '2' } },
+        { name: 'idle', params: {} },
+      ],
+    });
+    const effects = machine.handle({ kind: 'update', config: next });
+    assert.deepEqual(brief(effects), ['update:0', 'schedule:0', 'update:1', 'schedule:1', 'publish']);
+    assert.deepEqual(effects[0]?.type === 'update' && effects[0].params, next.strategies[0]?.params);
+    assert.deepEqual(machine.config, next);
+  });
+
+  test('another venue, risk or strategy list replaces the instances: stop, discard, create, start', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    const effects = machine.handle({ kind: 'update', config: config({ risk: { maxOpenOrders: 19 } }) });
+    assert.deepEqual(brief(effects), [
+      'stop:0',
+      'stop:1',
+      'discard',
+      'create:0',
+      'create:1',
+      'start:0',
+      'schedule:0',
+      'start:1',
+      'schedule:1',
+      'publish',
+    ]);
+    const paused = machineWith({ paused: true });
+    paused.boot(undefined);
+    const whilePaused = paused.handle({ kind: 'update', config: config({ strategies: [{ name: 'idle' }] }) });
+    assert.deepEqual(brief(whilePaused), ['stop:0', 'stop:1', 'discard', 'create:0', 'publish']);
+  });
+
+  test('stop stops every strategy and finishes', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    assert.deepEqual(brief(machine.handle({ kind: 'stop' })), ['stop:0', 'stop:1', 'finish']);
+    assert.equal(machine.status, 'stopping');
+  });
+
+  test('the next wake-up is the earliest due step; nothing is due while paused', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.scheduled(0, 500, 1_000);
+    machine.scheduled(1, undefined, 1_000);
+    assert.equal(machine.nextDueAt(), 1_500);
+    assert.deepEqual(machine.stepIfDue(0, 1_499), []);
+    assert.deepEqual(brief(machine.stepIfDue(0, 1_500)), ['step:0', 'schedule:0']);
+    assert.deepEqual(machine.stepIfDue(1, 9_999), []);
+    machine.handle({ kind: 'pause' });
+    assert.equal(machine.nextDueAt(), undefined);
+    assert.deepEqual(machine.stepIfDue(0, 9_999), []);
+  });
+});
