@@ -1,9 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import { z } from 'zod';
-import { StartupError } from '../config/startup-error';
-import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../domain/ids';
+import { DEFAULT_SHARD_COUNT, ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../domain/ids';
 import { orchestratorWorkflow } from '../workflows';
 import {
   addSymbolUpdate,
@@ -22,8 +20,8 @@ import {
   type SymbolState,
 } from '../workflows/orchestrator/messages';
 import type { OrchestratorInput } from '../workflows/orchestrator/orchestrator-workflow';
-import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../workflows/orchestrator/shard-routing';
 import type { SymbolConfigInput } from '../workflows/orchestrator/symbol-config';
+import { inFlightUpdateLimit } from './in-flight-updates';
 
 /** Which orchestrator the API and workers steer: production uses the defaults, tests their own ids. */
 export interface OrchestratorRef {
@@ -70,37 +68,9 @@ function refusal(error: unknown): never {
   throw error;
 }
 
-/**
- * The server admits only a few in-flight updates per workflow (history.maxInFlightUpdates, 10 by default)
- * and answers more with RESOURCE_EXHAUSTED: each process keeps its own calls to one root below that.
- */
-const MAX_IN_FLIGHT_UPDATES = 8;
-const limiters = new Map<string, <T>(run: () => Promise<T>) => Promise<T>>();
-function limiterFor(workflowId: string) {
-  let limiter = limiters.get(workflowId);
-  if (!limiter) {
-    let active = 0;
-    const waiting: Array<() => void> = [];
-    limiter = async <T>(run: () => Promise<T>): Promise<T> => {
-      // A finishing call hands its slot straight to the next waiter, so at most MAX run at once.
-      if (active >= MAX_IN_FLIGHT_UPDATES) await new Promise<void>((resolve) => waiting.push(resolve));
-      else active += 1;
-      try {
-        return await run();
-      } finally {
-        const next = waiting.shift();
-        if (next) next();
-        else active -= 1;
-      }
-    };
-    limiters.set(workflowId, limiter);
-  }
-  return limiter;
-}
-
 export function orchestratorControl(client: Client, ref: OrchestratorRef = defaultOrchestratorRef) {
   const root = () => client.workflow.getHandle(ref.workflowId);
-  const limit = limiterFor(ref.workflowId);
+  const limit = inFlightUpdateLimit(ref.workflowId);
   const update = <A>(definition: UpdateDefinition<ControlResult, [A]>, arg: A): Promise<ControlResult> =>
     limit(() => root().executeUpdate(definition, { args: [arg] })).catch(refusal);
   const query = <R>(promise: Promise<R>) => promise.catch(refusal);
@@ -136,18 +106,3 @@ export function orchestratorControl(client: Client, ref: OrchestratorRef = defau
   };
 }
 export type OrchestratorControl = ReturnType<typeof orchestratorControl>;
-
-const OrchestratorEnvSchema = z.object({
-  KEEL_SHARD_COUNT: z.coerce.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
-});
-
-/**
- * The production root, with its shard count from KEEL_SHARD_COUNT (default 8; fixed for the root's life:
- * a running root keeps the count it started with).
- */
-export function orchestratorRefFromEnv(env: NodeJS.ProcessEnv = process.env): OrchestratorRef {
-  const parsed = OrchestratorEnvSchema.safeParse(env);
-  if (!parsed.success)
-    throw new StartupError(`bad configuration: KEEL_SHARD_COUNT: ${parsed.error.issues[0]?.message}`);
-  return { workflowId: ORCHESTRATOR_WORKFLOW_ID, input: { shardCount: parsed.data.KEEL_SHARD_COUNT } };
-}

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../domain/ids';
 import { StartupError } from './startup-error';
 
 const port = z.coerce
@@ -31,6 +32,8 @@ export const KeelConfigSchema = z.object({
   KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
   KEEL_API_PORT: port.default(3000),
   KEEL_API_TOKEN: optionalString,
+  /** Shards of a new orchestrator root; a running root keeps the count it started with. */
+  KEEL_SHARD_COUNT: z.coerce.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
   /** Symbols `npm start` runs a demonstration grid on against the simulator; `none` for none. */
   KEEL_DEMO_GRIDS: z
     .string()

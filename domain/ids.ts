@@ -8,6 +8,13 @@ import { z } from 'zod';
 /** The root orchestrator's well-known workflow id in production. */
 export const ORCHESTRATOR_WORKFLOW_ID = 'keel-orchestrator';
 
+/**
+ * Shards of a new root when none is asked for (KEEL_SHARD_COUNT), and the most a root may have. A root's
+ * shard count is fixed for its life: symbols are routed by `fnv1a32(symbol) % shardCount`.
+ */
+export const DEFAULT_SHARD_COUNT = 8;
+export const MAX_SHARD_COUNT = 64;
+
 /** 32-bit FNV-1a over the UTF-16 code units of `text`: stable across processes, platforms and releases. */
 export function fnv1a32(text: string): number {
   let hash = 0x811c9dc5;

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { buildApp } from '../api/app';
-import { ensureOrchestrator, orchestratorControl, orchestratorRefFromEnv } from '../api/orchestrator';
+import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
@@ -73,8 +73,9 @@ async function main(): Promise<void> {
     onShutdown('client connection', () => clientConnection.close());
     const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
 
-    // The root orchestrator: started once, reused by every later start (USE_EXISTING).
-    const orchestrator = orchestratorRefFromEnv();
+    // The root orchestrator: started once, reused by every later start (USE_EXISTING); KEEL_SHARD_COUNT
+    // applies only to a new root (a running one keeps the count it started with).
+    const orchestrator = { ...defaultOrchestratorRef, input: { shardCount: config.KEEL_SHARD_COUNT } };
     await ensureOrchestrator(client, config.TEMPORAL_TASK_QUEUE, orchestrator);
 
     const app = await buildApp({

@@ -1,22 +1,66 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
 import { orchestratorControl } from '../orchestrator';
 
-interface Check {
-  ok: boolean;
-  detail?: string;
-}
+const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
+type Check = z.infer<typeof CheckSchema>;
+
+/** The orchestrator check: per-shard counts when the root answers, else why not. */
+const OrchestratorCheckSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    detail: z.string(),
+    workflowId: z.string(),
+    globalPaused: z.boolean(),
+    droppedSignals: z.number(),
+    shards: z.array(
+      z.object({
+        index: z.number(),
+        workflowId: z.string(),
+        /** Symbols the root routed to this shard. */
+        symbols: z.number(),
+        /** What the shard holds, counted by its children's status (starting, running, paused, stopping). */
+        byStatus: z.record(z.string(), z.number()),
+      }),
+    ),
+  }),
+  z.object({ ok: z.literal(false), detail: z.string() }),
+]);
+type OrchestratorCheck = z.infer<typeof OrchestratorCheckSchema>;
+
+const StatusSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.object({
+    temporal: CheckSchema,
+    postgres: CheckSchema,
+    workers: CheckSchema,
+    orchestrator: OrchestratorCheckSchema,
+  }),
+});
 
 const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-export const healthRoutes: FastifyPluginAsync<ApiDependencies> = async (app, deps) => {
-  app.get('/health', async () => ({ status: 'ok' }));
+export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
+  const tags = ['health'];
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags,
+        summary: 'Liveness: the API process answers',
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
 
   const control = orchestratorControl(deps.temporal, deps.orchestrator);
   /** Per-shard counts: symbols the root routed there, and what the shard holds by child status. */
-  const orchestratorCheck = async () => {
+  const orchestratorCheck = async (): Promise<OrchestratorCheck> => {
     const status = await control.status();
     const held = await control.shardEntries(status);
     const shards = status.shards.map((shard) => {
@@ -39,34 +83,53 @@ export const healthRoutes: FastifyPluginAsync<ApiDependencies> = async (app, dep
   const shardOf = (status: Awaited<ReturnType<typeof control.status>>, symbol: string) =>
     shardForSymbol(symbol, status.shardCount);
 
-  app.get('/status', async (_request, reply) => {
-    const [temporalCheck, postgresCheck, workersCheck, orchestrator] = await Promise.all([
-      deps.temporal.workflowService
-        .getSystemInfo({})
-        .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
-        .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-      deps.pool
-        .query('SELECT 1')
-        .then((): Check => ({ ok: true }))
-        .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-      deps.temporal.workflowService
-        .describeTaskQueue({
-          namespace: deps.temporal.options.namespace,
-          taskQueue: {
-            name: deps.taskQueue,
-            kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
-          },
-          taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-        })
-        .then((response): Check => {
-          const pollers = response.pollers?.length ?? 0;
-          return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
-        })
-        .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-      orchestratorCheck().catch((error: unknown) => ({ ok: false, detail: reason(error) })),
-    ]);
-    const checks = { temporal: temporalCheck, postgres: postgresCheck, workers: workersCheck, orchestrator };
-    const healthy = Object.values(checks).every((check) => check.ok);
-    return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', checks });
-  });
+  app.get(
+    '/status',
+    {
+      schema: {
+        tags,
+        summary:
+          'Readiness: Temporal, PostgreSQL, workflow pollers and the orchestrator with per-shard counts (503 when any check fails)',
+        response: { 200: StatusSchema, 503: StatusSchema },
+      },
+    },
+    async (_request, reply) => {
+      const [temporalCheck, postgresCheck, workersCheck, orchestrator] = await Promise.all([
+        deps.temporal.workflowService
+          .getSystemInfo({})
+          .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
+          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+        deps.pool
+          .query('SELECT 1')
+          .then((): Check => ({ ok: true }))
+          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+        deps.temporal.workflowService
+          .describeTaskQueue({
+            namespace: deps.temporal.options.namespace,
+            taskQueue: {
+              name: deps.taskQueue,
+              kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+            },
+            taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+          })
+          .then((response): Check => {
+            const pollers = response.pollers?.length ?? 0;
+            return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
+          })
+          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+        orchestratorCheck().catch((error: unknown): OrchestratorCheck => ({
+          ok: false,
+          detail: reason(error),
+        })),
+      ]);
+      const checks = {
+        temporal: temporalCheck,
+        postgres: postgresCheck,
+        workers: workersCheck,
+        orchestrator,
+      };
+      const healthy = Object.values(checks).every((check) => check.ok);
+      return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', checks });
+    },
+  );
 };

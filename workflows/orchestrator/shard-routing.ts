@@ -1,7 +1,6 @@
-import { fnv1a32 } from '../../domain/ids';
+import { DEFAULT_SHARD_COUNT, fnv1a32, MAX_SHARD_COUNT } from '../../domain/ids';
 
-export const DEFAULT_SHARD_COUNT = 8;
-export const MAX_SHARD_COUNT = 64;
+export { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT };
 
 /**
  * The shard that owns `symbol`: a stable hash, so every process, every run and every replay agrees without
