@@ -1,3 +1,4 @@
+import type { MarketInterface as Market } from 'ccxt';
 import { canonicalSymbol, QUOTE, splitCanonical, venueToCanonical } from '../../domain/symbols';
 import type { MarketKind, Venue } from '../../domain/venues';
 
@@ -14,6 +15,20 @@ export function canonicalToCcxt(market: MarketKind, symbol: string): string | un
   const s = splitCanonical(symbol);
   if (!s) return undefined;
   return market === 'spot' ? `${s.base}/${s.quote}` : `${s.base}/${s.quote}:${s.quote}`;
+}
+
+/** ccxt markets by unified symbol, as `exchange.markets` holds them. */
+export type CcxtMarkets = Record<string, Market | undefined>;
+
+/** The market a ccxt payload names and its canonical symbol, when it is a listed market of this kind. */
+export function canonicalMarket(
+  markets: CcxtMarkets,
+  market: MarketKind,
+  ccxtSymbol: string | undefined,
+): { ccxtMarket: Market; symbol: string } | undefined {
+  const m = ccxtSymbol === undefined ? undefined : markets[ccxtSymbol];
+  const symbol = m ? ccxtToCanonical(market, m.symbol) : undefined;
+  return m && symbol !== undefined ? { ccxtMarket: m, symbol } : undefined;
 }
 
 /** The subset of a ccxt market (`exchange.markets[symbol]`) that normalization looks at. */

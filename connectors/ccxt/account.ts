@@ -1,0 +1,31 @@
+import { ConnectorError } from '../exchange-connector';
+import type { Balance, FundingRate, Position } from '../exchange-connector';
+import { balancesFromCcxt, fundingRateFromCcxt, positionsFromCcxt } from './account-mapping';
+import { requireTrading } from './venue-market';
+import type { CcxtVenueMarket } from './venue-market';
+
+export async function balances(vm: CcxtVenueMarket): Promise<Balance[]> {
+  return balancesFromCcxt(await vm.call('read', () => vm.exchange.fetchBalance(vm.marketParams)));
+}
+
+export async function positions(vm: CcxtVenueMarket): Promise<Position[]> {
+  if (!vm.capabilities.hasPositions) return [];
+  await vm.loadMarkets();
+  const list = await vm.call('read', () => vm.exchange.fetchPositions(undefined, vm.marketParams));
+  return positionsFromCcxt(list, vm.loadedMarkets(), vm.market);
+}
+
+export async function fundingRate(vm: CcxtVenueMarket, symbol: string): Promise<FundingRate> {
+  if (!vm.capabilities.hasFunding)
+    throw new ConnectorError('invalid-order', 'fundingRate is available on perp markets only');
+  const m = await vm.marketOf(symbol);
+  return fundingRateFromCcxt(await vm.call('read', () => vm.exchange.fetchFundingRate(m.symbol)), symbol);
+}
+
+export async function setLeverage(vm: CcxtVenueMarket, symbol: string, leverage: number): Promise<void> {
+  if (vm.market !== 'perp')
+    throw new ConnectorError('invalid-order', 'setLeverage is available on perp markets only');
+  requireTrading(vm);
+  const m = await vm.marketOf(symbol);
+  await vm.call('read', () => vm.exchange.setLeverage(leverage, m.symbol));
+}
