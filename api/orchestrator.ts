@@ -12,15 +12,14 @@ import {
   shardSymbolsQuery,
   statusQuery,
   symbolQuery,
-  symbolStateQuery,
   updateSymbolUpdate,
   type ControlResult,
   type OrchestratorStatus,
   type ShardSymbolEntry,
-  type SymbolState,
 } from '../workflows/orchestrator/messages';
 import type { OrchestratorInput } from '../workflows/orchestrator/orchestrator-workflow';
-import type { SymbolConfigInput } from '../workflows/orchestrator/symbol-config';
+import type { SymbolConfigInput } from '../workflows/symbol/symbol-config';
+import { symbolStateQuery, type SymbolState } from '../workflows/symbol/symbol-messages';
 import { inFlightUpdateLimit } from './in-flight-updates';
 
 /** Which orchestrator the API and workers steer: production uses the defaults, tests their own ids. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CanonicalSymbolSchema } from '../domain/symbols';
-import { SymbolConfigShapeSchema } from '../workflows/orchestrator/symbol-config';
+import { SymbolConfigShapeSchema } from '../workflows/symbol/symbol-config';
 
 export const ErrorSchema = z.object({ error: z.string(), message: z.string() });
 

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OrchestratorControl } from '../api/orchestrator';
 import type { SimExchange } from '../sim';
-import type { SymbolConfigInput } from '../workflows/orchestrator/symbol-config';
 import type { GridParamsInput } from '../workflows/strategies/grid/grid-params';
+import type { SymbolConfigInput } from '../workflows/symbol/symbol-config';
 
 const VENUE = 'binance' as const;
 

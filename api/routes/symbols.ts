@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SymbolConfigSchema } from '../../workflows/orchestrator/symbol-config';
+import { SymbolConfigSchema } from '../../workflows/symbol/symbol-config';
 import type { ApiDependencies } from '../app';
 import { bearerAuth } from '../auth';
 import { orchestratorControl } from '../orchestrator';

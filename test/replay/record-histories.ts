@@ -18,7 +18,8 @@ import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator'
 import { temporalApi } from '../../temporal/proto';
 import { startLocalStack } from '../../workers/local-stack';
 import { createSimWorld, takerOrder } from '../../workers/sim-world';
-import { addSymbolSignal, symbolStateQuery } from '../../workflows/orchestrator/messages';
+import { addSymbolSignal } from '../../workflows/orchestrator/messages';
+import { symbolStateQuery } from '../../workflows/symbol/symbol-messages';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only;

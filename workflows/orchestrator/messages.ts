@@ -6,7 +6,7 @@ import {
   type SymbolConfig,
   type SymbolConfigInput,
   type SymbolStatus,
-} from './symbol-config';
+} from '../symbol/symbol-config';
 
 /*
  * Control messages. On the root (`keel-orchestrator`) every control message exists both as a signal
@@ -96,10 +96,6 @@ export type ShardCommand = z.input<typeof ShardCommandSchema>;
 export const ShardCommandBatchSchema = z.object({ commands: z.array(ShardCommandSchema).min(1) });
 export const shardCommandsSignal = defineSignal<[{ commands: ShardCommand[] }]>('shardCommands');
 
-/* Symbol → shard: the child finished (cancelled its orders) and may leave the registry. */
-export const SymbolStoppedSchema = z.object({ symbol: CanonicalSymbolSchema });
-export const symbolStoppedSignal = defineSignal<[{ symbol: string }]>('symbolStopped');
-
 export interface ShardSymbolEntry {
   symbol: string;
   workflowId: string;
@@ -108,25 +104,3 @@ export interface ShardSymbolEntry {
   config: SymbolConfig;
 }
 export const shardSymbolsQuery = defineQuery<ShardSymbolEntry[]>('shardSymbols');
-
-/* Shard → symbol. */
-export const SymbolCommandSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('pause') }),
-  z.object({ kind: z.literal('resume') }),
-  z.object({ kind: z.literal('update'), config: SymbolConfigSchema }),
-  z.object({ kind: z.literal('stop') }),
-]);
-export type SymbolCommand = z.input<typeof SymbolCommandSchema>;
-export const symbolCommandSignal = defineSignal<[SymbolCommand]>('symbolCommand');
-
-export interface SymbolState {
-  symbol: string;
-  workflowId: string;
-  status: SymbolStatus;
-  paused: boolean;
-  config: SymbolConfig;
-  strategies: Array<{ name: string; openOrders: string[]; state: unknown }>;
-  /** Runs of this workflow so far (1 + continue-as-new count). */
-  run: number;
-}
-export const symbolStateQuery = defineQuery<SymbolState>('symbolState');

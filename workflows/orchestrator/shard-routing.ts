@@ -1,6 +1,4 @@
-import { DEFAULT_SHARD_COUNT, fnv1a32, MAX_SHARD_COUNT } from '../../domain/ids';
-
-export { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT };
+import { fnv1a32, MAX_SHARD_COUNT } from '../../domain/ids';
 
 /**
  * The shard that owns `symbol`: a stable hash, so every process, every run and every replay agrees without

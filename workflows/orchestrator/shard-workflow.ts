@@ -13,18 +13,20 @@ import {
 } from '@temporalio/workflow';
 import { symbolWorkflowId } from '../../domain/ids';
 import { ExchangeKey, ShardKey, StrategyKey, SymbolKey } from '../../temporal/search-attributes';
+import { describeConfig, type SymbolConfig } from '../symbol/symbol-config';
+import {
+  symbolCommandSignal,
+  SymbolStoppedSchema,
+  symbolStoppedSignal,
+  type SymbolCommand,
+} from '../symbol/symbol-messages';
 import { symbolWorkflow } from '../symbol/symbol-workflow';
 import {
   ShardCommandBatchSchema,
   shardCommandsSignal,
   shardSymbolsQuery,
-  symbolCommandSignal,
-  SymbolStoppedSchema,
-  symbolStoppedSignal,
   type ShardSymbolEntry,
-  type SymbolCommand,
 } from './messages';
-import { describeConfig, type SymbolConfig } from './symbol-config';
 
 export interface ShardInput {
   shardIndex: number;

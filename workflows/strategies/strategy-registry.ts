@@ -1,6 +1,6 @@
 import { gridStrategy } from './grid/grid-strategy';
-import { idleStrategy } from './idle-strategy';
-import { quoteStrategy } from './quote-strategy';
+import { idleStrategy } from './idle/idle-strategy';
+import { quoteStrategy } from './quote/quote-strategy';
 import type { StrategyDefinition } from './strategy-types';
 
 /**

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import type { VenueRef } from '../../domain/venues';
-import type { SymbolCommandSchema } from '../orchestrator/messages';
-import type { SymbolConfig, SymbolStatus } from '../orchestrator/symbol-config';
 import type { RiskLimits } from '../strategies/strategy-types';
+import type { SymbolConfig, SymbolStatus } from './symbol-config';
+import type { SymbolCommandSchema } from './symbol-messages';
 
 /**
  * What the symbol workflow must do next, in order. The workflow carries each one out (strategy hooks

@@ -9,6 +9,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { ExchangeKey, StrategyKey } from '../../temporal/search-attributes';
+import { findStrategy } from '../strategies/strategy-registry';
+import type { KeelActivities, StrategyInstance, StrategySnapshot } from '../strategies/strategy-types';
+import { SymbolConfigSchema, type SymbolConfig } from './symbol-config';
+import { SymbolMachine, type SymbolEffect } from './symbol-machine';
 import {
   SymbolCommandSchema,
   symbolCommandSignal,
@@ -16,11 +20,7 @@ import {
   symbolStoppedSignal,
   type SymbolCommand,
   type SymbolState,
-} from '../orchestrator/messages';
-import { SymbolConfigSchema, type SymbolConfig } from '../orchestrator/symbol-config';
-import { findStrategy } from '../strategies/strategy-registry';
-import type { KeelActivities, StrategyInstance, StrategySnapshot } from '../strategies/strategy-types';
-import { SymbolMachine, type SymbolEffect } from './symbol-machine';
+} from './symbol-messages';
 
 const activities = proxyActivities<KeelActivities>({
   startToCloseTimeout: '20 seconds',

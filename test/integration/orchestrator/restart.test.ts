@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { startDevServer, type DevServer } from '../../../temporal/dev-server';
 import { findFreePort } from '../../../temporal/port-check';
-import { shardSymbolsQuery, symbolStateQuery, statusQuery } from '../../../workflows/orchestrator/messages';
+import { shardSymbolsQuery, statusQuery } from '../../../workflows/orchestrator/messages';
+import { symbolStateQuery } from '../../../workflows/symbol/symbol-messages';
 import {
   authHeader,
   connectClient,

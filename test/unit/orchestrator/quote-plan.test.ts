@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { fromFixed, toFixed } from '../../../domain/decimal';
-import { planQuotes, type QuotePlanInput } from '../../../workflows/strategies/quote-plan';
+import { planQuotes, type QuotePlanInput } from '../../../workflows/strategies/quote/quote-plan';
 
 const base: QuotePlanInput = {
   market: { bid: '99.98', ask: '100.02', tickSize: '0.01', lotSize: '0.001', minNotional: '5' },

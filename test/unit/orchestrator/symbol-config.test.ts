@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AddSymbolSchema, PauseResumeSchema } from '../../../workflows/orchestrator/messages';
-import { SymbolConfigSchema } from '../../../workflows/orchestrator/symbol-config';
+import { SymbolConfigSchema } from '../../../workflows/symbol/symbol-config';
 
 describe('symbol configuration', () => {
   test('fills defaults, including the strategy params', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SymbolConfigSchema, type SymbolConfigInput } from '../../../workflows/orchestrator/symbol-config';
+import { SymbolConfigSchema, type SymbolConfigInput } from '../../../workflows/symbol/symbol-config';
 import { SymbolMachine, type SymbolEffect } from '../../../workflows/symbol/symbol-machine';
 
 const config = (input: Partial<SymbolConfigInput> = {}) =>

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StrategyDefinition } from './strategy-types';
+import type { StrategyDefinition } from '../strategy-types';
 
 export const IdleParamsSchema = z.object({}).strict();
 

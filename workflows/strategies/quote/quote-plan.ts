@@ -1,4 +1,4 @@
-import { divideRounded, fromFixed, multiplyFixed, toFixed } from '../../domain/decimal';
+import { divideRounded, fromFixed, multiplyFixed, toFixed } from '../../../domain/decimal';
 
 /** What the quote strategy needs to know about the market at one moment (decimal strings). */
 export interface QuoteMarket {

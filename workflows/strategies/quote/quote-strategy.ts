@@ -1,20 +1,9 @@
 import { log } from '@temporalio/workflow';
 import { z } from 'zod';
-import { clientOrderId, strategyClientOrderIdPrefix } from '../../domain/ids';
-import { DecimalParamSchema } from '../../domain/trading';
+import { clientOrderId, strategyClientOrderIdPrefix } from '../../../domain/ids';
+import { type StrategyContext, type StrategyDefinition, type StrategyInstance } from '../strategy-types';
+import { QuoteParamsSchema, type QuoteParams } from './quote-params';
 import { planQuotes } from './quote-plan';
-import { type StrategyContext, type StrategyDefinition, type StrategyInstance } from './strategy-types';
-
-export const QuoteParamsSchema = z.object({
-  levels: z.number().int().min(1).max(10).default(2),
-  halfSpreadBps: z.number().int().min(1).max(5000).default(10),
-  levelStepBps: z.number().int().min(0).max(5000).default(10),
-  quantity: DecimalParamSchema,
-  /** Mid to quote around while the book is empty or one-sided; without it the strategy waits. */
-  referencePrice: DecimalParamSchema.optional(),
-  requoteIntervalMs: z.number().int().min(1000).max(86_400_000).default(60_000),
-});
-export type QuoteParams = z.infer<typeof QuoteParamsSchema>;
 
 const QuoteStateSchema = z.object({
   generation: z.number().int().min(0).default(0),
