@@ -102,15 +102,8 @@ export class RootRegistry {
         paused: this.#globalPaused,
       };
       this.#symbols.set(command.symbol, entry);
-      return {
-        result: { symbol: entry.symbol, shard, workflowId: entry.workflowId, outcome: 'added', affected: 1 },
-        sends: [
-          {
-            shard,
-            command: { kind: 'add', symbol: command.symbol, config: command.config, paused: entry.paused },
-          },
-        ],
-      };
+      const { config } = command;
+      return oneSymbol(entry, 'added', { kind: 'add', symbol: entry.symbol, config, paused: entry.paused });
     }
     if (command.kind === 'remove' || command.kind === 'update') {
       const entry = this.#registered(command.symbol);
@@ -119,33 +112,14 @@ export class RootRegistry {
         command.kind === 'remove'
           ? { kind: 'remove', symbol: command.symbol }
           : { kind: 'update', symbol: command.symbol, config: command.config };
-      const outcome = command.kind === 'remove' ? 'removing' : 'updated';
-      return {
-        result: {
-          symbol: entry.symbol,
-          shard: entry.shard,
-          workflowId: entry.workflowId,
-          outcome,
-          affected: 1,
-        },
-        sends: [{ shard: entry.shard, command: shardCommand }],
-      };
+      return oneSymbol(entry, command.kind === 'remove' ? 'removing' : 'updated', shardCommand);
     }
     const paused = command.kind === 'pause';
     const outcome = paused ? 'paused' : 'resumed';
     if (command.symbol) {
       const entry = this.#registered(command.symbol);
       entry.paused = paused;
-      return {
-        result: {
-          symbol: entry.symbol,
-          shard: entry.shard,
-          workflowId: entry.workflowId,
-          outcome,
-          affected: 1,
-        },
-        sends: [{ shard: entry.shard, command: { kind: command.kind, symbol: command.symbol } }],
-      };
+      return oneSymbol(entry, outcome, { kind: command.kind, symbol: entry.symbol });
     }
     this.#globalPaused = paused;
     for (const entry of this.#symbols.values()) entry.paused = paused;
@@ -200,6 +174,12 @@ export class RootRegistry {
     if (!entry) throw new Error(`${symbol} is not registered`);
     return entry;
   }
+}
+
+/** A command that concerns one registered symbol: its receipt, and the one command for its shard. */
+function oneSymbol(entry: RootSymbolEntry, outcome: ControlResult['outcome'], command: ShardCommand) {
+  const { symbol, shard, workflowId } = entry;
+  return { result: { symbol, shard, workflowId, outcome, affected: 1 }, sends: [{ shard, command }] };
 }
 
 /**
