@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { findFreePort } from '../temporal/port-check';
+import { installRuntime } from '../workers/runtime';
 import { bundleWorkflows } from '../workers/worker';
 
 /**
@@ -96,7 +97,7 @@ async function measure(binary: string, bundleCode: string, variant: (typeof vari
   }
 }
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+installRuntime('WARN');
 const binary = await obtainBinary(temporalCli);
 const { code } = await bundleWorkflows(join(import.meta.dirname, 'workflows', 'echo-workflow.ts'));
 console.log(`dev server SQLite settings: ${total} workflows (1 activity each), ${concurrency} in flight\n`);

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
+import { installRuntime } from '../workers/runtime';
 import { createSimWorld, takerOrder } from '../workers/sim-world';
 
 /**
@@ -88,7 +88,7 @@ async function durablePathBreakdown(client: Client, workflowId: string) {
 }
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  installRuntime('ERROR');
   const symbols = ['LAT-USDT', 'WFT-USDT', 'RAW-USDT'];
   const sim = createSimWorld(symbols);
   const market = sim.exchange.market('binance', 'spot');

@@ -8,9 +8,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
+import { installRuntime } from '../workers/runtime';
 import { createSimWorld } from '../workers/sim-world';
 
 const { values } = parseArgs({
@@ -47,7 +47,7 @@ const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  installRuntime('ERROR');
   const sim = createSimWorld([...symbols, ...probes]);
   // Quotes go through the exactly-once ledger: PostgreSQL from DATABASE_URL, else an embedded one.
   const stack = await startLocalStack({

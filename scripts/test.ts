@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { describeStartupFailure } from '../config/startup-error';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import { connectPool } from '../db/pool';
 import { obtainBinary, temporalCli } from '../temporal/cli-binary';
 import { startDevServer } from '../temporal/dev-server';
 import { findFreePort } from '../temporal/port-check';
+import { installRuntime } from '../workers/runtime';
 import { bundleWorkflows } from '../workers/worker';
 
 /**
@@ -44,7 +44,7 @@ async function main(): Promise<number> {
     console.error(`no test files match ${filters.join(' ')}`);
     return 1;
   }
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  installRuntime('WARN');
   const workDir = mkdtempSync(join(tmpdir(), 'keel-test-'));
   // Run as root, embedded PostgreSQL drops to the 'postgres' user, which must be able to enter this folder.
   chmodSync(workDir, 0o755);

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { loadConfig } from '../config/keel-config';
@@ -8,6 +8,7 @@ import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { ensureDemoGrids } from './demo-grids';
+import { installRuntime } from './runtime';
 import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
 import { createKeelWorker } from './worker';
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   try {
     const config = loadConfig();
     // Keel owns shutdown order (API, worker, connections, database, server), so the SDK must not react to signals.
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    installRuntime('WARN');
     const temporalServer = await provideTemporalServer(config);
     onShutdown('Temporal server', () => temporalServer.stop());
 

@@ -2,22 +2,22 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { StartupError } from '../../config/startup-error';
 import { startDevServer } from '../../temporal/dev-server';
 import { findFreePort } from '../../temporal/port-check';
 import { SymbolKey } from '../../temporal/search-attributes';
 import { smokeWorkflow } from '../../workflows';
+import { startHarness } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
 import { testEnvironment, uniqueName } from '../support/test-env';
-import { startTestWorker } from '../support/test-worker';
 
 async function withClient<T>(address: string, use: (client: Client) => Promise<T>): Promise<T> {
-  const connection = await Connection.connect({ address });
+  const harness = await startHarness({ address, worker: false });
   try {
-    return await use(new Client({ connection }));
+    return await use(harness.client);
   } finally {
-    await connection.close();
+    await harness.stop();
   }
 }
 
@@ -36,7 +36,7 @@ describe('the Temporal dev server Keel starts', () => {
     const workflowId = uniqueName('survivor');
     let server = await startDevServer(options);
     try {
-      const worker = await startTestWorker({ pool: database.pool }, { address: server.address });
+      const worker = await startHarness({ address: server.address, database });
       try {
         await worker.client.workflow.execute(smokeWorkflow, {
           workflowId,

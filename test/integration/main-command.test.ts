@@ -4,8 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
 import { findFreePort, isPortFree } from '../../temporal/port-check';
+import { startHarness } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
 import { testEnvironment } from '../support/test-env';
 
@@ -90,14 +90,15 @@ describe('the main command (npm start)', () => {
         'SELECT workflow_id FROM smoke_runs',
       );
       assert.equal(rows.length, 1);
-      const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_GRPC_PORT}` });
+      const temporal = await startHarness({
+        address: `127.0.0.1:${ports.TEMPORAL_GRPC_PORT}`,
+        worker: false,
+      });
       try {
-        const described = await new Client({ connection }).workflow
-          .getHandle(rows[0]?.workflow_id ?? '')
-          .describe();
+        const described = await temporal.client.workflow.getHandle(rows[0]?.workflow_id ?? '').describe();
         assert.equal(described.status.name, 'COMPLETED');
       } finally {
-        await connection.close();
+        await temporal.stop();
       }
 
       run.signal('SIGINT');

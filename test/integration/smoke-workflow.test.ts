@@ -3,22 +3,21 @@ import { after, before, describe, test } from 'node:test';
 import { createSmokeActivities } from '../../activities/smoke-activities';
 import { StrategyKey, SymbolKey } from '../../temporal/search-attributes';
 import { smokeWorkflow } from '../../workflows';
-import { createTestDatabase, type TestDatabase } from '../support/test-database';
+import { startHarness, type Harness } from '../support/harness';
+import type { TestDatabase } from '../support/test-database';
 import { uniqueName } from '../support/test-env';
-import { startTestWorker, type RunningTestWorker } from '../support/test-worker';
 
 describe('smoke path: client → dev server → worker → activity → PostgreSQL', () => {
   let database: TestDatabase;
-  let worker: RunningTestWorker;
+  /** The harness: a worker on its own task queue, and a client. */
+  let worker: Harness;
 
   before(async () => {
-    database = await createTestDatabase('smoke');
-    worker = await startTestWorker({ pool: database.pool });
+    const harness = await startHarness({ database: 'smoke' });
+    ({ database } = harness);
+    worker = harness;
   });
-  after(async () => {
-    await worker?.stop();
-    await database?.drop();
-  });
+  after(() => worker?.stop());
 
   test('the workflow writes exactly one row, which carries its own ids', async () => {
     const workflowId = uniqueName('smoke');

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Worker } from '@temporalio/worker';
 import { temporalApi } from '../../temporal/proto';
-import { installCapturingRuntime } from '../support/orchestrator-harness';
-import { testEnvironment } from '../support/test-env';
+import { installTestRuntime, keelWorkflowBundle } from '../support/harness';
 
 const dir = join(import.meta.dirname, 'histories');
 const files = readdirSync(dir).filter((name) =>
@@ -31,8 +30,8 @@ describe('saved orchestrator, shard and symbol histories replay on the current w
   });
 
   test('every history replays without nondeterminism', async () => {
-    installCapturingRuntime();
-    const bundle = { code: readFileSync(testEnvironment().workflowBundlePath, 'utf8') };
+    installTestRuntime();
+    const bundle = keelWorkflowBundle();
     const histories = files.map((name) => ({
       workflowId: workflowIdOf(name),
       history: temporalApi.history.v1.History.decode(readFileSync(join(dir, name))),

@@ -13,13 +13,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../../api/orchestrator';
 import { temporalApi } from '../../temporal/proto';
 import { startLocalStack } from '../../workers/local-stack';
+import { installRuntime } from '../../workers/runtime';
 import { createSimWorld, takerOrder } from '../../workers/sim-world';
 import { addSymbolSignal } from '../../workflows/orchestrator/messages';
 import { symbolStateQuery } from '../../workflows/symbol/symbol-messages';
+import { waitFor } from '../support/wait';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 const only = values.only;
@@ -52,7 +53,7 @@ const quote = (quantity: string) => ({
 });
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  installRuntime('WARN');
   const sim = createSimWorld(['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'GRD-USDT']);
   const market = sim.exchange.market('binance', 'spot');
   sim.exchange.venue('binance').deposit('spot', 'taker', 'GRD', '100');
@@ -63,12 +64,6 @@ async function main() {
     market
       .openOrders('keel', 'GRD-USDT')
       .some((order) => order.side === side && Number(order.price) === Number(price));
-  const until = async (what: string, condition: () => boolean) => {
-    for (let waited = 0; !condition(); waited += 50) {
-      if (waited > 30_000) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
-  };
   const stack = await startLocalStack({ name: 'record', taskQueue: 'replay', connectors: sim.connectors });
   const { client } = stack;
   try {
@@ -80,18 +75,18 @@ async function main() {
     const control = orchestratorControl(client, ref);
     // A grid: two fill rounds, new params (a regrid), a pause and a resume, then continue-as-new.
     await control.addSymbol('GRD-USDT', grid('90', '110'));
-    await until('the grid', () => resting('buy', '95'));
+    await waitFor('the grid', () => resting('buy', '95'), 30_000, 50);
     for (let round = 0; round < 2; round += 1) {
       take('sell', '95');
-      await until('the sell one level up', () => resting('sell', '100'));
+      await waitFor('the sell one level up', () => resting('sell', '100'), 30_000, 50);
       take('buy', '100');
-      await until('the level bought back', () => resting('buy', '95'));
+      await waitFor('the level bought back', () => resting('buy', '95'), 30_000, 50);
     }
     await control.updateSymbol('GRD-USDT', grid('80', '100'));
-    await until('the new generation', () => resting('buy', '85'));
+    await waitFor('the new generation', () => resting('buy', '85'), 30_000, 50);
     await control.pause('GRD-USDT');
     await control.resume('GRD-USDT');
-    await until('the grid resumed', () => resting('buy', '85'));
+    await waitFor('the grid resumed', () => resting('buy', '85'), 30_000, 50);
     for (let attempt = 0; attempt < 60; attempt += 1) {
       const state = await client.workflow.getHandle('symbol:GRD-USDT').query(symbolStateQuery);
       if (state.run > 1) break;

@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ExchangeConnector } from '../../connectors/exchange-connector';
 import { createSimHttpConnector } from '../../connectors/sim/http-connector';
 import { connectPool } from '../../db/pool';
 import type { MarketKind } from '../../domain/venues';
 import type { VenueName as SimVenueName } from '../../sim/ids';
-import { createKeelWorker } from '../../workers/worker';
+import { startHarness } from './harness';
 
 /**
  * A Keel worker in a process of its own, so a test can SIGKILL it mid-activity. It trades on the
@@ -17,40 +15,34 @@ const env = (name: string) => {
   return value;
 };
 
-Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 const pool = await connectPool(env('KEEL_CHAOS_DATABASE_URL'));
 const connectors = new Map<string, ExchangeConnector>();
 const requestTimeoutMs = 2000;
-const connection = await NativeConnection.connect({ address: env('KEEL_CHAOS_TEMPORAL') });
-const worker = await createKeelWorker({
-  connection,
-  namespace: 'default',
+const harness = await startHarness({
+  address: env('KEEL_CHAOS_TEMPORAL'),
   taskQueue: env('KEEL_CHAOS_TASK_QUEUE'),
-  workflowBundle: { code: readFileSync(env('KEEL_TEST_WORKFLOW_BUNDLE'), 'utf8') },
-  deps: {
-    pool,
-    connectors: (venue, market: MarketKind, account) => {
-      const key = `${venue}/${market}/${account}`;
-      let connector = connectors.get(key);
-      if (!connector) {
-        connector = createSimHttpConnector({
-          baseUrl: env('KEEL_CHAOS_SIM_URL'),
-          venue: venue as SimVenueName,
-          market,
-          account,
-          requestTimeoutMs,
-        });
-        connectors.set(key, connector);
-      }
-      return connector;
+  worker: {
+    deps: {
+      pool,
+      connectors: (venue, market: MarketKind, account) => {
+        const key = `${venue}/${market}/${account}`;
+        let connector = connectors.get(key);
+        if (!connector) {
+          connector = createSimHttpConnector({
+            baseUrl: env('KEEL_CHAOS_SIM_URL'),
+            venue: venue as SimVenueName,
+            market,
+            account,
+            requestTimeoutMs,
+          });
+          connectors.set(key, connector);
+        }
+        return connector;
+      },
+      // A request may arrive up to its timeout after it was sent: only then does absence prove anything.
+      settleWindowMs: () => requestTimeoutMs + 1000,
     },
-    // A request may arrive up to its timeout after it was sent: only then does absence prove anything.
-    settleWindowMs: () => requestTimeoutMs + 1000,
   },
 });
-process.on('SIGTERM', () => worker.shutdown());
-const running = worker.run();
+process.on('SIGTERM', () => void harness.stop().then(() => pool.end()));
 console.log('ready');
-await running;
-await connection.close();
-await pool.end();

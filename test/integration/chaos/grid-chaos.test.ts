@@ -10,14 +10,9 @@ import { createSimServer } from '../../../sim/server/server';
 import { startDevServer, type DevServer } from '../../../temporal/dev-server';
 import { findFreePort } from '../../../temporal/port-check';
 import { takerOrder } from '../../../workers/sim-world';
-import {
-  connectClient,
-  createSimWorld,
-  installCapturingRuntime,
-  testOrchestratorRef,
-  waitFor,
-} from '../../support/orchestrator-harness';
+import { createSimWorld, startHarness, testOrchestratorRef } from '../../support/harness';
 import { testEnvironment, uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
 
 const SYMBOL = 'CHX-USDT';
 /** Kill/restart cycles; the soak (`npm run soak:grid`) runs many. */
@@ -49,7 +44,6 @@ const killed = (child: ChildProcess) =>
   });
 
 test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed worker, dev server and PostgreSQL restarts`, async () => {
-  installCapturingRuntime();
   const env = testEnvironment();
   const dir = mkdtempSync(join(env.tmpDir, 'chaos-'));
   chmodSync(dir, 0o755);
@@ -85,7 +79,8 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
     KEEL_CHAOS_TASK_QUEUE: taskQueue,
   };
   let worker = await startWorkerProcess(workerEnv);
-  const connected = await connectClient(server.address);
+  // The worker runs in its own process (above): this process needs only a client.
+  const connected = await startHarness({ address: server.address, worker: false });
   const client = connected.client;
   const ref = testOrchestratorRef('chaos', { shardCount: 1 });
   let taking = true;
@@ -220,7 +215,7 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
   } finally {
     taking = false;
     await killed(worker);
-    await connected.close();
+    await connected.stop();
     await server.stop();
     await database.close();
     await simServer.close();

@@ -11,6 +11,7 @@ import type { MarketKind } from '../../../domain/venues';
 import { SimExchange } from '../../../sim/exchange';
 import { binanceFrontApiUrls, binanceFrontWsUrls, createBinanceFront } from '../../../sim/fronts/binance';
 import type { BinanceFront } from '../../../sim/fronts/binance';
+import { waitFor } from '../../support/wait';
 
 /** Every watch is aborted at the end, even one a failed assertion left running. */
 const controllers: AbortController[] = [];
@@ -60,14 +61,6 @@ function improveBtcBid(exchange: SimExchange, kind: MarketKind): void {
   });
 }
 
-async function until(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const touch = (q: BestBidAsk | undefined): string | undefined =>
   q && `${q.symbol} ${q.bid}x${q.bidSize} / ${q.ask}x${q.askSize}`;
 
@@ -96,19 +89,21 @@ for (const market of ['spot', 'perp'] as const) {
         const quotes: BestBidAsk[] = [];
         const ac = ctl();
         const done = c.watchBestBidAsk(['BTC-USDT', 'ETH-USDT'], (q) => quotes.push(q), ac.signal);
-        await until(
-          () => quotes.some((q) => q.symbol === 'ETH-USDT') && quotes.some((q) => q.symbol === 'BTC-USDT'),
+        await waitFor(
           'first quotes',
+          () => quotes.some((q) => q.symbol === 'ETH-USDT') && quotes.some((q) => q.symbol === 'BTC-USDT'),
+          5000,
+          10,
         );
         assert.equal(touch(lastOf(quotes, 'BTC-USDT')), 'BTC-USDT 49000x1 / 51000x1');
         assert.equal(touch(lastOf(quotes, 'ETH-USDT')), 'ETH-USDT 2900x2 / 3100x2');
-        await until(() => front.stream.subscriptions().flat().length === 2, 'subscribed');
+        await waitFor('subscribed', () => front.stream.subscriptions().flat().length === 2, 5000, 10);
         // One watchBidsAsks call for both symbols: one SUBSCRIBE on one socket.
         assert.equal(front.stream.connections(), 1);
         assert.deepEqual(front.stream.subscriptions(), [['btcusdt@bookTicker', 'ethusdt@bookTicker']]);
         const before = quotes.length;
         improveBtcBid(exchange, market);
-        await until(() => lastOf(quotes, 'BTC-USDT')?.bid === '49500', 'improved bid');
+        await waitFor('improved bid', () => lastOf(quotes, 'BTC-USDT')?.bid === '49500', 5000, 10);
         // 49500 x 0.5 is the new best bid; the ask and the ETH book did not move.
         assert.equal(touch(lastOf(quotes, 'BTC-USDT')), 'BTC-USDT 49500x0.5 / 51000x1');
         assert.deepEqual(
@@ -117,7 +112,7 @@ for (const market of ['spot', 'perp'] as const) {
         );
         ac.abort();
         await done;
-        await until(() => front.stream.connections() === 0, 'socket closed');
+        await waitFor('socket closed', () => front.stream.connections() === 0, 5000, 10);
         const count = quotes.length;
         improveBtcBid(exchange, market);
         await new Promise((r) => setTimeout(r, 100));
@@ -145,7 +140,7 @@ void describe('unmodified ccxt.pro binanceusdm against the front', () => {
       // The front answers the SUBSCRIBE with both touches in quick succession: the watch resolves on the
       // first, ccxt's cache holds both.
       await ex.watchBidsAsks(['BTC/USDT:USDT', 'ETH/USDT:USDT']);
-      await until(() => Object.keys(ex.bidsasks).length === 2, 'both cached');
+      await waitFor('both cached', () => Object.keys(ex.bidsasks).length === 2, 5000, 10);
       assert.deepEqual(Object.fromEntries(Object.values(ex.bidsasks).map((t) => [t.symbol, t.bid])), {
         'BTC/USDT:USDT': 49000,
         'ETH/USDT:USDT': 2900,
@@ -172,7 +167,7 @@ void describe('feed failures and sharing', () => {
       const c = createCcxtConnector({ ...opts, market: 'spot' });
       const quotes: BestBidAsk[] = [];
       const done = c.watchBestBidAsk(['BTC-USDT'], (q) => quotes.push(q), ctl().signal);
-      await until(() => quotes.length > 0 && front.stream.connections() === 1, 'first quote');
+      await waitFor('first quote', () => quotes.length > 0 && front.stream.connections() === 1, 5000, 10);
       exchange.faults.add({
         venue: 'binance',
         market: 'spot',
@@ -186,12 +181,12 @@ void describe('feed failures and sharing', () => {
       const again: BestBidAsk[] = [];
       const ac = ctl();
       const second = c.watchBestBidAsk(['BTC-USDT'], (q) => again.push(q), ac.signal);
-      await until(() => front.stream.connections() === 1 && again.length > 0, 'reconnected');
+      await waitFor('reconnected', () => front.stream.connections() === 1 && again.length > 0, 5000, 10);
       improveBtcBid(exchange, 'spot');
-      await until(() => lastOf(again, 'BTC-USDT')?.bid === '49500', 'quote after reconnect');
+      await waitFor('quote after reconnect', () => lastOf(again, 'BTC-USDT')?.bid === '49500', 5000, 10);
       ac.abort();
       await second;
-      await until(() => front.stream.connections() === 0, 'closed');
+      await waitFor('closed', () => front.stream.connections() === 0, 5000, 10);
     } finally {
       await front.close();
     }
@@ -207,16 +202,18 @@ void describe('feed failures and sharing', () => {
       const acB = ctl();
       const doneA = spot.watchBestBidAsk(['BTC-USDT'], (q) => a.push(q), acA.signal);
       const doneB = spot.watchBestBidAsk(['ETH-USDT'], (q) => b.push(q), acB.signal);
-      await until(() => a.length > 0 && b.length > 0, 'both watchers quoted');
-      await until(() => front.stream.subscriptions().flat().length === 2, 'two subscriptions');
+      await waitFor('both watchers quoted', () => a.length > 0 && b.length > 0, 5000, 10);
+      await waitFor('two subscriptions', () => front.stream.subscriptions().flat().length === 2, 5000, 10);
       // ccxt spreads distinct subscription sets over stream indexes: one or two sockets, same instance.
       const sockets = front.stream.connections();
       assert.ok(sockets >= 1 && sockets <= 2);
       acA.abort();
       await doneA;
-      await until(
-        () => !front.stream.subscriptions().flat().includes('btcusdt@bookTicker'),
+      await waitFor(
         'btc unsubscribed',
+        () => !front.stream.subscriptions().flat().includes('btcusdt@bookTicker'),
+        5000,
+        10,
       );
       assert.ok(front.stream.subscriptions().flat().includes('ethusdt@bookTicker'));
       exchange.market('binance', 'spot').placeOrder({
@@ -227,11 +224,11 @@ void describe('feed failures and sharing', () => {
         quantity: '1',
         price: '3050',
       });
-      await until(() => lastOf(b, 'ETH-USDT')?.ask === '3050', 'eth still streaming');
+      await waitFor('eth still streaming', () => lastOf(b, 'ETH-USDT')?.ask === '3050', 5000, 10);
       assert.equal(touch(lastOf(b, 'ETH-USDT')), 'ETH-USDT 2900x2 / 3050x1');
       acB.abort();
       await doneB;
-      await until(() => front.stream.connections() === 0, 'all sockets closed');
+      await waitFor('all sockets closed', () => front.stream.connections() === 0, 5000, 10);
     } finally {
       await front.close();
     }
@@ -246,9 +243,9 @@ void describe('REST polling fallback', () => {
       const quotes: BestBidAsk[] = [];
       const ac = ctl();
       const done = c.watchBestBidAsk(['BTC-USDT'], (q) => quotes.push(q), ac.signal);
-      await until(() => quotes.length > 0, 'polled quote');
+      await waitFor('polled quote', () => quotes.length > 0, 5000, 10);
       improveBtcBid(exchange, 'spot');
-      await until(() => lastOf(quotes, 'BTC-USDT')?.bid === '49500', 'polled change');
+      await waitFor('polled change', () => lastOf(quotes, 'BTC-USDT')?.bid === '49500', 5000, 10);
       // Changes only: 49000 then 49500, however many polls ran.
       assert.deepEqual(
         quotes.map((q) => q.bid),
@@ -283,10 +280,10 @@ void describe('market-data hub over the ccxt connector and the front', () => {
         hub.subscribe(source, 'BTC-USDT', (q) => two.push(q)),
         hub.subscribe(source, 'ETH-USDT', () => {}),
       );
-      await until(() => one.length > 0 && two.length > 0, 'hub quotes');
+      await waitFor('hub quotes', () => one.length > 0 && two.length > 0, 5000, 10);
       assert.equal(touch(hub.latest(source, 'BTC-USDT')), 'BTC-USDT 49000x1 / 51000x1');
       improveBtcBid(exchange, 'perp');
-      await until(() => lastOf(two, 'BTC-USDT')?.bid === '49500', 'hub change');
+      await waitFor('hub change', () => lastOf(two, 'BTC-USDT')?.bid === '49500', 5000, 10);
       assert.equal(touch(lastOf(one, 'BTC-USDT')), 'BTC-USDT 49500x0.5 / 51000x1');
 
       exchange.faults.add({
@@ -297,12 +294,14 @@ void describe('market-data hub over the ccxt connector and the front', () => {
         nth: 1,
       });
       exchange.step(1000);
-      await until(() => (hub.status()[0]?.reconnects ?? 0) >= 1, 'hub resubscribed');
+      await waitFor('hub resubscribed', () => (hub.status()[0]?.reconnects ?? 0) >= 1, 5000, 10);
       assert.ok(errors.length >= 1);
       assert.ok(errors.every((e) => e instanceof ConnectorError && e.kind === 'retryable'));
-      await until(
-        () => hub.status()[0]?.connected === true && front.stream.connections() >= 1,
+      await waitFor(
         'hub reconnected',
+        () => hub.status()[0]?.connected === true && front.stream.connections() >= 1,
+        5000,
+        10,
       );
       exchange.market('binance', 'perp').placeOrder({
         account: 'maker',
@@ -312,10 +311,15 @@ void describe('market-data hub over the ccxt connector and the front', () => {
         quantity: '0.25',
         price: '50500',
       });
-      await until(() => lastOf(one, 'BTC-USDT')?.ask === '50500', 'quote after reconnect');
+      await waitFor('quote after reconnect', () => lastOf(one, 'BTC-USDT')?.ask === '50500', 5000, 10);
       assert.equal(touch(hub.latest(source, 'BTC-USDT')), 'BTC-USDT 49500x0.5 / 50500x0.25');
       for (const off of offs.splice(0)) off();
-      await until(() => front.stream.connections() === 0, 'sockets closed after last unsubscribe');
+      await waitFor(
+        'sockets closed after last unsubscribe',
+        () => front.stream.connections() === 0,
+        5000,
+        10,
+      );
     } finally {
       for (const off of offs) off();
       await front.close();

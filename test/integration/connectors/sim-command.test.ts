@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
 import { binanceFrontApiUrls } from '../../../sim/fronts/binance';
-import { waitFor } from '../../support/orchestrator-harness';
+import { waitFor } from '../../support/wait';
 
 /**
  * `npm run sim -- --binance-port N`: the documented way to run the simulator on its own and point real

@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createExactlyOnceOrderActivities, type PlaceOrderInput } from '../../../activities/place-order-once';
 import { ConnectorError, type ExchangeConnector } from '../../../connectors/exchange-connector';
 import { createSimConnector } from '../../../connectors/sim/in-process-connector';
 import { SimExchange } from '../../../sim';
-import { bundleWorkflows } from '../../../workers/worker';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { testEnvironment, uniqueName } from '../../support/test-env';
+import { startHarness, type Harness } from '../../support/harness';
+import type { TestDatabase } from '../../support/test-database';
+import { uniqueName } from '../../support/test-env';
 
 const symbol = 'BTC-USDT';
 const account = 'keel';
@@ -65,32 +63,22 @@ function venueOrderCounts(exchange: SimExchange): Map<string, number> {
 
 describe('placing orders exactly once under injected faults (real Temporal retries, real PostgreSQL ledger)', () => {
   let database: TestDatabase;
-  let bundle: string;
-  let nativeConnection: NativeConnection;
-  let connection: Connection;
+  /** A database and a client for the file; each run gets a worker of its own (test-only workflow). */
+  let harness: Harness;
 
   before(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-    database = await createTestDatabase('exactly_once');
-    bundle = (await bundleWorkflows(join(import.meta.dirname, 'place-orders-workflow.ts'))).code;
-    nativeConnection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
-    connection = await Connection.connect({ address: testEnvironment().temporalAddress });
+    const started = await startHarness({ database: 'exactly_once', worker: false });
+    ({ database } = started);
+    harness = started;
   });
-  after(async () => {
-    await connection?.close();
-    await nativeConnection?.close();
-    await database?.drop();
-  });
+  after(() => harness?.stop());
 
   async function runWorkflow(activities: object, input: PlaceOrderInput[]) {
-    const taskQueue = uniqueName('exactly-once');
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      workflowBundle: { code: bundle },
-      activities,
-    });
-    const run: Promise<unknown> = new Client({ connection }).workflow.execute('placeOrdersWorkflow', {
+    const { worker, taskQueue } = await harness.createWorker(
+      { workflows: join(import.meta.dirname, 'place-orders-workflow.ts'), activities },
+      uniqueName('exactly-once'),
+    );
+    const run: Promise<unknown> = harness.client.workflow.execute('placeOrdersWorkflow', {
       taskQueue,
       workflowId: uniqueName('place-orders'),
       args: [input],

@@ -7,13 +7,13 @@ import { takerOrder } from '../../../workers/sim-world';
 import {
   authHeader,
   createSimWorld,
-  startOrchestratorStack,
+  startHarness,
   testOrchestratorRef,
-  waitFor,
-  type OrchestratorStack,
-} from '../../support/orchestrator-harness';
+  type Harness,
+} from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
 
 const SYMBOL = 'GRD-USDT';
 
@@ -48,7 +48,7 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
   const taskQueue = uniqueName('grid');
   let database: TestDatabase;
   let app: FastifyInstance;
-  let stack: OrchestratorStack | undefined;
+  let stack: Harness | undefined;
 
   const resting = async () =>
     (await keel.openOrders(SYMBOL)).map((order) => `${order.side} ${order.price}`).sort();
@@ -57,14 +57,15 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
   before(async () => {
     venue.deposit('spot', 'taker', 'GRD', '100');
     venue.deposit('spot', 'taker', 'USDT', '100000');
-    stack = await startOrchestratorStack({
-      databaseName: 'grid',
-      ref,
+    const started = await startHarness({
+      database: 'grid',
       taskQueue,
       // In-process simulator: a call is over when it returns, so absence is proven at once.
-      deps: { connectors: sim.connectors, settleWindowMs: () => 0 },
+      worker: { deps: { connectors: sim.connectors, settleWindowMs: () => 0 } },
+      orchestrator: ref,
     });
-    ({ database, app } = stack);
+    stack = started;
+    ({ database, app } = started);
   });
   after(() => stack?.stop());
 
@@ -258,7 +259,7 @@ describe('grid strategy across continue-as-new: no order lost or placed twice', 
   let database: TestDatabase;
   let client: Client;
   let app: FastifyInstance;
-  let stack: OrchestratorStack | undefined;
+  let stack: Harness | undefined;
 
   const resting = async () =>
     (await keel.openOrders(symbol)).map((order) => `${order.side} ${order.price}`).sort();
@@ -274,13 +275,14 @@ describe('grid strategy across continue-as-new: no order lost or placed twice', 
   before(async () => {
     sim.exchange.venue('binance').deposit('spot', 'taker', 'CAN', '100');
     sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000');
-    stack = await startOrchestratorStack({
-      databaseName: 'gridcan',
-      ref,
+    const started = await startHarness({
+      database: 'gridcan',
       taskQueue,
-      deps: { connectors: sim.connectors, settleWindowMs: () => 0 },
+      worker: { deps: { connectors: sim.connectors, settleWindowMs: () => 0 } },
+      orchestrator: ref,
     });
-    ({ database, client, app } = stack);
+    stack = started;
+    ({ database, client, app } = started);
   });
   after(() => stack?.stop());
 

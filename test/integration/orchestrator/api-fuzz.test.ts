@@ -8,10 +8,10 @@ import {
   authHeader,
   createSimWorld,
   listExecutions,
-  startOrchestratorStack,
+  startHarness,
   testOrchestratorRef,
-  type OrchestratorStack,
-} from '../../support/orchestrator-harness';
+  type Harness,
+} from '../../support/harness';
 import { uniqueName } from '../../support/test-env';
 
 const hugeString = fc.integer({ min: 1_000, max: 200_000 }).map((length) => 'A'.repeat(length));
@@ -81,7 +81,7 @@ describe('fuzzed API input never yields a 5xx or a started workflow', () => {
   const taskQueue = uniqueName('orch-fuzz');
   let client: Client;
   let app: FastifyInstance;
-  let stack: OrchestratorStack | undefined;
+  let stack: Harness | undefined;
   let created = 0;
 
   const inject = async (options: InjectOptions) => {
@@ -100,13 +100,14 @@ describe('fuzzed API input never yields a 5xx or a started workflow', () => {
   };
 
   before(async () => {
-    stack = await startOrchestratorStack({
-      databaseName: 'orch_fuzz',
-      ref,
+    const started = await startHarness({
+      database: 'orch_fuzz',
       taskQueue,
-      deps: { connectors: sim.connectors },
+      worker: { deps: { connectors: sim.connectors } },
+      orchestrator: ref,
     });
-    ({ client, app } = stack);
+    stack = started;
+    ({ client, app } = started);
   });
   after(() => stack?.stop());
 

@@ -12,12 +12,12 @@ import {
   authHeader,
   capturedLogs,
   createSimWorld,
-  startOrchestratorStack,
+  startHarness,
   testOrchestratorRef,
-  waitFor,
-  type OrchestratorStack,
-} from '../../support/orchestrator-harness';
+  type Harness,
+} from '../../support/harness';
 import { testEnvironment, uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
 
 const run = promisify(execFile);
 const SYMBOLS = ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT', 'CLI-USDT', 'CLI2-USDT'];
@@ -37,7 +37,7 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
   const taskQueue = uniqueName('orch-ctl');
   let client: Client;
   let app: FastifyInstance;
-  let stack: OrchestratorStack | undefined;
+  let stack: Harness | undefined;
 
   const symbolState = async (symbol: string) => {
     const response = await app.inject({ method: 'GET', url: `/symbols/${symbol}` });
@@ -47,13 +47,14 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
     (await binance.openOrders(symbol)).map((order) => order.clientOrderId);
 
   before(async () => {
-    stack = await startOrchestratorStack({
-      databaseName: 'orch_ctl',
-      ref,
+    const started = await startHarness({
+      database: 'orch_ctl',
       taskQueue,
-      deps: { connectors: sim.connectors },
+      worker: { deps: { connectors: sim.connectors } },
+      orchestrator: ref,
     });
-    ({ client, app } = stack);
+    stack = started;
+    ({ client, app } = started);
   });
   after(() => stack?.stop());
 

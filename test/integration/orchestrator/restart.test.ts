@@ -7,16 +7,14 @@ import { shardSymbolsQuery, statusQuery } from '../../../workflows/orchestrator/
 import { symbolStateQuery } from '../../../workflows/symbol/symbol-messages';
 import {
   authHeader,
-  connectClient,
   createSimWorld,
   listExecutions,
-  startOrchestratorApi,
-  startWorkerOn,
+  startHarness,
   testOrchestratorRef,
-  waitFor,
-} from '../../support/orchestrator-harness';
+} from '../../support/harness';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
 
 const COUNT = Number(process.env.KEEL_TEST_SYMBOL_COUNT ?? 200);
 const symbols = Array.from({ length: COUNT }, (_, index) => `R${String(index).padStart(4, '0')}-USDT`);
@@ -79,9 +77,11 @@ describe(`${COUNT} symbols survive a worker and dev server restart; removing hal
     const prefix = ref.input?.idPrefix ?? '';
     const deps = { pool: database.pool, connectors: sim.connectors };
 
-    let worker = await startWorkerOn({ address: server.address, taskQueue, deps });
-    let connection = await connectClient(server.address);
-    let app = await startOrchestratorApi({ client: connection.client, pool: database.pool, taskQueue, ref });
+    // The database outlives both stacks; each stack is a worker, a client and the API on `server`.
+    const startStack = () =>
+      startHarness({ address: server.address, database, taskQueue, worker: { deps }, orchestrator: ref });
+    let stack = await startStack();
+    let { app } = stack;
 
     await time('add', () =>
       inBatches(symbols, 20, async (symbol, index) => {
@@ -105,21 +105,14 @@ describe(`${COUNT} symbols survive a worker and dev server restart; removing hal
 
     // Restart: worker down, server down (graceful), server up on the same db file, worker up.
     await time('restart', async () => {
-      await app.close();
-      await worker.stop();
-      await connection.close();
+      await stack.stop();
       await server.stop();
       server = await startServer();
-      worker = await startWorkerOn({ address: server.address, taskQueue, deps });
-      connection = await connectClient(server.address);
-      app = await startOrchestratorApi({ client: connection.client, pool: database.pool, taskQueue, ref });
+      stack = await startStack();
+      ({ app } = stack);
     });
-    cleanups.push(
-      () => app.close(),
-      () => worker.stop(),
-      () => connection.close(),
-    );
-    const { client } = connection;
+    cleanups.push(() => stack.stop());
+    const { client } = stack;
 
     const symbolRuns = await time('verify', async () => {
       const runs = await waitFor(

@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createOrderReconcileActivities, type ReconcileResult } from '../../../activities/order-reconcile';
 import {
   createOrderWatchActivities,
@@ -13,30 +11,23 @@ import { createSimConnector } from '../../../connectors/sim/in-process-connector
 import { findOrder, markSending, recordIntent } from '../../../db/order-ledger';
 import { SimExchange } from '../../../sim';
 import { takerOrder } from '../../../workers/sim-world';
-import { bundleWorkflows } from '../../../workers/worker';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
-import { testEnvironment, uniqueName } from '../../support/test-env';
+import { startHarness, type Harness } from '../../support/harness';
+import type { TestDatabase } from '../../support/test-database';
+import { uniqueName } from '../../support/test-env';
 
 const symbol = 'BTC-USDT';
 
 describe('watchOrders: a heartbeating activity that returns only when the strategy must act', () => {
   let database: TestDatabase;
-  let nativeConnection: NativeConnection;
-  let connection: Connection;
-  let bundle: string;
+  /** A database and a client for the file; each run gets a worker of its own (test-only workflows). */
+  let harness: Harness;
 
   before(async () => {
-    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
-    database = await createTestDatabase('order_watch');
-    nativeConnection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
-    connection = await Connection.connect({ address: testEnvironment().temporalAddress });
-    bundle = (await bundleWorkflows(join(import.meta.dirname, 'watch-workflow.ts'))).code;
+    const started = await startHarness({ database: 'order_watch', worker: false });
+    ({ database } = started);
+    harness = started;
   });
-  after(async () => {
-    await connection?.close();
-    await nativeConnection?.close();
-    await database?.drop();
-  });
+  after(() => harness?.stop());
 
   /** A venue where `keel` rests a buy at 29000 and a sell at 31000, both recorded in the ledger. */
   async function setUp(prefix: string) {
@@ -114,15 +105,15 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     input: unknown,
     whileRunning?: () => void,
   ) {
-    const taskQueue = uniqueName('watch');
     const deps = { pool: database.pool, connectors: () => connector, settleWindowMs: () => 0 };
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      workflowBundle: { code: bundle },
-      activities: { ...createOrderWatchActivities(deps), ...createOrderReconcileActivities(deps) },
-    });
-    const client = new Client({ connection });
+    const { worker, taskQueue } = await harness.createWorker(
+      {
+        workflows: join(import.meta.dirname, 'watch-workflow.ts'),
+        activities: { ...createOrderWatchActivities(deps), ...createOrderReconcileActivities(deps) },
+      },
+      uniqueName('watch'),
+    );
+    const { client } = harness;
     const run = async (): Promise<{ result: Result; elapsedMs: number; historyLength: number }> => {
       const started = Date.now();
       const handle = await client.workflow.start(workflowType, {

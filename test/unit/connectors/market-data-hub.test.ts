@@ -5,13 +5,9 @@ import type { BestBidAsk, ExchangeConnector } from '../../../connectors/exchange
 import { MarketDataHub, isValidQuote } from '../../../connectors/market-data-hub';
 import { createSimConnector } from '../../../connectors/sim/in-process-connector';
 import { SimExchange } from '../../../sim/exchange';
+import { waitFor } from '../../support/wait';
 
 const BINANCE_SPOT = { venue: 'binance', market: 'spot' } as const;
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
-  assert.ok(cond(), 'condition not reached');
-}
 
 function simWorld() {
   const exchange = new SimExchange({ seed: 4 });
@@ -65,9 +61,9 @@ void describe('market data hub (in-process sim)', () => {
     const b: string[] = [];
     const offA = w.hub.subscribe(BINANCE_SPOT, 'BTC-USDT', (q) => a.push(`${q.bid}/${q.ask}`));
     const offB = w.hub.subscribe(BINANCE_SPOT, 'BTC-USDT', (q) => b.push(`${q.bid}/${q.ask}`));
-    await until(() => a.length === 1);
+    await waitFor('the first quote for a', () => a.length === 1, 2_000, 1);
     w.rest('buy', '100.5');
-    await until(() => b.length === 2);
+    await waitFor('the second quote for b', () => b.length === 2, 2_000, 1);
     assert.deepEqual(a, ['100/101', '100.5/101']);
     assert.deepEqual(b, ['100/101', '100.5/101']);
     assert.deepEqual(w.stats(), { watches: 1, active: 1 });
@@ -76,11 +72,11 @@ void describe('market data hub (in-process sim)', () => {
     offA();
     assert.equal(w.stats().active, 1, 'still one consumer');
     offB();
-    await until(() => w.stats().active === 0);
+    await waitFor('no active consumer', () => w.stats().active === 0, 2_000, 1);
     // A later consumer starts a fresh subscription.
     const c: string[] = [];
     const offC = w.hub.subscribe(BINANCE_SPOT, 'BTC-USDT', (q) => c.push(q.bid));
-    await until(() => c.length === 1);
+    await waitFor('the first quote for c', () => c.length === 1, 2_000, 1);
     assert.equal(w.stats().watches, 2);
     offC();
     await w.hub.close();
@@ -95,7 +91,7 @@ void describe('market data hub (in-process sim)', () => {
     const seen: string[] = [];
     w.hub.subscribe(BINANCE_SPOT, 'BTC-USDT', (q) => seen.push(q.symbol));
     w.hub.subscribe(BINANCE_SPOT, 'ETH-USDT', (q) => seen.push(q.symbol));
-    await until(() => seen.length === 2);
+    await waitFor('a quote for each symbol', () => seen.length === 2, 2_000, 1);
     assert.deepEqual(seen.sort(), ['BTC-USDT', 'ETH-USDT']);
     assert.equal(w.stats().watches, 2);
     await w.hub.close();
@@ -108,7 +104,7 @@ void describe('market data hub (in-process sim)', () => {
     w.rest('sell', '101');
     const quotes: string[] = [];
     w.hub.subscribe(BINANCE_SPOT, 'BTC-USDT', (q) => quotes.push(q.bid));
-    await until(() => quotes.length === 1);
+    await waitFor('the first quote', () => quotes.length === 1, 2_000, 1);
     w.exchange.faults.add({
       venue: 'binance',
       market: 'spot',
@@ -117,10 +113,10 @@ void describe('market data hub (in-process sim)', () => {
       nth: 1,
     });
     w.exchange.step(100);
-    await until(() => w.stats().watches === 2 && quotes.length === 2);
+    await waitFor('the resubscribed quote', () => w.stats().watches === 2 && quotes.length === 2, 2_000, 1);
     assert.deepEqual(w.delays, [100]);
     w.rest('buy', '100.2');
-    await until(() => quotes.length === 3);
+    await waitFor('the third quote', () => quotes.length === 3, 2_000, 1);
     assert.deepEqual(quotes, ['100', '100', '100.2']);
     assert.equal(w.hub.status()[0]?.reconnects, 1);
     await w.hub.close();
@@ -133,7 +129,7 @@ void describe('market data hub (in-process sim)', () => {
     w.rest('sell', '101');
     let n = 0;
     w.hub.subscribe(BINANCE_SPOT, 'BTC-USDT', () => n++);
-    await until(() => n === 1);
+    await waitFor('the first quote', () => n === 1, 2_000, 1);
     assert.equal(w.hub.isStale(BINANCE_SPOT), false);
     w.advance(5000);
     assert.equal(w.hub.isStale(BINANCE_SPOT), false);
@@ -141,7 +137,7 @@ void describe('market data hub (in-process sim)', () => {
     assert.equal(w.hub.isStale(BINANCE_SPOT), true);
     assert.equal(w.hub.isSymbolStale(BINANCE_SPOT, 'BTC-USDT'), true);
     w.rest('sell', '100.9');
-    await until(() => n === 2);
+    await waitFor('the next quote', () => n === 2, 2_000, 1);
     assert.equal(w.hub.isStale(BINANCE_SPOT), false);
     assert.equal(w.hub.isStale({ venue: 'okx', market: 'spot' }), true);
     await w.hub.close();
@@ -176,7 +172,7 @@ void describe('market data hub (scripted feed)', () => {
     const hub = new MarketDataHub({ connectorFor: () => fake });
     const got: string[] = [];
     hub.subscribe(BINANCE_SPOT, 'BTC-USDT', (x) => got.push(`${x.bid}/${x.ask}`));
-    await until(() => got.length === 2);
+    await waitFor('the two valid quotes', () => got.length === 2, 2_000, 1);
     assert.deepEqual(got, ['1/1', '1/2']);
     // 0 bid, 0 ask, crossed, and a quote for another symbol.
     assert.equal(hub.status()[0]?.invalidQuotes, 4);
@@ -204,7 +200,7 @@ void describe('market data hub (scripted feed)', () => {
       onFeedError: (_s, _sym, e) => errors.push((e as Error).message),
     });
     hub.subscribe(BINANCE_SPOT, 'BTC-USDT', () => {});
-    await until(() => delays.length >= 7);
+    await waitFor('seven backoff delays', () => delays.length >= 7, 2_000, 1);
     await hub.close();
     assert.deepEqual(delays.slice(0, 7), [100, 200, 400, 500, 100, 200, 400]);
     assert.equal(errors[0], 'attempt 1 failed');
@@ -224,7 +220,7 @@ void describe('market data hub (scripted feed)', () => {
       throw new Error('consumer bug');
     });
     hub.subscribe(BINANCE_SPOT, 'BTC-USDT', () => ok++);
-    await until(() => emit !== undefined);
+    await waitFor('the feed started', () => emit !== undefined, 2_000, 1);
     emit?.(q('1', '2'));
     emit?.(q('1', '3'));
     assert.equal(ok, 2);

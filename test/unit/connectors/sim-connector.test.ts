@@ -5,6 +5,7 @@ import type { BestBidAsk } from '../../../connectors/exchange-connector';
 import { createSimConnector } from '../../../connectors/sim/in-process-connector';
 import { SimExchange } from '../../../sim/exchange';
 import { connectorContract } from '../../support/connector-contract';
+import { waitFor } from '../../support/wait';
 
 connectorContract('in-process sim', async ({ exchange, market, account }) => ({
   connector: createSimConnector({ exchange, venue: 'binance', market, account }),
@@ -220,12 +221,6 @@ void describe('in-process sim connector: spot specifics', () => {
   });
 });
 
-/** Waits (on the event loop, at most ~1 s) until a condition holds. */
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
-  assert.ok(cond(), 'condition not reached');
-}
-
 void describe('in-process sim connector: streaming', () => {
   const setup = () => {
     const exchange = new SimExchange({ seed: 3 });
@@ -246,7 +241,7 @@ void describe('in-process sim connector: streaming', () => {
     const quotes: BestBidAsk[] = [];
     const ac = new AbortController();
     const done = c.watchBestBidAsk(['BTC-USDT'], (q) => quotes.push(q), ac.signal);
-    await until(() => quotes.length === 1);
+    await waitFor('the first quote', () => quotes.length === 1, 2_000, 1);
     rest('buy', '100.5');
     ac.abort();
     await done;
@@ -266,7 +261,7 @@ void describe('in-process sim connector: streaming', () => {
     rest('sell', '101');
     let seen = 0;
     const done = c.watchBestBidAsk(['BTC-USDT'], () => seen++, new AbortController().signal);
-    await until(() => seen === 1);
+    await waitFor('the first quote', () => seen === 1, 2_000, 1);
     exchange.faults.add({ venue: 'bybit', market: 'spot', op: 'marketData', fault: 'disconnect', nth: 1 });
     exchange.step(100);
     await assert.rejects(done, (e) => e instanceof ConnectorError && e.kind === 'retryable');

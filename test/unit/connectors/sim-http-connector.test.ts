@@ -6,6 +6,7 @@ import { createSimHttpConnector } from '../../../connectors/sim/http-connector';
 import { SimExchange } from '../../../sim/exchange';
 import { createSimServer } from '../../../sim/server/server';
 import { connectorContract } from '../../support/connector-contract';
+import { waitFor } from '../../support/wait';
 
 connectorContract('networked sim', async ({ exchange, market, account }) => {
   const server = createSimServer(exchange);
@@ -19,11 +20,6 @@ connectorContract('networked sim', async ({ exchange, market, account }) => {
     },
   };
 });
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 2000 && !cond(); i++) await new Promise((r) => setTimeout(r, 1));
-  assert.ok(cond(), 'condition not reached');
-}
 
 void describe('networked sim connector', () => {
   void test('a server that is not there is retryable', async () => {
@@ -49,9 +45,9 @@ void describe('networked sim connector', () => {
       const quotes: BestBidAsk[] = [];
       const ac = new AbortController();
       const done = c.watchBestBidAsk(['ETH-USDT'], (q) => quotes.push(q), ac.signal);
-      await until(() => quotes.length === 1);
+      await waitFor('the first quote', () => quotes.length === 1, 4_000, 1);
       rest('sell', '3000.5');
-      await until(() => quotes.length === 2);
+      await waitFor('the changed quote', () => quotes.length === 2, 4_000, 1);
       assert.deepEqual(
         quotes.map((q) => [q.bid, q.ask, q.askSize]),
         [
@@ -64,7 +60,7 @@ void describe('networked sim connector', () => {
 
       let seen = 0;
       const dropped = c.watchBestBidAsk(['ETH-USDT'], () => seen++, new AbortController().signal);
-      await until(() => seen === 1);
+      await waitFor('the first quote', () => seen === 1, 4_000, 1);
       exchange.faults.add({ venue: 'okx', market: 'perp', op: 'marketData', fault: 'disconnect', nth: 1 });
       exchange.step(100);
       await assert.rejects(dropped, (e) => e instanceof ConnectorError && e.kind === 'retryable');
