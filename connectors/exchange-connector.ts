@@ -6,6 +6,7 @@ import {
   OrderSideSchema,
   OrderStatusSchema,
   OrderTypeSchema,
+  SignedDecimalStringSchema,
   TimeInForceSchema,
 } from '../domain/trading';
 import { MarketKindSchema, type MarketKind, type Venue } from '../domain/venues';
@@ -91,7 +92,7 @@ export type Balance = z.infer<typeof BalanceSchema>;
 export const PositionSchema = z.object({
   symbol: CanonicalSymbolSchema,
   /** Signed: negative for a short. */
-  quantity: z.string().regex(/^-?\d+(\.\d+)?$/),
+  quantity: SignedDecimalStringSchema,
   entryPrice: DecimalStringSchema,
   markPrice: DecimalStringSchema,
   unrealizedPnl: z.string(),

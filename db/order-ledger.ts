@@ -1,7 +1,10 @@
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { type Order } from '../connectors/exchange-connector';
-import { OrderStatusSchema } from '../domain/trading';
+import { OrderSideSchema, OrderStatusSchema, OrderTypeSchema } from '../domain/trading';
+import type { OrderType, Side } from '../domain/trading';
+import { MarketKindSchema } from '../domain/venues';
+import type { MarketKind } from '../domain/venues';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -21,13 +24,13 @@ export type LedgerStatus = z.infer<typeof LedgerStatusSchema>;
 export const LedgerOrderSchema = z.object({
   client_order_id: z.string(),
   venue: z.string(),
-  market: z.enum(['spot', 'perp']),
+  market: MarketKindSchema,
   account: z.string(),
   symbol: z.string(),
   strategy: z.string(),
   workflow_id: z.string(),
-  side: z.enum(['buy', 'sell']),
-  order_type: z.enum(['limit', 'market']),
+  side: OrderSideSchema,
+  order_type: OrderTypeSchema,
   price: numeric.nullable(),
   quantity: numeric,
   status: LedgerStatusSchema,
@@ -44,13 +47,13 @@ export type LedgerOrder = z.infer<typeof LedgerOrderSchema>;
 export interface OrderIntent {
   clientOrderId: string;
   venue: string;
-  market: 'spot' | 'perp';
+  market: MarketKind;
   account: string;
   symbol: string;
   strategy: string;
   workflowId: string;
-  side: 'buy' | 'sell';
-  type: 'limit' | 'market';
+  side: Side;
+  type: OrderType;
   price?: string | undefined;
   quantity: string;
 }
@@ -274,7 +277,7 @@ export async function activeOrdersByPrefix(pool: Pool, clientOrderIdPrefix: stri
 export async function adoptVenueOrder(
   pool: Pool,
   order: Order,
-  owner: { venue: string; market: 'spot' | 'perp'; account: string; strategy: string; workflowId: string },
+  owner: { venue: string; market: MarketKind; account: string; strategy: string; workflowId: string },
 ): Promise<LedgerOrder> {
   await pool.query(
     `INSERT INTO ledger_orders (client_order_id, venue, market, account, symbol, strategy, workflow_id, side,
@@ -327,7 +330,7 @@ export const LedgerFillSchema = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
   client_order_id: z.string(),
   strategy: z.string(),
-  side: z.enum(['buy', 'sell']),
+  side: OrderSideSchema,
   quantity: numeric,
   price: numeric,
   recorded_at: z.date(),

@@ -1,8 +1,9 @@
 import type { Pool } from 'pg';
 import { abs, add, compare, divide, multiply, negate, sign, subtract } from '../domain/decimal';
+import type { Side } from '../domain/trading';
 
 export interface Fill {
-  side: 'buy' | 'sell';
+  side: Side;
   quantity: string;
   price: string;
 }
@@ -61,7 +62,7 @@ export async function positionsBySymbol(
 ): Promise<Array<{ strategy: string } & Position>> {
   const { rows } = await pool.query<{
     strategy: string;
-    side: 'buy' | 'sell';
+    side: Side;
     quantity: string;
     price: string;
   }>(`SELECT strategy, side, quantity::text, price::text FROM ledger_fills WHERE symbol = $1 ORDER BY id`, [

@@ -9,6 +9,9 @@ import { z } from 'zod';
 /** A non-negative plain decimal of any precision, as venues send them. */
 export const DecimalStringSchema = z.string().regex(/^\d+(\.\d+)?$/, 'must be a non-negative decimal string');
 
+/** A plain decimal that may be negative (positions, PnL, funding rates). */
+export const SignedDecimalStringSchema = z.string().regex(/^-?\d+(\.\d+)?$/, 'must be a decimal string');
+
 /**
  * A non-negative decimal an operator gives (prices, sizes, limits): at most 20 digits before the point and
  * 12 after, so strategy fixed-point math (domain/decimal.ts, FIXED_SCALE) holds it exactly.

@@ -1,7 +1,7 @@
+import type { Side } from '../domain/trading';
 import { SimError } from './errors';
 import type { AccountId } from './ids';
 import type { Instrument } from './instruments';
-import type { OrderSide } from './orders';
 import type { Prng } from './prng';
 import type { VenueMarket } from './venue-market';
 
@@ -28,7 +28,7 @@ function tryPlace(
   market: VenueMarket,
   account: AccountId,
   inst: Instrument,
-  side: OrderSide,
+  side: Side,
   lots: number,
   opts: { priceTicks?: number; tif?: 'GTC' | 'IOC' },
 ): void {

@@ -4,16 +4,7 @@ export { SimVenue } from './venue';
 export type { BalanceView, PerpAccountView, PositionView, FundingView } from './venue';
 export { VenueMarket } from './venue-market';
 export type { BookTop, BookDepth } from './venue-market';
-export type {
-  OrderView,
-  TradeView,
-  FillView,
-  PlaceOrderRequest,
-  OrderStatus,
-  OrderSide,
-  OrderType,
-  TimeInForceName,
-} from './orders';
+export type { OrderView, TradeView, FillView, PlaceOrderRequest, OrderStatus } from './orders';
 export { SimError, SIM_ERRORS } from './errors';
 export type { SimErrorReason, SimErrorBody } from './errors';
 export { SimClient, withFaults } from './gateway';

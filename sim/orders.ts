@@ -1,21 +1,19 @@
+import type { OrderType, Side, TimeInForce } from '../domain/trading';
 import type { AccountId, ClientOrderId, MarketKind, SymbolId, VenueName, VenueOrderId } from './ids';
 import { formatAtoms } from './instruments';
 import type { Instrument } from './instruments';
 
-export type OrderSide = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market';
-export type TimeInForceName = 'GTC' | 'IOC' | 'FOK';
 export type OrderStatus = 'NEW' | 'PARTIALLY_FILLED' | 'FILLED' | 'CANCELED' | 'EXPIRED';
 
 /** What a client asks for; numbers are decimal strings, validated by the venue market. */
 export interface PlaceOrderRequest {
   account: string;
   symbol: string;
-  side: OrderSide;
+  side: Side;
   type: OrderType;
   quantity: string;
   price?: string | undefined;
-  timeInForce?: TimeInForceName | undefined;
+  timeInForce?: TimeInForce | undefined;
   postOnly?: boolean | undefined;
   /** Perpetuals only. */
   reduceOnly?: boolean | undefined;
@@ -31,9 +29,9 @@ export interface VenueOrder {
   venue: VenueName;
   market: MarketKind;
   inst: Instrument;
-  side: OrderSide;
+  side: Side;
   type: OrderType;
-  timeInForce: TimeInForceName;
+  timeInForce: TimeInForce;
   postOnly: boolean;
   reduceOnly: boolean;
   priceTicks: number | undefined;
@@ -58,9 +56,9 @@ export interface OrderView {
   venue: VenueName;
   market: MarketKind;
   symbol: SymbolId;
-  side: OrderSide;
+  side: Side;
   type: OrderType;
-  timeInForce: TimeInForceName;
+  timeInForce: TimeInForce;
   postOnly: boolean;
   reduceOnly: boolean;
   price: string | null;
@@ -112,7 +110,7 @@ export interface TradeRecord {
   symbol: SymbolId;
   priceTicks: number;
   lots: number;
-  takerSide: OrderSide;
+  takerSide: Side;
   maker: VenueOrder;
   taker: VenueOrder;
 }
@@ -123,7 +121,7 @@ export interface TradeView {
   symbol: SymbolId;
   price: string;
   quantity: string;
-  takerSide: OrderSide;
+  takerSide: Side;
   makerOrderId: VenueOrderId;
   takerOrderId: VenueOrderId;
 }
@@ -148,7 +146,7 @@ export interface FillView {
   orderId: VenueOrderId;
   clientOrderId: ClientOrderId;
   symbol: SymbolId;
-  side: OrderSide;
+  side: Side;
   price: string;
   quantity: string;
   fee: string;

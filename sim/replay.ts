@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import type { Side } from '../domain/trading';
 import { SimError } from './errors';
 import type { MarketDriver, SimExchange } from './exchange';
 import type { AccountId } from './ids';
@@ -134,13 +135,7 @@ export class ReplayDriver implements MarketDriver {
     this.place(e.takerSide, ticksOf(this.inst, e.price), lotsOf(this.inst, e.qty), 'IOC', this.taker);
   }
 
-  private place(
-    side: 'buy' | 'sell',
-    ticks: number,
-    lots: number,
-    tif: 'GTC' | 'IOC',
-    account: AccountId,
-  ): void {
+  private place(side: Side, ticks: number, lots: number, tif: 'GTC' | 'IOC', account: AccountId): void {
     try {
       this.market.place({
         account,

@@ -1,4 +1,5 @@
 import { divideRounded } from '../domain/decimal';
+import type { Side } from '../domain/trading';
 import type { PerpLedger } from './accounts/perp-ledger';
 import type { SpotWallets } from './accounts/spot-wallets';
 import { SimError } from './errors';
@@ -19,7 +20,7 @@ export interface Settlement {
   fill(order: VenueOrder, ticks: number, lots: number, feePpm: number, remainingBefore: number): bigint;
   /** Releases whatever is still held once the order is closed. */
   release(order: VenueOrder): void;
-  feeAsset(inst: Instrument, side: 'buy' | 'sell'): string;
+  feeAsset(inst: Instrument, side: Side): string;
 }
 
 /**
@@ -29,7 +30,7 @@ export interface Settlement {
 export class SpotSettlement implements Settlement {
   constructor(private readonly wallets: SpotWallets) {}
 
-  feeAsset(inst: Instrument, side: 'buy' | 'sell'): string {
+  feeAsset(inst: Instrument, side: Side): string {
     return side === 'buy' ? inst.base : inst.quote;
   }
 

@@ -1,5 +1,6 @@
 import type { ConnectorFactory } from '../connectors/exchange-connector';
 import { simConnectorFactory } from '../connectors/sim/connector-factory';
+import type { Side } from '../domain/trading';
 import { SimExchange, VENUE_NAMES, defaultVenueConfig, runInRealTime, type SimExchangeOptions } from '../sim';
 
 export interface LocalSimWorld {
@@ -54,7 +55,7 @@ export function createSimWorld(symbols: string[], account = 'keel') {
  */
 export function takerOrder(
   market: ReturnType<SimExchange['market']>,
-  order: { symbol: string; side: 'buy' | 'sell'; price: string; quantity?: string },
+  order: { symbol: string; side: Side; price: string; quantity?: string },
 ) {
   return market.placeOrder({ account: 'taker', type: 'limit', quantity: '1', timeInForce: 'IOC', ...order });
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { SignedDecimalStringSchema } from '../../domain/trading';
+import { MarketKindSchema } from '../../domain/venues';
 import { FaultRuleSchema } from '../faults';
 
 /** Decimal numbers travel as strings; the venue validates them against the instrument's grid. */
@@ -39,7 +41,7 @@ export const LeverageSchema = z.object({ account: Name, symbol: Name, leverage: 
 
 export const DepositSchema = z.object({
   venue: Name,
-  wallet: z.enum(['spot', 'perp']),
+  wallet: MarketKindSchema,
   account: Name,
   asset: Name,
   amount: Decimal,
@@ -56,7 +58,7 @@ export const MarkSchema = z.object({ venue: Name, symbol: Name, price: Decimal }
 export const FundingRateSchema = z.object({
   venue: Name,
   symbol: Name,
-  rate: z.string().regex(/^-?\d+(\.\d+)?$/),
+  rate: SignedDecimalStringSchema,
 });
 export const ClientIdReuseSchema = z.object({ venue: Name, mode: z.enum(['never', 'after-close']) });
 export const FaultsBodySchema = z.union([FaultRuleSchema, z.array(FaultRuleSchema)]);
@@ -67,28 +69,28 @@ export const WsMessageSchema = z.discriminatedUnion('op', [
     op: z.literal('subscribe'),
     channel: z.enum(['bbo', 'trades']),
     venue: Name,
-    market: z.enum(['spot', 'perp']),
+    market: MarketKindSchema,
     symbol: Name,
   }),
   z.object({
     op: z.literal('unsubscribe'),
     channel: z.enum(['bbo', 'trades']),
     venue: Name,
-    market: z.enum(['spot', 'perp']),
+    market: MarketKindSchema,
     symbol: Name,
   }),
   z.object({
     op: z.literal('placeOrder'),
     id: z.union([z.string(), z.number()]),
     venue: Name,
-    market: z.enum(['spot', 'perp']),
+    market: MarketKindSchema,
     order: PlaceOrderSchema,
   }),
   z.object({
     op: z.literal('cancelOrder'),
     id: z.union([z.string(), z.number()]),
     venue: Name,
-    market: z.enum(['spot', 'perp']),
+    market: MarketKindSchema,
     account: Name,
     clientOrderId: z.string().optional(),
     orderId: z.string().optional(),

@@ -1,4 +1,5 @@
 import { divideRounded, fromFixed, multiplyFixed, toFixed } from '../../../domain/decimal';
+import type { Side } from '../../../domain/trading';
 
 /** What the quote strategy needs to know about the market at one moment (decimal strings). */
 export interface QuoteMarket {
@@ -24,7 +25,7 @@ export interface QuotePlanInput {
 }
 
 export interface PlannedOrder {
-  side: 'buy' | 'sell';
+  side: Side;
   price: string;
   quantity: string;
 }
@@ -35,7 +36,7 @@ export interface QuotePlan {
   mid: string | undefined;
   orders: PlannedOrder[];
   /** Orders our own risk checks refused (OrderDenied), with why. */
-  denied: Array<{ side: 'buy' | 'sell'; level: number; reason: DeniedReason }>;
+  denied: Array<{ side: Side; level: number; reason: DeniedReason }>;
 }
 
 /**
