@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
+import { inTransaction, withClient } from './pool';
 
 export const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'migrations');
 
@@ -29,36 +30,31 @@ export async function readMigrations(dir = migrationsDir): Promise<Migration[]> 
  */
 export async function migrate(pool: Pool, migrations?: Migration[]): Promise<string[]> {
   const pending = migrations ?? (await readMigrations());
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
-    await client.query(
-      `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
-    );
-    const { rows } = await client.query<{ version: string }>('SELECT version FROM schema_migrations');
-    const applied = new Set(rows.map((row) => row.version));
-    const appliedNow: string[] = [];
-    for (const migration of pending) {
-      if (applied.has(migration.version)) continue;
-      await client.query('BEGIN');
-      try {
-        await client.query(migration.sql);
-        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
-        await client.query('COMMIT');
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw new Error(
-          `migration ${migration.version} failed: ${error instanceof Error ? error.message : String(error)}`,
-          {
-            cause: error,
-          },
-        );
+    try {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`,
+      );
+      const { rows } = await client.query<{ version: string }>('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((row) => row.version));
+      const appliedNow: string[] = [];
+      for (const migration of pending) {
+        if (applied.has(migration.version)) continue;
+        await inTransaction(client, async () => {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [migration.version]);
+        }).catch((error: unknown) => {
+          throw new Error(
+            `migration ${migration.version} failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
+        });
+        appliedNow.push(migration.version);
       }
-      appliedNow.push(migration.version);
+      return appliedNow;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]).catch(() => undefined);
     }
-    return appliedNow;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]).catch(() => undefined);
-    client.release();
-  }
+  });
 }

@@ -5,6 +5,7 @@ import { OrderSideSchema, OrderStatusSchema, OrderTypeSchema } from '../domain/t
 import type { OrderType, Side } from '../domain/trading';
 import { MarketKindSchema } from '../domain/venues';
 import type { MarketKind } from '../domain/venues';
+import { withTransaction } from './pool';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -127,9 +128,7 @@ export async function recordOneIntentOf(
 ): Promise<LedgerOrder | undefined> {
   const ids = alternatives.map((intent) => intent.clientOrderId);
   if (ids.length === 0) return undefined;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keel-contingency:${ids[0]}`]);
     const { rows } = await client.query(
       'SELECT * FROM ledger_orders WHERE client_order_id = ANY($1::text[])',
@@ -140,14 +139,8 @@ export async function recordOneIntentOf(
       const inserted = await client.query(`${INSERT_INTENT} RETURNING *`, intentValues(chosen));
       row = parseRow(inserted.rows[0]);
     }
-    await client.query('COMMIT');
     return row;
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function findOrder(pool: Pool, clientOrderId: string): Promise<LedgerOrder | undefined> {
@@ -206,9 +199,7 @@ export async function recordRejection(pool: Pool, clientOrderId: string, reason:
  * and idempotent: a report that adds no quantity adds no fill.
  */
 export async function recordVenueOrder(pool: Pool, order: Order): Promise<LedgerOrder> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  return withTransaction(pool, async (client) => {
     const { rows } = await client.query('SELECT * FROM ledger_orders WHERE client_order_id = $1 FOR UPDATE', [
       order.clientOrderId,
     ]);
@@ -249,14 +240,8 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
         order.feeAsset,
       ],
     );
-    await client.query('COMMIT');
     return parseRow(updated.rows[0]);
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Orders under a client order id prefix that the ledger does not yet know to be closed. */
