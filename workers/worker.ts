@@ -3,14 +3,22 @@ import { fileURLToPath } from 'node:url';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 
-export const workflowsPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows', 'index.ts');
+const workflowsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows');
+export const workflowsPath = join(workflowsDir, 'index.ts');
 
 /**
- * Bundles workflows once (Keel's by default; tests and benches pass their own); tests share one bundle
- * across many workers because bundling takes seconds.
+ * Keel's data converter: the default encoding, but a payload that cannot be decoded reaches the workflow as
+ * an `UndecodablePayload` marker (workflows/undecodable-payload.ts) its handlers drop, instead of failing
+ * the workflow task (docs/temporal.md). Workers load it, and every workflow bundle must contain it.
+ */
+export const keelDataConverter = { payloadConverterPath: join(workflowsDir, 'payload-converter.ts') };
+
+/**
+ * Bundles workflows once (Keel's by default; tests and benches pass their own), always with Keel's payload
+ * converter; tests share one bundle across many workers because bundling takes seconds.
  */
 export async function bundleWorkflows(path = workflowsPath): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: path, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath: path, ...keelDataConverter, logger: quietBundlerLogger });
 }
 
 const quietBundlerLogger = {
@@ -38,6 +46,7 @@ export async function createKeelWorker(options: KeelWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    dataConverter: keelDataConverter,
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
