@@ -2,13 +2,32 @@ import type { Side } from '../domain/trading';
 import { SimError } from './errors';
 import type { AccountId } from './ids';
 import type { Instrument } from './instruments';
-import type { Prng } from './prng';
+import type { Prng, PrngState } from './prng';
 import type { VenueMarket } from './venue-market';
+
+/** What a bot carries between steps: its random stream and how many steps it took. */
+export interface BotState {
+  prng: PrngState;
+  steps: number;
+}
 
 export interface Bot {
   readonly account: AccountId;
   /** Acts once, given the current fair price in ticks for its symbol. */
   step(fairTicks: number): void;
+  getState(): BotState;
+  setState(state: BotState): void;
+}
+
+/** A bot whose only state is its random stream. */
+abstract class StatelessBot {
+  protected abstract readonly prng: Prng;
+  getState(): BotState {
+    return { prng: this.prng.getState(), steps: 0 };
+  }
+  setState(state: BotState): void {
+    this.prng.setState(state.prng);
+  }
 }
 
 export interface BotSizing {
@@ -56,14 +75,16 @@ export interface MakerOptions extends BotSizing {
 }
 
 /** Quotes `levels` bids and asks around fair value, replacing its whole ladder every step. */
-export class MakerBot implements Bot {
+export class MakerBot extends StatelessBot implements Bot {
   constructor(
     readonly account: AccountId,
     private readonly market: VenueMarket,
     private readonly inst: Instrument,
-    private readonly prng: Prng,
+    protected readonly prng: Prng,
     private readonly opts: MakerOptions,
-  ) {}
+  ) {
+    super();
+  }
 
   step(fairTicks: number): void {
     for (const o of this.market.openRecords(this.account))
@@ -97,14 +118,16 @@ export class MakerBot implements Bot {
 }
 
 /** Crosses the spread with market orders at a random rate. */
-export class TakerBot implements Bot {
+export class TakerBot extends StatelessBot implements Bot {
   constructor(
     readonly account: AccountId,
     private readonly market: VenueMarket,
     private readonly inst: Instrument,
-    private readonly prng: Prng,
+    protected readonly prng: Prng,
     private readonly opts: BotSizing & { probabilityPerStep: number },
-  ) {}
+  ) {
+    super();
+  }
 
   step(fairTicks: number): void {
     if (this.prng.next() >= this.opts.probabilityPerStep) return;
@@ -134,6 +157,15 @@ export class RandomBot implements Bot {
       cancelEverySteps: number;
     },
   ) {}
+
+  getState(): BotState {
+    return { prng: this.prng.getState(), steps: this.steps };
+  }
+
+  setState(state: BotState): void {
+    this.prng.setState(state.prng);
+    this.steps = state.steps;
+  }
 
   step(fairTicks: number): void {
     if (++this.steps % this.opts.cancelEverySteps === 0) {

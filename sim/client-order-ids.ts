@@ -2,6 +2,13 @@ import { SimError } from './errors';
 import type { AccountId, ClientOrderId } from './ids';
 import type { ClientIdReuse } from './venues-config';
 
+/** The order an (account, client order id) names now. */
+export interface ClientOrderIdEntry<T> {
+  account: AccountId;
+  clientOrderId: ClientOrderId;
+  order: T;
+}
+
 /**
  * Client order ids, unique per account within one venue market.
  * - 'never': an id once accepted can never be used again by that account.
@@ -10,7 +17,7 @@ import type { ClientIdReuse } from './venues-config';
  * Rejected orders never consume an id.
  */
 export class ClientOrderIdRegistry<T> {
-  private readonly newest = new Map<string, T>();
+  private readonly newest = new Map<string, ClientOrderIdEntry<T>>();
 
   constructor(
     public mode: ClientIdReuse,
@@ -20,16 +27,21 @@ export class ClientOrderIdRegistry<T> {
   check(account: AccountId, clientOrderId: ClientOrderId): SimError | undefined {
     const existing = this.newest.get(key(account, clientOrderId));
     if (existing === undefined) return undefined;
-    if (this.mode === 'after-close' && !this.isOpen(existing)) return undefined;
+    if (this.mode === 'after-close' && !this.isOpen(existing.order)) return undefined;
     return new SimError('DUPLICATE_CLIENT_ORDER_ID', `clientOrderId=${clientOrderId}`);
   }
 
   record(account: AccountId, clientOrderId: ClientOrderId, order: T): void {
-    this.newest.set(key(account, clientOrderId), order);
+    this.newest.set(key(account, clientOrderId), { account, clientOrderId, order });
   }
 
   lookup(account: AccountId, clientOrderId: ClientOrderId): T | undefined {
-    return this.newest.get(key(account, clientOrderId));
+    return this.newest.get(key(account, clientOrderId))?.order;
+  }
+
+  /** Every id in use, in the order first recorded (snapshots). */
+  entries(): IterableIterator<ClientOrderIdEntry<T>> {
+    return this.newest.values();
   }
 }
 

@@ -35,6 +35,11 @@ export const SIM_ERRORS = {
     msg: 'Internal error; unable to process your request. Please try again.',
   },
   NETWORK_TIMEOUT: { code: -1007, http: 504, msg: 'Timeout waiting for response; execution status unknown.' },
+  REQUEST_EXPIRED: {
+    code: -1021,
+    http: 400,
+    msg: 'Timestamp for this request is outside of the recvWindow.',
+  },
 } as const;
 
 export type SimErrorReason = keyof typeof SIM_ERRORS;

@@ -4,7 +4,7 @@ import { ManualClock } from './clock';
 import { SimError } from './errors';
 import { FaultInjector } from './faults';
 import type { MarketKind, VenueName } from './ids';
-import { VENUE_NAMES, asAccountId } from './ids';
+import { VENUE_NAMES, asAccountId, asSymbolId } from './ids';
 import type { Instrument } from './instruments';
 import { MarketProcess } from './market-process';
 import type { MarketProcessOptions } from './market-process';
@@ -12,6 +12,8 @@ import { tradeView } from './orders';
 import type { TradeView } from './orders';
 import { createPrng } from './prng';
 import type { Prng } from './prng';
+import { inconsistent, parseSimSnapshot, SIM_SNAPSHOT_FORMAT, SIM_SNAPSHOT_VERSION } from './snapshot';
+import type { SimSnapshot } from './snapshot';
 import { SimVenue } from './venue';
 import type { BookTop, VenueMarket } from './venue-market';
 import { DEFAULT_ASSETS, DEFAULT_SYMBOLS, defaultVenueConfig } from './venues-config';
@@ -38,6 +40,16 @@ export interface SimExchangeOptions {
   synthetic?: SyntheticMarketOptions | boolean;
 }
 
+export interface SnapshotOptions {
+  /** Keep only the newest trades of each public tape (default: all the exchange holds). */
+  tapeLimit?: number;
+}
+
+export interface RestoreOptions {
+  /** The clock to run on (set to the snapshot's time); a new ManualClock by default. */
+  clock?: ManualClock;
+}
+
 interface BotSlot {
   bot: Bot;
   venueMarket: string;
@@ -58,6 +70,7 @@ const BOT_ACCOUNTS = ['bot-maker', 'bot-taker', 'bot-random'] as const;
  */
 export class SimExchange {
   readonly clock: ManualClock;
+  readonly seed: number;
   readonly prng: Prng;
   readonly faults: FaultInjector;
   readonly venues = new Map<VenueName, SimVenue>();
@@ -75,7 +88,8 @@ export class SimExchange {
 
   constructor(opts: SimExchangeOptions = {}) {
     this.clock = opts.clock ?? new ManualClock(opts.startTime ?? Date.UTC(2024, 0, 1));
-    this.prng = createPrng(opts.seed ?? 1);
+    this.seed = (opts.seed ?? 1) >>> 0;
+    this.prng = createPrng(this.seed);
     this.faults = new FaultInjector(this.prng.fork('faults'));
     const configs =
       opts.venues ?? VENUE_NAMES.map((v) => defaultVenueConfig(v, opts.symbols ?? DEFAULT_SYMBOLS));
@@ -104,7 +118,6 @@ export class SimExchange {
     }
   }
 
-  /** Starts the GBM + OU-basis price process and (unless bots: false) the liquidity bots. */
   /**
    * Credits `account` on every venue: `amount` of the base and quote asset of every spot instrument, and
    * `amount` USDT of perp margin. How a local world or a standalone simulator gets a funded trader.
@@ -121,6 +134,7 @@ export class SimExchange {
     }
   }
 
+  /** Starts the GBM + OU-basis price process and (unless bots: false) the liquidity bots. */
   enableSynthetic(opts: SyntheticMarketOptions): void {
     const assets = new Set<string>();
     for (const m of this.allMarkets()) for (const i of m.instruments()) assets.add(i.base);
@@ -129,20 +143,21 @@ export class SimExchange {
       initialPrices[a] = opts.initialPrices?.[a] ?? DEFAULT_ASSETS[a]?.initialPrice ?? 100;
     const venueMarkets = [...this.allMarkets()].map((m) => `${m.venue}/${m.kind}`);
     this.process = new MarketProcess(this.prng.fork('market'), { ...opts, initialPrices, venueMarkets });
-    if (opts.bots !== false) this.createBots();
+    if (opts.bots !== false) this.createBots(true);
     this.syncSynthetic();
   }
 
-  private createBots(): void {
+  /** One maker, taker and random bot per venue market and symbol; `fund` credits their accounts. */
+  private createBots(fund: boolean): void {
     for (const venue of this.venues.values()) {
       for (const market of [venue.spot, venue.perp]) {
         for (const name of BOT_ACCOUNTS) {
           const account = asAccountId(name);
           market.transientAccounts.add(account);
-          if (market.kind === 'perp') venue.deposit('perp', name, 'USDT', '1000000000000');
+          if (fund && market.kind === 'perp') venue.deposit('perp', name, 'USDT', '1000000000000');
         }
         for (const inst of market.instruments()) {
-          if (market.kind === 'spot') {
+          if (fund && market.kind === 'spot') {
             for (const name of BOT_ACCOUNTS) {
               venue.deposit('spot', name, inst.quote, '1000000000000');
               venue.deposit('spot', name, inst.base, '1000000000');
@@ -181,6 +196,75 @@ export class SimExchange {
         }
       }
     }
+  }
+
+  /**
+   * The whole state as plain JSON (see `sim/snapshot.ts`): clock, PRNG streams, fault rules, every venue
+   * market, accounts, funding, the synthetic process and its bots, frozen feeds. `SimExchange.restore`
+   * turns it back into an exchange that answers every lookup alike and then behaves exactly as this
+   * one would. Subscribers are not state. An exchange driven by a replay cannot be snapshotted.
+   */
+  snapshot(options: SnapshotOptions = {}): SimSnapshot {
+    if (this.drivers.length > 0)
+      throw new Error(
+        'an exchange driven by a recorded replay cannot be snapshotted: the recording is not state',
+      );
+    return {
+      format: SIM_SNAPSHOT_FORMAT,
+      version: SIM_SNAPSHOT_VERSION,
+      seed: this.seed,
+      now: this.clock.now(),
+      prng: this.prng.getState(),
+      faults: this.faults.snapshot(),
+      venues: [...this.venues.values()].map((v) => v.snapshot(options.tapeLimit)),
+      synthetic: this.process
+        ? {
+            process: this.process.snapshot(),
+            bots: this.bots.map((b) => ({
+              venueMarket: b.venueMarket,
+              symbol: b.inst.symbol,
+              account: b.bot.account,
+              ...b.bot.getState(),
+            })),
+          }
+        : null,
+      staleFeeds: [...this.staleUntil].map(([venueMarket, until]) => ({ venueMarket, until })),
+      frozenTops: [...this.staleSnapshots].map(([key, top]) => ({ key, top: { ...top } })),
+    };
+  }
+
+  /**
+   * The exchange a snapshot describes. `input` is validated first (zod); a snapshot that is not one, of
+   * another version, or inconsistent throws `SimSnapshotError` naming what is wrong.
+   */
+  static restore(input: unknown, options: RestoreOptions = {}): SimExchange {
+    const s = parseSimSnapshot(input);
+    const clock = options.clock ?? new ManualClock(s.now);
+    clock.set(s.now);
+    const ex = new SimExchange({ seed: s.seed, clock, venues: s.venues.map((v) => v.config) });
+    ex.prng.setState(s.prng);
+    ex.faults.restore(s.faults);
+    for (const v of s.venues) ex.venue(v.config.name).restore(v);
+    if (s.synthetic) {
+      ex.process = MarketProcess.restore(ex.prng.fork('market'), s.synthetic.process);
+      if (s.synthetic.bots.length > 0) ex.createBots(false);
+      if (ex.bots.length !== s.synthetic.bots.length)
+        inconsistent(`${s.synthetic.bots.length} bots in the snapshot, ${ex.bots.length} on its markets`);
+      ex.bots.forEach((slot, i) => {
+        const b = s.synthetic!.bots[i]!;
+        if (
+          b.venueMarket !== slot.venueMarket ||
+          b.symbol !== slot.inst.symbol ||
+          b.account !== slot.bot.account
+        )
+          inconsistent(`bot ${i} is ${b.account} on ${b.venueMarket} ${b.symbol}`);
+        slot.bot.setState(b);
+      });
+    }
+    for (const f of s.staleFeeds) ex.staleUntil.set(f.venueMarket, f.until);
+    for (const f of s.frozenTops)
+      ex.staleSnapshots.set(f.key, { ...f.top, symbol: asSymbolId(f.top.symbol) });
+    return ex;
   }
 
   /** Adds a driver for one venue market; bots and synthetic marks stop acting on that market. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Prng } from './prng';
+import type { FaultsSnapshot } from './snapshot';
 
 export const FAULT_OPS = [
   'createOrder',
@@ -98,6 +99,21 @@ export class FaultInjector {
 
   list(): InstalledFault[] {
     return this.rules.map((r) => ({ ...r }));
+  }
+
+  /** The rules with their counters, the next id and the PRNG drawing `probability` rules. */
+  snapshot(): FaultsSnapshot {
+    return {
+      nextId: this.nextId,
+      prng: this.prng.getState(),
+      rules: this.rules.map(({ id, seen, fired, ...rule }) => ({ id, seen, fired, rule })),
+    };
+  }
+
+  restore(s: FaultsSnapshot): void {
+    this.nextId = s.nextId;
+    this.prng.setState(s.prng);
+    this.rules = s.rules.map(({ id, seen, fired, rule }) => ({ ...rule, id, seen, fired }));
   }
 
   private matching(venue: string, market: string, op: string): InstalledFault[] {

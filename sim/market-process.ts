@@ -1,4 +1,5 @@
 import type { Prng } from './prng';
+import type { MarketProcessSnapshot } from './snapshot';
 
 export interface MarketProcessOptions {
   /** Starting fair value per base asset. */
@@ -98,6 +99,28 @@ export class MarketProcess {
       const target = this.meanFor(key.slice(0, key.lastIndexOf('/'))) + b.dislocationBps;
       b.bps = target + (b.bps - target) * decay + noise * this.prng.normal();
     }
+  }
+
+  /** Its options, elapsed time, PRNG, fair values and basis processes (in the order they are drawn). */
+  snapshot(): MarketProcessSnapshot {
+    return {
+      options: { ...this.o },
+      elapsedMs: this.elapsedMs,
+      prng: this.prng.getState(),
+      fair: [...this.fair].map(([asset, price]) => ({ asset, price })),
+      basis: [...this.basis].map(([key, b]) => ({ key, ...b })),
+    };
+  }
+
+  /** The process a snapshot describes, drawing from `prng` (set to the snapshot's state). */
+  static restore(prng: Prng, s: MarketProcessSnapshot): MarketProcess {
+    const p = new MarketProcess(prng, { ...s.options, initialPrices: {}, venueMarkets: [] });
+    prng.setState(s.prng);
+    p.elapsedMs = s.elapsedMs;
+    for (const { asset, price } of s.fair) p.fair.set(asset, price);
+    for (const { key, bps, dislocationBps, dislocationUntil } of s.basis)
+      p.basis.set(key, { bps, dislocationBps, dislocationUntil });
+    return p;
   }
 
   fairValue(asset: string): number | undefined {

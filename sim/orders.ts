@@ -103,16 +103,16 @@ export function orderView(o: VenueOrder): OrderView {
   };
 }
 
-/** One execution on the public tape. */
+/** One execution on the public tape (orders by id: a bot's closed order is not kept). */
 export interface TradeRecord {
   tradeId: number;
   ts: number;
-  symbol: SymbolId;
+  inst: Instrument;
   priceTicks: number;
   lots: number;
   takerSide: Side;
-  maker: VenueOrder;
-  taker: VenueOrder;
+  makerOrderId: VenueOrderId;
+  takerOrderId: VenueOrderId;
 }
 
 export interface TradeView {
@@ -130,12 +130,12 @@ export function tradeView(t: TradeRecord): TradeView {
   return {
     tradeId: t.tradeId,
     ts: t.ts,
-    symbol: t.symbol,
-    price: t.maker.inst.formatPrice(t.priceTicks),
-    quantity: t.maker.inst.formatQty(t.lots),
+    symbol: t.inst.symbol,
+    price: t.inst.formatPrice(t.priceTicks),
+    quantity: t.inst.formatQty(t.lots),
     takerSide: t.takerSide,
-    makerOrderId: t.maker.orderId,
-    takerOrderId: t.taker.orderId,
+    makerOrderId: t.makerOrderId,
+    takerOrderId: t.takerOrderId,
   };
 }
 

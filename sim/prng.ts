@@ -8,6 +8,16 @@ export interface Prng {
   normal(): number;
   /** A new generator whose stream is independent of this one (for per-venue / per-bot streams). */
   fork(label: string): Prng;
+  /** Where the stream is: restoring it with `setState` continues the same sequence. */
+  getState(): PrngState;
+  setState(state: PrngState): void;
+}
+
+export interface PrngState {
+  /** mulberry32's 32-bit state. */
+  state: number;
+  /** The second deviate of the last Box–Muller pair, not yet returned. */
+  spareNormal: number | null;
 }
 
 function hashLabel(label: string): number {
@@ -46,5 +56,10 @@ export function createPrng(seed: number): Prng {
       return r * Math.cos(2 * Math.PI * v);
     },
     fork: (label) => createPrng((seed ^ hashLabel(label)) >>> 0),
+    getState: () => ({ state, spareNormal: spareNormal ?? null }),
+    setState: (s) => {
+      state = s.state >>> 0;
+      spareNormal = s.spareNormal ?? undefined;
+    },
   };
 }

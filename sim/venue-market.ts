@@ -22,6 +22,8 @@ import { formatAtoms, Instrument } from './instruments';
 import { isOpen, orderView, tradeView } from './orders';
 import type { FillView, OrderView, PlaceOrderRequest, TradeRecord, TradeView, VenueOrder } from './orders';
 import type { Settlement } from './settlement';
+import { atoms, inconsistent } from './snapshot';
+import type { OrderSnapshot, VenueMarketSnapshot } from './snapshot';
 import type { ClientIdReuse, MarketConfig } from './venues-config';
 
 const TIF: Record<string, TimeInForce> = { GTC, IOC, FOK };
@@ -385,12 +387,12 @@ export class VenueMarket implements FillSink {
     const trade: TradeRecord = {
       tradeId: this.nextTradeId++,
       ts: now,
-      symbol: m.inst.symbol,
+      inst: m.inst,
       priceTicks,
       lots,
       takerSide: t.side,
-      maker: m,
-      taker: t,
+      makerOrderId: m.orderId,
+      takerOrderId: t.orderId,
     };
     s.tape.push(trade);
     if (s.tape.length > TAPE_LIMIT * 1.2) s.tape.splice(0, s.tape.length - TAPE_LIMIT);
@@ -449,4 +451,138 @@ export class VenueMarket implements FillSink {
   symbolIds(): SymbolId[] {
     return [...this.symbols.keys()].map(asSymbolId);
   }
+
+  /**
+   * Its whole state: orders (open, and closed ones lookups still reach), books in priority order, client
+   * order ids, fills, tapes (each cut to its newest `tapeLimit` trades if given), marks and counters.
+   */
+  snapshot(tapeLimit = Number.POSITIVE_INFINITY): VenueMarketSnapshot {
+    return {
+      kind: this.kind,
+      fees: { ...this.fees },
+      clientIdReuse: this.clientIds.mode,
+      nextSeq: this.nextSeq,
+      nextTradeId: this.nextTradeId,
+      transientAccounts: [...this.transientAccounts],
+      orders: [...this.orders.values()].map(orderSnapshot),
+      clientOrderIds: [...this.clientIds.entries()].map((e) => ({
+        account: e.account,
+        clientOrderId: e.clientOrderId,
+        seq: e.order.seq,
+      })),
+      symbols: [...this.symbols.values()].map((s) => ({
+        symbol: s.inst.symbol,
+        markTicks: s.markTicks,
+        lastTradeTicks: s.lastTradeTicks,
+        bids: s.book.restingIds(BUY),
+        asks: s.book.restingIds(SELL),
+        tape: s.tape.slice(Math.max(0, s.tape.length - tapeLimit)).map((t) => ({
+          tradeId: t.tradeId,
+          ts: t.ts,
+          priceTicks: t.priceTicks,
+          lots: t.lots,
+          takerSide: t.takerSide,
+          makerOrderId: t.makerOrderId,
+          takerOrderId: t.takerOrderId,
+        })),
+      })),
+      fills: [...this.fills].map(([account, fills]) => ({ account, fills: fills.map((f) => ({ ...f })) })),
+    };
+  }
+
+  /** Loads a snapshot into this freshly built market (same venue, kind and instruments). */
+  restore(snap: VenueMarketSnapshot): void {
+    if (this.nextSeq !== 1 || this.orders.size > 0) inconsistent(`${this.venue}/${this.kind} is not empty`);
+    const where = `${this.venue}/${this.kind}`;
+    this.fees = { ...snap.fees };
+    this.clientIds.mode = snap.clientIdReuse;
+    this.nextSeq = snap.nextSeq;
+    this.nextTradeId = snap.nextTradeId;
+    for (const a of snap.transientAccounts) this.transientAccounts.add(asAccountId(a));
+    for (const o of snap.orders) {
+      if (o.seq >= snap.nextSeq || this.orders.has(o.seq))
+        inconsistent(`${where} order ${o.seq} reuses a seq`);
+      this.orders.set(o.seq, this.orderFromSnapshot(o));
+    }
+    for (const e of snap.clientOrderIds) {
+      const order = this.orders.get(e.seq);
+      if (!order || order.account !== e.account || order.clientOrderId !== e.clientOrderId)
+        inconsistent(`${where} client order id ${e.clientOrderId} names no such order (${e.seq})`);
+      this.clientIds.record(order.account, order.clientOrderId, order);
+    }
+    let resting = 0;
+    for (const sym of snap.symbols) {
+      const s = this.state(sym.symbol);
+      s.markTicks = sym.markTicks;
+      s.lastTradeTicks = sym.lastTradeTicks;
+      for (const [side, seqs] of [
+        [BUY, sym.bids],
+        [SELL, sym.asks],
+      ] as const) {
+        for (const seq of seqs) {
+          const o = this.orders.get(seq);
+          const ok =
+            o !== undefined &&
+            isOpen(o) &&
+            o.inst === s.inst &&
+            o.priceTicks !== undefined &&
+            (o.side === 'buy' ? BUY : SELL) === side &&
+            s.book.restoreResting(new BookOrder(seq, side, o.priceTicks, o.lots - o.filledLots, o));
+          if (!ok) inconsistent(`${where} ${sym.symbol}: order ${seq} cannot rest on that side of the book`);
+          resting++;
+        }
+      }
+      s.tape = sym.tape.map((t) => ({
+        ...t,
+        inst: s.inst,
+        makerOrderId: asVenueOrderId(t.makerOrderId),
+        takerOrderId: asVenueOrderId(t.takerOrderId),
+      }));
+    }
+    let open = 0;
+    for (const o of this.orders.values()) if (isOpen(o)) open++;
+    if (open !== resting) inconsistent(`${where}: ${open} open orders but ${resting} resting on its books`);
+    for (const { account, fills } of snap.fills) {
+      this.fills.set(
+        asAccountId(account),
+        fills.map((f) => ({
+          ...f,
+          orderId: asVenueOrderId(f.orderId),
+          clientOrderId: asClientOrderId(f.clientOrderId),
+          symbol: asSymbolId(f.symbol),
+        })),
+      );
+    }
+  }
+
+  private orderFromSnapshot(o: OrderSnapshot): VenueOrder {
+    const { symbol, priceTicks, clientOrderId, account, cumQuoteAtoms, feeAtoms, reservedAtoms, ...rest } = o;
+    if (o.filledLots > o.lots) inconsistent(`order ${o.seq} filled more than its quantity`);
+    return {
+      ...rest,
+      orderId: asVenueOrderId(`${this.venue}-${this.kind}-${o.seq}`),
+      clientOrderId: asClientOrderId(clientOrderId),
+      account: asAccountId(account),
+      venue: this.venue,
+      market: this.kind,
+      inst: this.state(symbol).inst,
+      priceTicks: priceTicks ?? undefined,
+      cumQuoteAtoms: atoms(cumQuoteAtoms),
+      feeAtoms: atoms(feeAtoms),
+      reservedAtoms: atoms(reservedAtoms),
+    };
+  }
+}
+
+/** An order record as JSON: the instrument by symbol, the venue order id left to the seq, atoms as strings. */
+function orderSnapshot(o: VenueOrder): OrderSnapshot {
+  const { inst, orderId: _orderId, venue: _venue, market: _market, priceTicks, ...rest } = o;
+  return {
+    ...rest,
+    symbol: inst.symbol,
+    priceTicks: priceTicks ?? null,
+    cumQuoteAtoms: String(o.cumQuoteAtoms),
+    feeAtoms: String(o.feeAtoms),
+    reservedAtoms: String(o.reservedAtoms),
+  };
 }

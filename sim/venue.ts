@@ -7,9 +7,12 @@ import { SimError } from './errors';
 import type { MarketKind, SymbolId, VenueName } from './ids';
 import { asAccountId, asSymbolId } from './ids';
 import { formatAtoms, parseAtoms } from './instruments';
+import type { InstrumentSpec } from './instruments';
 import { PerpSettlement, SpotSettlement } from './settlement';
+import { atoms } from './snapshot';
+import type { VenueConfigSnapshot, VenueSnapshot } from './snapshot';
 import { VenueMarket } from './venue-market';
-import type { ClientIdReuse, VenueConfig } from './venues-config';
+import type { ClientIdReuse, MarketConfig, VenueConfig } from './venues-config';
 
 export interface BalanceView {
   asset: string;
@@ -286,8 +289,95 @@ export class SimVenue {
     this.runLiquidations();
   }
 
+  /**
+   * Its whole state: configuration, spot wallets with their locks, perp ledger (positions, margin,
+   * leverage, insurance fund), funding rates, schedule and history, liquidations, and both markets.
+   */
+  snapshot(tapeLimit?: number): VenueSnapshot {
+    return {
+      config: configSnapshot(this.config),
+      wallets: this.wallets.snapshot(),
+      ledger: this.ledger.snapshot(),
+      funding: {
+        nextFundingAt: this.nextFundingAt,
+        rates: [...this.fundingRatesE8].map(([symbol, rateE8]) => ({
+          symbol,
+          rateE8,
+          manual: this.manualFunding.has(symbol),
+        })),
+        history: this.fundingHistory.map((f) => ({ ...f, amountAtoms: String(f.amountAtoms) })),
+      },
+      liquidations: this.liquidations.map((l) => ({
+        ...l,
+        realizedPnlAtoms: String(l.realizedPnlAtoms),
+        shortfallAtoms: String(l.shortfallAtoms),
+      })),
+      spot: this.spot.snapshot(tapeLimit),
+      perp: this.perp.snapshot(tapeLimit),
+    };
+  }
+
+  /** Loads a snapshot into this venue, freshly built from the snapshot's own config. */
+  restore(s: VenueSnapshot): void {
+    this.wallets.restore(s.wallets);
+    this.ledger.restore(s.ledger);
+    this.nextFundingAt = s.funding.nextFundingAt;
+    this.fundingRatesE8.clear();
+    this.manualFunding.clear();
+    for (const r of s.funding.rates) {
+      const symbol = asSymbolId(r.symbol);
+      this.fundingRatesE8.set(symbol, r.rateE8);
+      if (r.manual) this.manualFunding.add(symbol);
+    }
+    this.fundingHistory.length = 0;
+    for (const f of s.funding.history)
+      this.fundingHistory.push({
+        ...f,
+        account: asAccountId(f.account),
+        symbol: asSymbolId(f.symbol),
+        amountAtoms: atoms(f.amountAtoms),
+      });
+    this.liquidations.length = 0;
+    for (const l of s.liquidations)
+      this.liquidations.push({
+        ...l,
+        account: asAccountId(l.account),
+        symbol: asSymbolId(l.symbol),
+        realizedPnlAtoms: atoms(l.realizedPnlAtoms),
+        shortfallAtoms: atoms(l.shortfallAtoms),
+      });
+    this.spot.restore(s.spot);
+    this.perp.restore(s.perp);
+  }
+
   /** Convenience for tests/UIs: funding rate of a symbol by id. */
   fundingRateE8(symbol: SymbolId): number {
     return this.fundingRatesE8.get(asSymbolId(symbol)) ?? 0;
   }
+}
+
+/** A venue's configuration with only the fields a snapshot knows (and no undefined ones). */
+function configSnapshot(c: VenueConfig): VenueConfigSnapshot {
+  const market = (m: MarketConfig) => ({ fees: { ...m.fees }, instruments: m.instruments.map(specSnapshot) });
+  return {
+    name: c.name,
+    clientIdReuse: c.clientIdReuse,
+    fundingIntervalMs: c.fundingIntervalMs,
+    spot: market(c.spot),
+    perp: market(c.perp),
+  };
+}
+
+function specSnapshot(spec: InstrumentSpec): InstrumentSpec {
+  const { symbol, tickSize, lotSize, minQty, maxQty, minNotional, maintenanceMarginPpm, maxLeverage } = spec;
+  return {
+    symbol,
+    tickSize,
+    lotSize,
+    minQty,
+    maxQty,
+    minNotional,
+    ...(maintenanceMarginPpm === undefined ? {} : { maintenanceMarginPpm }),
+    ...(maxLeverage === undefined ? {} : { maxLeverage }),
+  };
 }

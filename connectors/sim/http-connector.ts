@@ -7,9 +7,9 @@ import { ConnectorError } from '../exchange-connector';
 import type { ExchangeConnector } from '../exchange-connector';
 import { SimErrorBodySchema } from './sim-mapping';
 import { createSimPortConnector } from './sim-port';
-import type { SimTransport } from './sim-port';
+import type { SimStampOptions, SimTransport } from './sim-port';
 
-export interface SimHttpConnectorOptions {
+export interface SimHttpConnectorOptions extends SimStampOptions {
   /** The simulator server, e.g. `http://127.0.0.1:7700`. */
   baseUrl: string;
   venue: SimVenueName;
@@ -21,7 +21,7 @@ export interface SimHttpConnectorOptions {
 
 /** The networked simulator (`sim/main.ts`, `npm run sim`) behind the port, over its HTTP and WS API. */
 export function createSimHttpConnector(options: SimHttpConnectorOptions): ExchangeConnector {
-  return createSimPortConnector(httpTransport(options), options.venue, options.market);
+  return createSimPortConnector(httpTransport(options), options.venue, options.market, options);
 }
 
 const WsServerMessageSchema = z.union([
@@ -85,8 +85,14 @@ function httpTransport(options: SimHttpConnectorOptions): SimTransport {
   return {
     instruments: async () => z.array(z.unknown()).parse(await call('GET', `${m}/instruments`)),
     ticker: (symbol) => call('GET', `${m}/ticker`, { symbol }),
-    placeOrder: (req) => call('POST', `${m}/order`, {}, { ...req, account }),
-    cancelOrder: (ref) => call('DELETE', `${m}/order`, { account, clientOrderId: ref.clientOrderId }),
+    placeOrder: (req, stamp) => call('POST', `${m}/order`, {}, { ...req, account, ...stamp }),
+    cancelOrder: (ref, stamp) =>
+      call('DELETE', `${m}/order`, {
+        account,
+        clientOrderId: ref.clientOrderId,
+        timestamp: String(stamp.timestamp),
+        recvWindow: stamp.recvWindow === undefined ? undefined : String(stamp.recvWindow),
+      }),
     getOrder: (ref) => call('GET', `${m}/order`, { account, clientOrderId: ref.clientOrderId }),
     openOrders: (symbol) => call('GET', `${m}/open-orders`, { account, symbol }),
     spotBalances: () => call('GET', 'spot/balances', { account }),

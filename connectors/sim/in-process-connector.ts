@@ -1,35 +1,36 @@
 import type { MarketKind } from '../../domain/venues';
 import type { SimExchange } from '../../sim/exchange';
 import { SimClient, realSleep, withFaults } from '../../sim/gateway';
-import type { Sleep } from '../../sim/gateway';
+import type { RequestTiming, Sleep } from '../../sim/gateway';
 import type { VenueName } from '../../sim/ids';
 import { ConnectorError } from '../exchange-connector';
 import type { ExchangeConnector } from '../exchange-connector';
 import { createSimPortConnector } from './sim-port';
-import type { SimOrderRef, SimOrderRequest, SimTransport } from './sim-port';
+import type { SimOrderRef, SimOrderRequest, SimStampOptions, SimTransport } from './sim-port';
 
-export interface SimConnectorOptions {
+export interface SimConnectorOptions extends SimStampOptions {
   exchange: SimExchange;
   venue: VenueName;
   market: MarketKind;
   account: string;
-  /** How injected latency is waited out (tests pass a fake). */
+  /** How injected latency is waited out (tests pass a fake, with a `now` it moves). */
   sleep?: Sleep;
 }
 
 /**
  * The in-process simulator behind the port. Order entry and account reads go through `SimClient`, and
- * the other reads through the same fault injector, so scripted faults behave as over the network.
+ * the other reads through the same fault injector, so scripted faults and the recvWindow check behave
+ * as over the network (one wall clock, `now`, stamps the requests and checks them).
  */
 export function createSimConnector(options: SimConnectorOptions): ExchangeConnector {
-  return createSimPortConnector(inProcessTransport(options), options.venue, options.market);
+  return createSimPortConnector(inProcessTransport(options), options.venue, options.market, options);
 }
 
 function inProcessTransport(options: SimConnectorOptions): SimTransport {
   const { exchange, venue, market, account } = options;
-  const sleep = options.sleep ?? realSleep;
-  const client = new SimClient(exchange, sleep);
-  const query = <T>(fn: () => T): Promise<T> => withFaults(exchange, venue, market, 'query', sleep, fn);
+  const timing: RequestTiming = { sleep: options.sleep ?? realSleep, now: options.now ?? Date.now };
+  const client = new SimClient(exchange, timing.sleep, timing.now);
+  const query = <T>(fn: () => T): Promise<T> => withFaults(exchange, venue, market, 'query', timing, fn);
   const vm = (): ReturnType<SimExchange['market']> => exchange.market(venue, market);
   const watchers = new Set<() => void>();
 
@@ -41,8 +42,8 @@ function inProcessTransport(options: SimConnectorOptions): SimTransport {
           .map((i) => ({ ...i.spec, base: i.base, quote: i.quote })),
       ),
     ticker: (symbol) => query(() => exchange.ticker(venue, market, symbol)),
-    placeOrder: (req: SimOrderRequest) => client.placeOrder(venue, market, { ...req, account }),
-    cancelOrder: (ref: SimOrderRef) => client.cancelOrder(venue, market, account, ref),
+    placeOrder: (req: SimOrderRequest, stamp) => client.placeOrder(venue, market, { ...req, account }, stamp),
+    cancelOrder: (ref: SimOrderRef, stamp) => client.cancelOrder(venue, market, account, ref, stamp),
     getOrder: (ref: SimOrderRef) => client.getOrder(venue, market, account, ref),
     openOrders: (symbol) => client.openOrders(venue, market, account, symbol),
     spotBalances: () => client.balances(venue, account),

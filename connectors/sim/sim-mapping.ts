@@ -49,6 +49,8 @@ const KIND_BY_REASON: Record<SimErrorReason, ConnectorErrorKind> = {
   RATE_LIMITED: 'retryable',
   SERVER_ERROR: 'retryable',
   NETWORK_TIMEOUT: 'retryable',
+  // Refused before it executed (older than its recvWindow): nothing was placed, a fresh attempt may pass.
+  REQUEST_EXPIRED: 'retryable',
 };
 
 export const SimErrorBodySchema = z.object({

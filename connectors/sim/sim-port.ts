@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { CanonicalSymbolSchema } from '../../domain/symbols';
 import type { MarketKind, Venue } from '../../domain/venues';
 import { SimError } from '../../sim/errors';
+import { DEFAULT_RECV_WINDOW_MS } from '../../sim/gateway';
+import type { RequestStamp, WallClock } from '../../sim/gateway';
 import type { PlaceOrderRequest } from '../../sim/orders';
 import { ConnectorError, parseCreateOrder } from '../exchange-connector';
 import type {
@@ -31,16 +33,24 @@ export type SimOrderRef = { clientOrderId: string };
 /** An order as the simulator takes it, minus the account (the transport knows it). */
 export type SimOrderRequest = Omit<PlaceOrderRequest, 'account'>;
 
+/** How order requests are stamped: the venue refuses one it would execute over `recvWindowMs` after. */
+export interface SimStampOptions {
+  /** The wall clock requests are stamped with (default `Date.now`; tests share theirs with the venue). */
+  now?: WallClock;
+  /** Default 5000 ms, at most 60000. */
+  recvWindowMs?: number;
+}
+
 /**
  * How a simulator connector reaches one venue market of the simulator for one account. Returns the
  * simulator's raw wire shapes; throws `SimError` for the venue's rejections and `ConnectorError`
- * ('retryable') when the transport itself failed.
+ * ('retryable') when the transport itself failed. Order entry and cancels carry the port's stamp.
  */
 export interface SimTransport {
   instruments(): Promise<unknown[]>;
   ticker(symbol: string): Promise<unknown>;
-  placeOrder(req: SimOrderRequest): Promise<unknown>;
-  cancelOrder(ref: SimOrderRef): Promise<unknown>;
+  placeOrder(req: SimOrderRequest, stamp: RequestStamp): Promise<unknown>;
+  cancelOrder(ref: SimOrderRef, stamp: RequestStamp): Promise<unknown>;
   getOrder(ref: SimOrderRef): Promise<unknown>;
   openOrders(symbol?: string): Promise<unknown>;
   spotBalances(): Promise<unknown>;
@@ -67,12 +77,20 @@ function canonical(symbol: string): string {
   return symbol;
 }
 
-/** The port implemented over a simulator transport (in-process or networked). */
+/**
+ * The port implemented over a simulator transport (in-process or networked). Every order and cancel is
+ * stamped with the current time, so one the network delays beyond its recvWindow is refused by the
+ * venue (REQUEST_EXPIRED, 'retryable': nothing was placed) instead of executing late.
+ */
 export function createSimPortConnector(
   transport: SimTransport,
   venue: Venue,
   market: MarketKind,
+  options: SimStampOptions = {},
 ): ExchangeConnector {
+  const now = options.now ?? Date.now;
+  const recvWindow = options.recvWindowMs ?? DEFAULT_RECV_WINDOW_MS;
+  const stamp = (): RequestStamp => ({ timestamp: now(), recvWindow });
   let instrumentCache: Promise<Instrument[]> | undefined;
   const perp = market === 'perp';
   const capabilities: ConnectorCapabilities = {
@@ -140,17 +158,20 @@ export function createSimPortConnector(
       const o = parseCreateOrder(input);
       return mapped(async () =>
         orderFromSim(
-          await transport.placeOrder({
-            symbol: o.symbol,
-            side: o.side,
-            type: o.type,
-            quantity: o.quantity,
-            price: o.price,
-            timeInForce: o.type === 'limit' ? o.timeInForce : undefined,
-            postOnly: o.postOnly || undefined,
-            reduceOnly: o.reduceOnly || undefined,
-            clientOrderId: o.clientOrderId,
-          }),
+          await transport.placeOrder(
+            {
+              symbol: o.symbol,
+              side: o.side,
+              type: o.type,
+              quantity: o.quantity,
+              price: o.price,
+              timeInForce: o.type === 'limit' ? o.timeInForce : undefined,
+              postOnly: o.postOnly || undefined,
+              reduceOnly: o.reduceOnly || undefined,
+              clientOrderId: o.clientOrderId,
+            },
+            stamp(),
+          ),
         ),
       );
     },
@@ -158,8 +179,7 @@ export function createSimPortConnector(
     async cancelOrder(symbol: string, clientOrderId: string): Promise<Order> {
       await known(symbol);
       try {
-        const order = orderFromSim(await transport.cancelOrder({ clientOrderId }));
-        return order;
+        return orderFromSim(await transport.cancelOrder({ clientOrderId }, stamp()));
       } catch (e) {
         if (e instanceof SimError && e.reason === 'ORDER_NOT_OPEN') {
           const order = await fetchOrder(symbol, clientOrderId);

@@ -1,6 +1,9 @@
 import { divideRounded } from '../../domain/decimal';
 import type { AccountId, SymbolId } from '../ids';
+import { asAccountId, asSymbolId } from '../ids';
 import type { Instrument } from '../instruments';
+import { atoms } from '../snapshot';
+import type { PerpLedgerSnapshot } from '../snapshot';
 
 export interface Position {
   symbol: SymbolId;
@@ -218,5 +221,43 @@ export class PerpLedger {
       out.push({ ts, account: id, symbol, rateE8, amountAtoms: amount });
     }
     return out;
+  }
+
+  snapshot(): PerpLedgerSnapshot {
+    return {
+      insuranceFundAtoms: String(this.insuranceFundAtoms),
+      accounts: [...this.accounts].map(([account, a]) => ({
+        account,
+        walletAtoms: String(a.walletAtoms),
+        orderMarginAtoms: String(a.orderMarginAtoms),
+        positions: [...a.positions.values()].map((p) => ({
+          symbol: p.symbol,
+          lots: p.lots,
+          costAtoms: String(p.costAtoms),
+          realizedPnlAtoms: String(p.realizedPnlAtoms),
+        })),
+        leverage: [...a.leverage].map(([symbol, leverage]) => ({ symbol, leverage })),
+      })),
+    };
+  }
+
+  restore(s: PerpLedgerSnapshot): void {
+    this.insuranceFundAtoms = atoms(s.insuranceFundAtoms);
+    this.accounts.clear();
+    for (const a of s.accounts) {
+      const account = this.account(asAccountId(a.account));
+      account.walletAtoms = atoms(a.walletAtoms);
+      account.orderMarginAtoms = atoms(a.orderMarginAtoms);
+      for (const p of a.positions) {
+        const symbol = asSymbolId(p.symbol);
+        account.positions.set(symbol, {
+          symbol,
+          lots: p.lots,
+          costAtoms: atoms(p.costAtoms),
+          realizedPnlAtoms: atoms(p.realizedPnlAtoms),
+        });
+      }
+      for (const l of a.leverage) account.leverage.set(asSymbolId(l.symbol), l.leverage);
+    }
   }
 }

@@ -1,4 +1,7 @@
 import type { AccountId } from '../ids';
+import { asAccountId } from '../ids';
+import { atoms } from '../snapshot';
+import type { SpotWalletsSnapshot } from '../snapshot';
 
 export interface AssetBalance {
   /** Everything the account owns, in atoms (1e-8). */
@@ -55,5 +58,25 @@ export class SpotWallets {
     const b = this.balance(account, asset);
     b.total -= spend;
     b.locked -= unlock;
+  }
+
+  snapshot(): SpotWalletsSnapshot {
+    return [...this.accounts].flatMap(([account, assets]) =>
+      [...assets].map(([asset, b]) => ({
+        account,
+        asset,
+        total: String(b.total),
+        locked: String(b.locked),
+      })),
+    );
+  }
+
+  restore(s: SpotWalletsSnapshot): void {
+    this.accounts.clear();
+    for (const b of s) {
+      const balance = this.balance(asAccountId(b.account), b.asset);
+      balance.total = atoms(b.total);
+      balance.locked = atoms(b.locked);
+    }
   }
 }

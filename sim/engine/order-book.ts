@@ -155,6 +155,27 @@ export class OrderBook {
     return out;
   }
 
+  /** Ids of a side's resting orders in priority order: best price first, FIFO within a price. */
+  restingIds(side: Side): number[] {
+    const ids: number[] = [];
+    const prices = this.prices[side];
+    for (let i = prices.length - 1; i >= 0; i--)
+      for (let o = this.levels[side].get(prices[i]!)!.head; o; o = o.next) ids.push(o.id);
+    return ids;
+  }
+
+  /**
+   * Puts back an order as it rested before (restoring a snapshot, in `restingIds` order): it joins the
+   * back of its level without matching. Returns false, changing nothing, if it would cross the other
+   * side or its id is already resting.
+   */
+  restoreResting(order: BookOrder): boolean {
+    if (this.orders.has(order.id) || order.remaining <= 0 || this.wouldCross(order.side, order.price))
+      return false;
+    this.rest(order);
+    return true;
+  }
+
   /** Resting orders of a level in FIFO order (tests and diagnostics). */
   queueAt(side: Side, price: number): number[] {
     const ids: number[] = [];

@@ -1,11 +1,34 @@
 import { z } from 'zod';
 import { SignedDecimalStringSchema } from '../../domain/trading';
 import { MarketKindSchema } from '../../domain/venues';
+import { SimError } from '../errors';
 import { FaultRuleSchema } from '../faults';
+import type { RequestStamp } from '../gateway';
 
 /** Decimal numbers travel as strings; the venue validates them against the instrument's grid. */
 const Decimal = z.string().min(1).max(40);
 const Name = z.string().min(1).max(128);
+
+/**
+ * Binance-style request stamp (`timestamp` ms since the epoch, `recvWindow` ms): optional on the
+ * simulator's own API, where an unstamped request is not checked; Keel's connectors always send it.
+ */
+const StampFields = { timestamp: z.int().optional(), recvWindow: z.number().optional() };
+export const StampQuerySchema = z.object({
+  timestamp: z.coerce.number().int().optional(),
+  recvWindow: z.coerce.number().optional(),
+});
+
+/** The stamp a request carries, if any; a recvWindow without a timestamp is malformed. */
+export function stampOf(fields: {
+  timestamp?: number | undefined;
+  recvWindow?: number | undefined;
+}): RequestStamp | undefined {
+  if (fields.timestamp !== undefined) return { timestamp: fields.timestamp, recvWindow: fields.recvWindow };
+  if (fields.recvWindow !== undefined)
+    throw new SimError('MALFORMED_REQUEST', 'recvWindow needs a timestamp');
+  return undefined;
+}
 
 export const PlaceOrderSchema = z.object({
   account: Name,
@@ -18,6 +41,7 @@ export const PlaceOrderSchema = z.object({
   postOnly: z.boolean().optional(),
   reduceOnly: z.boolean().optional(),
   clientOrderId: z.string().min(1).max(64).optional(),
+  ...StampFields,
 });
 export type PlaceOrderBody = z.infer<typeof PlaceOrderSchema>;
 
@@ -94,6 +118,7 @@ export const WsMessageSchema = z.discriminatedUnion('op', [
     account: Name,
     clientOrderId: z.string().optional(),
     orderId: z.string().optional(),
+    ...StampFields,
   }),
 ]);
 export type WsMessage = z.infer<typeof WsMessageSchema>;

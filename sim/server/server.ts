@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import { SimError } from '../errors';
 import type { MarketDataEvent, SimExchange } from '../exchange';
 import { realSleep, withFaults } from '../gateway';
-import type { Sleep } from '../gateway';
+import type { RequestStamp, RequestTiming, Sleep, WallClock } from '../gateway';
+import type { PlaceOrderRequest } from '../orders';
 import { closeHttp, listenHttp } from './http-listen';
 import {
   AccountQuerySchema,
@@ -19,9 +20,11 @@ import {
   MarkSchema,
   OrderRefQuerySchema,
   PlaceOrderSchema,
+  StampQuerySchema,
   StepSchema,
   SymbolQuerySchema,
   WsMessageSchema,
+  stampOf,
 } from './schemas';
 import type { WsMessage } from './schemas';
 
@@ -29,6 +32,8 @@ const MAX_BODY = 64 * 1024;
 
 export interface SimServerOptions {
   sleep?: Sleep;
+  /** The wall clock request timestamps are checked on (default `Date.now`). */
+  now?: WallClock;
 }
 
 export interface SimServer {
@@ -53,6 +58,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   return r.data;
 }
 
+/** An order body split into what the venue places and the stamp the gateway checks. */
+function stampedOrder(body: z.infer<typeof PlaceOrderSchema>): {
+  order: PlaceOrderRequest;
+  stamp: RequestStamp | undefined;
+} {
+  const { timestamp, recvWindow, ...order } = body;
+  return { order, stamp: stampOf({ timestamp, recvWindow }) };
+}
+
 /** Marks a response that must not be sent (lose-response fault over HTTP: the socket is dropped). */
 class DropResponse extends Error {}
 
@@ -61,10 +75,10 @@ class DropResponse extends Error {}
  * every decision is the exchange's.
  */
 export function createSimServer(exchange: SimExchange, opts: SimServerOptions = {}): SimServer {
-  const sleep = opts.sleep ?? realSleep;
+  const timing: RequestTiming = { sleep: opts.sleep ?? realSleep, now: opts.now ?? Date.now };
 
-  const run = <T>(venue: string, market: string, op: string, fn: () => T): Promise<T> =>
-    withFaults(exchange, venue, market, op, sleep, fn).catch((e: unknown) => {
+  const run = <T>(venue: string, market: string, op: string, fn: () => T, stamp?: RequestStamp): Promise<T> =>
+    withFaults(exchange, venue, market, op, timing, fn, stamp).catch((e: unknown) => {
       if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') throw new DropResponse();
       throw e;
     });
@@ -108,12 +122,13 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
         return run(venue, kind, 'query', () => ({ symbol, markPrice: market.markPrice(symbol) }));
       }
       case 'POST order': {
-        const body = parse(PlaceOrderSchema, req.body);
-        return run(venue, kind, 'createOrder', () => market.placeOrder(body));
+        const { order, stamp } = stampedOrder(parse(PlaceOrderSchema, req.body));
+        return run(venue, kind, 'createOrder', () => market.placeOrder(order), stamp);
       }
       case 'DELETE order': {
         const ref = parse(OrderRefQuerySchema, q);
-        return run(venue, kind, 'cancelOrder', () => market.cancelOrder(ref.account, ref));
+        const stamp = stampOf(parse(StampQuerySchema, q));
+        return run(venue, kind, 'cancelOrder', () => market.cancelOrder(ref.account, ref), stamp);
       }
       case 'GET order': {
         const ref = parse(OrderRefQuerySchema, q);
@@ -125,7 +140,14 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
       }
       case 'DELETE open-orders': {
         const { account, symbol } = parse(AccountQuerySchema, q);
-        return run(venue, kind, 'cancelOrder', () => ({ cancelled: market.cancelAll(account, symbol) }));
+        const stamp = stampOf(parse(StampQuerySchema, q));
+        return run(
+          venue,
+          kind,
+          'cancelOrder',
+          () => ({ cancelled: market.cancelAll(account, symbol) }),
+          stamp,
+        );
       }
       case 'GET my-trades': {
         const { account, symbol, limit } = parse(AccountQuerySchema, q);
@@ -356,14 +378,29 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
     }
     const m = msg;
     try {
-      const result =
-        m.op === 'placeOrder'
-          ? await withFaults(exchange, m.venue, m.market, 'createOrder', sleep, () =>
-              exchange.market(m.venue, m.market).placeOrder(m.order),
-            )
-          : await withFaults(exchange, m.venue, m.market, 'cancelOrder', sleep, () =>
-              exchange.market(m.venue, m.market).cancelOrder(m.account, m),
-            );
+      let result: unknown;
+      if (m.op === 'placeOrder') {
+        const { order, stamp } = stampedOrder(m.order);
+        result = await withFaults(
+          exchange,
+          m.venue,
+          m.market,
+          'createOrder',
+          timing,
+          () => exchange.market(m.venue, m.market).placeOrder(order),
+          stamp,
+        );
+      } else {
+        result = await withFaults(
+          exchange,
+          m.venue,
+          m.market,
+          'cancelOrder',
+          timing,
+          () => exchange.market(m.venue, m.market).cancelOrder(m.account, m),
+          stampOf(m),
+        );
+      }
       ws.send(JSON.stringify({ id: m.id, ok: true, result }));
     } catch (e) {
       if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') return; // the reply is lost

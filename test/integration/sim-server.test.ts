@@ -5,6 +5,32 @@ import WebSocket from 'ws';
 import { SimExchange } from '../../sim/exchange';
 import { createSimServer } from '../../sim/server/server';
 import type { SimServer } from '../../sim/server/server';
+import { heldLatency } from '../unit/sim/helpers';
+
+/** One HTTP call to the server at `base`; a string body is sent as it is (malformed JSON on purpose). */
+async function request(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(base + path, {
+    method,
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** Account k bids 0.001 BTC at 40000 on the simulator's own API. */
+const order = (extra: Record<string, unknown> = {}) => ({
+  account: 'k',
+  symbol: 'BTC-USDT',
+  side: 'buy',
+  type: 'limit',
+  quantity: '0.001',
+  price: '40000',
+  ...extra,
+});
 
 void describe('simulator server over loopback', () => {
   let server: SimServer;
@@ -17,26 +43,7 @@ void describe('simulator server over loopback', () => {
   });
   after(() => server.close());
 
-  const call = async (
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const res = await fetch(base + path, {
-      method,
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    });
-    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-  };
-  const order = (extra: Record<string, unknown>) => ({
-    account: 'k',
-    symbol: 'BTC-USDT',
-    side: 'buy',
-    type: 'limit',
-    quantity: '0.001',
-    price: '40000',
-    ...extra,
-  });
+  const call = (method: string, path: string, body?: unknown) => request(base, method, path, body);
 
   void test('bad input gets an exchange-style 4xx and changes nothing', async () => {
     await call('POST', '/admin/deposit', {
@@ -174,5 +181,75 @@ void describe('simulator server over loopback', () => {
     const before = exchange.clock.now();
     const r = await call('POST', '/admin/step', { dtMs: 1000 });
     assert.equal(r.json.now, before + 1000);
+  });
+});
+
+void describe('simulator server: recvWindow at execution', () => {
+  const exchange = new SimExchange({ seed: 4 });
+  exchange.venue('okx').deposit('spot', 'k', 'USDT', '100000');
+  const wall = heldLatency(1_800_000_000_000);
+  let server: SimServer;
+  let base: string;
+
+  before(async () => {
+    server = createSimServer(exchange, { sleep: wall.sleep, now: wall.now });
+    base = await server.listen(0);
+  });
+  after(() => server.close());
+
+  const call = (method: string, path: string, body?: unknown) => request(base, method, path, body);
+  const stamped = (clientOrderId: string, extra: Record<string, unknown> = {}) =>
+    order({ clientOrderId, timestamp: wall.now(), ...extra });
+
+  void test('POST order delayed beyond recvWindow: 400 REQUEST_EXPIRED (-1021), and no order before or after', async () => {
+    exchange.faults.add({ venue: 'okx', op: 'createOrder', fault: 'latency', latencyMs: 3000, times: 1 });
+    const late = call('POST', '/v1/okx/spot/order', stamped('late', { recvWindow: 2000 }));
+    await wall.untilPending();
+    assert.equal((await call('GET', '/v1/okx/spot/order?account=k&clientOrderId=late')).status, 404);
+    wall.elapse();
+    const r = await late;
+    assert.deepEqual([r.status, r.json.reason, r.json.code], [400, 'REQUEST_EXPIRED', -1021]);
+    assert.equal((await call('GET', '/v1/okx/spot/order?account=k&clientOrderId=late')).status, 404);
+
+    exchange.faults.add({ venue: 'okx', op: 'createOrder', fault: 'latency', latencyMs: 3000, times: 1 });
+    const onTime = call('POST', '/v1/okx/spot/order', stamped('on-time'));
+    await wall.untilPending();
+    wall.elapse();
+    assert.equal((await onTime).json.status, 'NEW');
+  });
+
+  void test('DELETE order delayed beyond recvWindow is refused and the order stays open', async () => {
+    assert.equal((await call('POST', '/v1/okx/spot/order', stamped('c1'))).json.status, 'NEW');
+    exchange.faults.add({ venue: 'okx', op: 'cancelOrder', fault: 'latency', latencyMs: 6000, times: 1 });
+    const cancelling = call(
+      'DELETE',
+      `/v1/okx/spot/order?account=k&clientOrderId=c1&timestamp=${wall.now()}`,
+    );
+    await wall.untilPending();
+    wall.elapse();
+    assert.equal((await cancelling).json.reason, 'REQUEST_EXPIRED');
+    assert.equal((await call('GET', '/v1/okx/spot/order?account=k&clientOrderId=c1')).json.status, 'NEW');
+    const bad = await call(
+      'DELETE',
+      `/v1/okx/spot/order?account=k&clientOrderId=c1&recvWindow=60001&timestamp=1`,
+    );
+    assert.equal(bad.json.reason, 'MALFORMED_REQUEST');
+  });
+
+  void test('websocket placeOrder delayed beyond recvWindow gets REQUEST_EXPIRED', async () => {
+    const ws = new WebSocket(base.replace('http', 'ws') + '/ws');
+    await once(ws, 'open');
+    exchange.faults.add({ venue: 'okx', op: 'createOrder', fault: 'latency', latencyMs: 5001, times: 1 });
+    const reply = once(ws, 'message');
+    ws.send(
+      JSON.stringify({ op: 'placeOrder', id: 7, venue: 'okx', market: 'spot', order: stamped('ws-late') }),
+    );
+    await wall.untilPending();
+    wall.elapse();
+    const [data] = (await reply) as [Buffer];
+    ws.close();
+    const msg = JSON.parse(data.toString()) as { id: number; ok: boolean; error?: { reason: string } };
+    assert.deepEqual([msg.id, msg.ok, msg.error?.reason], [7, false, 'REQUEST_EXPIRED']);
+    assert.equal((await call('GET', '/v1/okx/spot/order?account=k&clientOrderId=ws-late')).status, 404);
   });
 });

@@ -1,4 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { MAX_RECV_WINDOW_MS, stampError } from '../../gateway';
+import type { RequestStamp } from '../../gateway';
 import { binanceErrors } from './errors';
 
 export interface FrontCredential {
@@ -16,11 +18,6 @@ export interface SignedRequest {
   rawBody: string;
   params: URLSearchParams;
 }
-
-const MAX_RECV_WINDOW = 60_000;
-const DEFAULT_RECV_WINDOW = 5_000;
-/** Binance refuses requests stamped more than this far in its future. */
-const FUTURE_TOLERANCE_MS = 1_000;
 
 function withoutSignature(raw: string): string {
   return raw
@@ -46,15 +43,21 @@ export function authenticate(
   const expected = createHmac('sha256', cred.secret).update(payload).digest();
   if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) throw binanceErrors.signature();
 
-  const timestamp = Number(req.params.get('timestamp'));
-  if (!Number.isSafeInteger(timestamp)) throw binanceErrors.mandatory('timestamp');
-  const recvWindowText = req.params.get('recvWindow');
-  const recvWindow = recvWindowText === null ? DEFAULT_RECV_WINDOW : Number(recvWindowText);
-  if (!Number.isFinite(recvWindow) || recvWindow <= 0 || recvWindow > MAX_RECV_WINDOW)
-    throw binanceErrors.badParam('recvWindow must be less than 60000');
-  if (timestamp > nowMs + FUTURE_TOLERANCE_MS || nowMs - timestamp > recvWindow)
-    throw binanceErrors.timestamp();
+  const refused = stampError(requestStamp(req.params), nowMs, 'receipt');
+  if (refused?.reason === 'REQUEST_EXPIRED') throw binanceErrors.timestamp();
+  if (refused) throw binanceErrors.badParam(`recvWindow must be less than ${MAX_RECV_WINDOW_MS}`);
   return cred.account;
+}
+
+/**
+ * `timestamp` and `recvWindow` of a signed request, which the gateway checks again at the moment the
+ * venue would execute it (after any injected latency).
+ */
+export function requestStamp(params: URLSearchParams): RequestStamp {
+  const timestamp = Number(params.get('timestamp'));
+  if (!Number.isSafeInteger(timestamp)) throw binanceErrors.mandatory('timestamp');
+  const recvWindow = params.get('recvWindow');
+  return { timestamp, recvWindow: recvWindow === null ? undefined : Number(recvWindow) };
 }
 
 export function sign(secret: string, payload: string): string {

@@ -107,6 +107,8 @@ export function binanceErrorFromSim(reason: SimErrorReason, market: FrontMarket)
         -1001,
         'Internal error; unable to process your request. Please try again.',
       );
+    case 'REQUEST_EXPIRED':
+      return binanceErrors.timestamp();
     case 'NETWORK_TIMEOUT':
       return new BinanceApiError(
         503,

@@ -5,11 +5,11 @@ import { venueToCanonical } from '../../../domain/symbols';
 import { SimError } from '../../errors';
 import type { SimExchange } from '../../exchange';
 import { realSleep, withFaults } from '../../gateway';
-import type { Sleep } from '../../gateway';
+import type { RequestStamp, RequestTiming, Sleep } from '../../gateway';
 import { asAccountId, asSymbolId } from '../../ids';
 import type { PlaceOrderRequest } from '../../orders';
 import { closeHttp, listenHttp } from '../../server/http-listen';
-import { authenticate } from './auth';
+import { authenticate, requestStamp } from './auth';
 import type { FrontCredential } from './auth';
 import { BinanceApiError, binanceErrorFromSim, binanceErrors } from './errors';
 import type { FrontMarket } from './errors';
@@ -88,12 +88,13 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
   const { exchange, credentials } = options;
   const venue = options.venue ?? 'binance';
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const timing: RequestTiming = { sleep: options.sleep ?? realSleep, now };
 
   const kindOf = (m: FrontMarket): 'spot' | 'perp' => (m === 'spot' ? 'spot' : 'perp');
 
-  const run = <T>(m: FrontMarket, op: string, fn: () => T): Promise<T> =>
-    withFaults(exchange, venue, kindOf(m), op, sleep, fn).catch((e: unknown) => {
+  /** Order entry and cancels pass their stamp: checked at receipt (auth) and again at execution. */
+  const run = <T>(m: FrontMarket, op: string, fn: () => T, stamp?: RequestStamp): Promise<T> =>
+    withFaults(exchange, venue, kindOf(m), op, timing, fn, stamp).catch((e: unknown) => {
       if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') throw new DropResponse();
       if (e instanceof SimError) throw binanceErrorFromSim(e.reason, m);
       throw e;
@@ -171,7 +172,7 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
     switch (ctx.method) {
       case 'POST': {
         const req = placeRequest(m, acct, ctx);
-        const order = await run(m, 'createOrder', () => market.placeOrder(req));
+        const order = await run(m, 'createOrder', () => market.placeOrder(req), requestStamp(ctx.params));
         if (m === 'futures') return futuresOrder(order);
         const fills = market.accountFills(acct, order.symbol).filter((f) => f.orderId === order.orderId);
         return ctx.params.get('newOrderRespType') === 'FULL' ? spotOrderFull(order, fills) : spotOrder(order);
@@ -184,11 +185,16 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
       }
       case 'DELETE': {
         const { symbol, ref } = orderRef(m, ctx);
-        const order = await run(m, 'cancelOrder', () => {
-          const found = market.getOrder(acct, ref);
-          if (found.symbol !== symbol) throw new SimError('UNKNOWN_ORDER');
-          return market.cancelOrder(acct, ref);
-        }).catch((e: unknown) => {
+        const order = await run(
+          m,
+          'cancelOrder',
+          () => {
+            const found = market.getOrder(acct, ref);
+            if (found.symbol !== symbol) throw new SimError('UNKNOWN_ORDER');
+            return market.cancelOrder(acct, ref);
+          },
+          requestStamp(ctx.params),
+        ).catch((e: unknown) => {
           // Binance answers a cancel of an unknown or closed order alike.
           if (e instanceof BinanceApiError && e.code === -2013) throw binanceErrors.cancelUnknown();
           throw e;

@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { SimExchange } from '../../../sim/exchange';
 import { createBinanceFront, sign } from '../../../sim/fronts/binance';
 import type { BinanceFront } from '../../../sim/fronts/binance';
+import { heldLatency } from '../../unit/sim/helpers';
 
 const KEY = 'frontkey';
 const SECRET = 'frontsecret';
@@ -212,5 +213,74 @@ void describe('Binance front: market data', () => {
     >;
     assert.equal(p.lastFundingRate, '0.0001');
     assert.equal(p.nextFundingTime, Date.UTC(2024, 0, 1, 8));
+  });
+});
+
+void describe('Binance front: recvWindow at execution, after the front latency', () => {
+  const wall = heldLatency(NOW);
+  const ex = new SimExchange({ seed: 10 });
+  ex.venue('binance').deposit('spot', 'bob', 'USDT', '1000');
+  let slow: BinanceFront;
+  let slowBase: string;
+
+  before(async () => {
+    slow = createBinanceFront({
+      exchange: ex,
+      credentials: [{ apiKey: KEY, secret: SECRET, account: 'bob' }],
+      now: wall.now,
+      sleep: wall.sleep,
+    });
+    slowBase = await slow.listen();
+  });
+  after(() => slow.close());
+
+  async function slowSigned(method: 'GET' | 'POST' | 'DELETE', path: string, params: Record<string, string>) {
+    const q = new URLSearchParams({ ...params, timestamp: String(wall.now()) });
+    const full = `${q.toString()}&signature=${sign(SECRET, q.toString())}`;
+    const res = await fetch(method === 'POST' ? `${slowBase}${path}` : `${slowBase}${path}?${full}`, {
+      method,
+      headers: { 'X-MBX-APIKEY': KEY, 'content-type': 'application/x-www-form-urlencoded' },
+      ...(method === 'POST' ? { body: full } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  void test('an order that passed the timestamp check at receipt but would execute after recvWindow: -1021, never placed', async () => {
+    ex.faults.add({ venue: 'binance', op: 'createOrder', fault: 'latency', latencyMs: 5001, times: 1 });
+    const late = slowSigned('POST', '/api/v3/order', order({ newClientOrderId: 'late' }));
+    await wall.untilPending();
+    const during = await slowSigned('GET', '/api/v3/order', { symbol: 'BTCUSDT', origClientOrderId: 'late' });
+    assert.equal(during.body.code, -2013);
+    wall.elapse();
+    const r = await late;
+    assert.equal(r.status, 400);
+    assert.deepEqual(r.body, {
+      code: -1021,
+      msg: 'Timestamp for this request is outside of the recvWindow.',
+    });
+    const after = await slowSigned('GET', '/api/v3/order', { symbol: 'BTCUSDT', origClientOrderId: 'late' });
+    assert.equal(after.body.code, -2013);
+
+    ex.faults.add({ venue: 'binance', op: 'createOrder', fault: 'latency', latencyMs: 5000, times: 1 });
+    const onTime = slowSigned('POST', '/api/v3/order', order({ newClientOrderId: 'on-time' }));
+    await wall.untilPending();
+    wall.elapse();
+    assert.equal((await onTime).body.status, 'NEW');
+  });
+
+  void test('a cancel that would execute after recvWindow: -1021, the order stays open', async () => {
+    ex.faults.add({ venue: 'binance', op: 'cancelOrder', fault: 'latency', latencyMs: 7000, times: 1 });
+    const cancelling = slowSigned('DELETE', '/api/v3/order', {
+      symbol: 'BTCUSDT',
+      origClientOrderId: 'on-time',
+    });
+    await wall.untilPending();
+    wall.elapse();
+    assert.equal((await cancelling).body.code, -1021);
+    const still = await slowSigned('GET', '/api/v3/order', {
+      symbol: 'BTCUSDT',
+      origClientOrderId: 'on-time',
+    });
+    assert.equal(still.body.status, 'NEW');
   });
 });

@@ -6,6 +6,8 @@ import { createSimConnector } from '../../../connectors/sim/in-process-connector
 import { SimExchange } from '../../../sim/exchange';
 import { connectorContract } from '../../support/connector-contract';
 import { waitFor } from '../../support/wait';
+import { recvWindowScenario } from '../sim/connector-recv-window';
+import { heldLatency } from '../sim/helpers';
 
 connectorContract('in-process sim', async ({ exchange, market, account }) => ({
   connector: createSimConnector({ exchange, venue: 'binance', market, account }),
@@ -273,5 +275,22 @@ void describe('in-process sim connector: streaming', () => {
       c.watchBestBidAsk(['DOGE-USDT'], () => {}, new AbortController().signal),
       (e) => e instanceof ConnectorError && e.kind === 'unknown-symbol',
     );
+  });
+});
+
+void describe('in-process sim connector: recvWindow', () => {
+  void test('an order or cancel delayed beyond its recvWindow is refused (retryable) and never executed; within it, it executes', async () => {
+    const exchange = new SimExchange({ seed: 3 });
+    exchange.venue('binance').deposit('spot', 'alice', 'USDT', '10000');
+    const wall = heldLatency(Date.now());
+    const connector = createSimConnector({
+      exchange,
+      venue: 'binance',
+      market: 'spot',
+      account: 'alice',
+      sleep: wall.sleep,
+      now: wall.now,
+    });
+    await recvWindowScenario(exchange, 'binance', connector, wall);
   });
 });

@@ -7,6 +7,8 @@ import { SimExchange } from '../../../sim/exchange';
 import { createSimServer } from '../../../sim/server/server';
 import { connectorContract } from '../../support/connector-contract';
 import { waitFor } from '../../support/wait';
+import { recvWindowScenario } from '../sim/connector-recv-window';
+import { heldLatency } from '../sim/helpers';
 
 connectorContract('networked sim', async ({ exchange, market, account }) => {
   const server = createSimServer(exchange);
@@ -66,6 +68,29 @@ void describe('networked sim connector', () => {
       await assert.rejects(dropped, (e) => e instanceof ConnectorError && e.kind === 'retryable');
     } finally {
       await c.close();
+      await server.close();
+    }
+  });
+});
+
+void describe('networked sim connector: recvWindow', () => {
+  void test('an order or cancel delayed beyond its recvWindow is refused (retryable) and never executed; within it, it executes', async () => {
+    const exchange = new SimExchange({ seed: 3 });
+    exchange.venue('okx').deposit('spot', 'alice', 'USDT', '10000');
+    const wall = heldLatency(Date.now());
+    const server = createSimServer(exchange, { sleep: wall.sleep, now: wall.now });
+    const baseUrl = await server.listen(0);
+    const connector = createSimHttpConnector({
+      baseUrl,
+      venue: 'okx',
+      market: 'spot',
+      account: 'alice',
+      now: wall.now,
+    });
+    try {
+      await recvWindowScenario(exchange, 'okx', connector, wall);
+    } finally {
+      await connector.close();
       await server.close();
     }
   });

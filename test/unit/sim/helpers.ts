@@ -75,3 +75,40 @@ export function balance(ex: SimExchange, account: string, asset: string): { tota
     .find((x) => x.asset === asset);
   return { total: b?.total ?? '0', locked: b?.locked ?? '0' };
 }
+
+/**
+ * A wall clock and a `sleep` for injected latency that moves only when the test says so: each `sleep`
+ * waits until `elapse()` passes its delay on the clock and lets the delayed request go on. How tests
+ * hold a request "in flight" to look at the venue before and after it would execute.
+ */
+export function heldLatency(start = Date.UTC(2024, 0, 1)) {
+  let now = start;
+  const waiting: Array<{ ms: number; resume: () => void }> = [];
+  return {
+    now: (): number => now,
+    sleep: (ms: number): Promise<void> => new Promise<void>((resume) => waiting.push({ ms, resume })),
+    get pending(): number {
+      return waiting.length;
+    },
+    /** Resolves once a request is waiting out its latency (it may travel over loopback first). */
+    async untilPending(): Promise<void> {
+      for (let i = 0; waiting.length === 0; i++) {
+        if (i > 2_000) throw new Error('no request is waiting out a latency fault');
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    },
+    /** The oldest delayed request's latency passes on the wall clock; it goes on. */
+    elapse(): void {
+      const next = waiting.shift();
+      if (!next) throw new Error('no request is waiting out a latency fault');
+      now += next.ms;
+      next.resume();
+    },
+    /** Waits until `request` is held by its latency, lets the latency pass, and returns its outcome. */
+    async through<T>(request: Promise<T>): Promise<T> {
+      await this.untilPending();
+      this.elapse();
+      return request;
+    },
+  };
+}
