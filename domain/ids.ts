@@ -53,36 +53,57 @@ function base36(value: number, width: number): string {
   return value.toString(36).padStart(width, '0');
 }
 
+const FNV64_OFFSET = 0xcbf29ce484222325n;
+const FNV64_PRIME = 0x100000001b3n;
+const MASK64 = (1n << 64n) - 1n;
+
+/** 64-bit FNV-1a over the UTF-16 code units of `text`, like `fnv1a32`: stable everywhere, forever. */
+export function fnv1a64(text: string): bigint {
+  let hash = FNV64_OFFSET;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= BigInt(text.charCodeAt(index));
+    hash = (hash * FNV64_PRIME) & MASK64;
+  }
+  return hash;
+}
+
+const SCOPE_DIGITS = 13;
+const SEQUENCE_DIGITS = 9;
+/** How many client order ids one symbol chain can issue (36^9 ≈ 1.0e14). */
+export const CLIENT_ORDER_ID_SEQUENCES = 36 ** SEQUENCE_DIGITS;
+
 export interface ClientOrderIdParts {
   /** Names one symbol workflow chain: the workflow id and its first run id (so a re-added symbol never reuses ids). */
   scope: string;
-  /** The strategy's position in the symbol's configuration (0-35). */
+  /** The strategy's position in the symbol's configuration (0-35): its orders share a prefix. */
   strategySlot: number;
-  /** Bumped by the strategy every time it re-quotes (0 … 36^6 − 1). */
-  generation: number;
-  /** The order's place within one generation (0 … 36^3 − 1). */
+  /** The chain's order counter: every id the chain issues takes the next number, whatever strategy asks. */
   sequence: number;
 }
 
-/** The 8-character prefix every order of one symbol workflow chain carries: `K` + 7 base-36 hash digits. */
+/**
+ * The 14-character prefix every order of one symbol workflow chain carries: `K` + 13 base-36 digits of
+ * FNV-1a-64(scope). The ledger keys orders by client order id across every chain, so two chains must not
+ * share a prefix: with 2^64 prefixes, a collision among a million chains has odds of about 3 × 10^-8
+ * (n² / 2^65), where the old 32-bit prefix collided almost surely (n² / 2^33 ≈ 116 expected pairs).
+ */
 export function clientOrderIdPrefix(scope: string): string {
-  return `K${base36(fnv1a32(scope) % 36 ** 7, 7)}`;
+  return `K${fnv1a64(scope).toString(36).padStart(SCOPE_DIGITS, '0')}`;
 }
 
-/** The 9-character prefix every order of one strategy slot carries: the chain's prefix + the slot. */
+/** The 15-character prefix every order of one strategy slot carries: the chain's prefix + the slot. */
 export function strategyClientOrderIdPrefix(scope: string, strategySlot: number): string {
   return clientOrderIdPrefix(scope) + base36(strategySlot, 1);
 }
 
 /**
- * `K` + scope hash (7) + slot (1) + generation (6) + sequence (3) = 18 characters of [0-9a-zK]: valid on
- * every venue Keel knows (1-28 letters or digits, never starting with `t`).
+ * `K` + scope hash (13) + slot (1) + sequence (9) = 24 characters of [0-9a-zK]: valid on every venue Keel
+ * knows (1-28 letters or digits, never starting with `t`). Unique for the life of the chain because the
+ * sequence is the chain's own durable counter.
  */
 export function clientOrderId(parts: ClientOrderIdParts): string {
   const id =
-    strategyClientOrderIdPrefix(parts.scope, parts.strategySlot) +
-    base36(parts.generation, 6) +
-    base36(parts.sequence, 3);
+    strategyClientOrderIdPrefix(parts.scope, parts.strategySlot) + base36(parts.sequence, SEQUENCE_DIGITS);
   if (!ClientOrderIdSchema.safeParse(id).success) throw new Error(`bad client order id ${id}`);
   return id;
 }

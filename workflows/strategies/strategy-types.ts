@@ -21,8 +21,10 @@ export interface StrategyContext {
   slot: number;
   venue: VenueRef;
   risk: RiskLimits;
-  /** The stable scope of this symbol workflow chain, for client order ids. */
+  /** The stable scope of this symbol workflow chain: its orders' client order ids start with its prefix. */
   orderIdScope: string;
+  /** The next client order id of the chain for this strategy: never one the chain has issued before. */
+  newClientOrderId(): string;
   /** Order activities (proxied; every call is durable and retried by Temporal). */
   activities: Pick<
     KeelActivities,

@@ -37,6 +37,8 @@ export interface SymbolMachineInput {
   carried?: Record<string, unknown>;
   /** Whether a strategy name is registered (the configuration was validated, so normally always). */
   knows: (name: string) => boolean;
+  /** Client order ids the chain has issued so far (carried across continue-as-new). */
+  ordersIssued?: number;
 }
 
 interface Slot {
@@ -55,12 +57,14 @@ export class SymbolMachine {
   #paused: boolean;
   #status: SymbolStatus = 'starting';
   #slots: Slot[] = [];
+  #ordersIssued: number;
   readonly #knows: (name: string) => boolean;
 
   constructor(input: SymbolMachineInput) {
     this.#config = input.config;
     this.#paused = input.paused;
     this.#knows = input.knows;
+    this.#ordersIssued = input.ordersIssued ?? 0;
   }
 
   get config(): SymbolConfig {
@@ -76,6 +80,20 @@ export class SymbolMachine {
   get slots(): readonly number[] {
     return this.#slots.map((entry) => entry.slot);
   }
+  get ordersIssued(): number {
+    return this.#ordersIssued;
+  }
+
+  /**
+   * The next number of the chain's order counter. Every client order id of the chain takes one, whichever
+   * strategy instance asks, so replacing instances (new venues, limits or strategies) never repeats an id.
+   */
+  nextOrderSequence(): number {
+    const sequence = this.#ordersIssued;
+    this.#ordersIssued += 1;
+    return sequence;
+  }
+
   nameOf(slot: number): string | undefined {
     return this.#slots.find((entry) => entry.slot === slot)?.name;
   }
@@ -137,7 +155,8 @@ export class SymbolMachine {
 
   /**
    * New configuration. The same strategies on the same venues under the same risk limits are handed their
-   * new params; anything else stops the old instances and starts new ones.
+   * new params (paused or not); anything else stops the old instances and starts new ones, which take
+   * their client order ids from the same chain counter as the old ones.
    */
   #update(next: SymbolConfig): SymbolEffect[] {
     const shape = (config: SymbolConfig) =>
@@ -147,8 +166,9 @@ export class SymbolMachine {
     const previous = this.#slots;
     if (sameShape) {
       this.#config = next;
-      return previous.flatMap((entry, index) => [
-        ...(this.#paused ? [] : [update(entry.slot, next.strategies[index]?.params ?? {})]),
+      // Paused instances hear their new params too: they keep them and trade with them when resumed.
+      return previous.flatMap((entry) => [
+        update(entry.slot, next.strategies[entry.slot]?.params ?? {}),
         schedule(entry.slot),
       ]);
     }

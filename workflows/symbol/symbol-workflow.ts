@@ -8,6 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { clientOrderId } from '../../domain/ids';
 import { ExchangeKey, StrategyKey } from '../../temporal/search-attributes';
 import { findStrategy } from '../strategies/strategy-registry';
 import type { KeelActivities, StrategyInstance, StrategySnapshot } from '../strategies/strategy-types';
@@ -38,6 +39,7 @@ export interface SymbolInput {
     strategies: Record<string, StrategySnapshot>;
     pending: SymbolCommand[];
     runs: number;
+    ordersIssued: number;
   };
 }
 
@@ -56,6 +58,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     config: SymbolConfigSchema.parse(input.config),
     paused: input.paused,
     knows: (name) => findStrategy(name) !== undefined,
+    ordersIssued: input.carried?.ordersIssued ?? 0,
   });
   const instances = new Map<number, StrategyInstance>();
 
@@ -96,6 +99,12 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
             venue: effect.venue,
             risk: effect.risk,
             orderIdScope,
+            newClientOrderId: () =>
+              clientOrderId({
+                scope: orderIdScope,
+                strategySlot: effect.slot,
+                sequence: machine.nextOrderSequence(),
+              }),
             activities,
           };
           const params = definition.paramsSchema.parse(effect.params);
@@ -168,7 +177,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
         ...input,
         config: machine.config,
         paused: machine.paused,
-        carried: { strategies, pending: [], runs },
+        carried: { strategies, pending: [], runs, ordersIssued: machine.ordersIssued },
       });
     }
   }

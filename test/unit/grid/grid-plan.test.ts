@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import {
   applyEvent,
   applyPrice,
-  regrid,
+  cancelGrid,
+  nextGeneration,
   replacementsOnFill,
   startGrid,
   type GridCommand,
@@ -127,14 +128,20 @@ describe('grid plan: price leaves the range', () => {
     assert.deepEqual(applyPrice(state, p, rules, '90'), { state, commands: [] });
   });
 
-  test('regrid cancels the old generation and keeps the inventory', () => {
+  test('new params cancel the old generation, then lay out a new one keeping the inventory', () => {
     const p = gridParams();
     const { state } = startGrid(p, rules, '160');
     const filled = applyEvent(state, p, { type: 'OrderFilled', level: 1, seq: 0, filledQuantity: '1' }).state;
-    const next = regrid(filled, gridParams({ lowerPrice: '120', upperPrice: '160' }), rules, '150');
+    const cancelled = cancelGrid(filled);
+    const next = nextGeneration(
+      cancelled.state,
+      gridParams({ lowerPrice: '120', upperPrice: '160' }),
+      rules,
+      '150',
+    );
     // Old: buy L0#0 and sell L2#0 are cancelled. New levels 120, 130, 140, 150, 160; mid 150 → gap L3.
     // Long with inventory 1: one sell above the gap (L4 @160); buys at 140, 130, 120.
-    assert.deepEqual(brief(next.commands), [
+    assert.deepEqual(brief([...cancelled.commands, ...next.commands]), [
       'cancel L0#0',
       'cancel L2#0',
       'buy 1@140 L2#0',
@@ -144,6 +151,66 @@ describe('grid plan: price leaves the range', () => {
     ]);
     assert.equal(next.state.inventory, '1');
     assert.equal(next.state.generation, 1);
+  });
+
+  test('#11.4: a fill that reached the venue before the cancel counts, then the close takes the order off', () => {
+    const p = gridParams();
+    const { state } = startGrid(p, rules, '160');
+    const cancelled = cancelGrid(state);
+    assert.equal(cancelled.state.closing?.length, 2);
+    // The cancel of L1 answers: it had filled first. Counted, and no counter order for a cancelled one.
+    const filled = applyEvent(cancelled.state, p, {
+      type: 'OrderFilled',
+      generation: 0,
+      level: 1,
+      seq: 0,
+      filledQuantity: '1',
+    });
+    assert.deepEqual(filled.commands, []);
+    assert.equal(filled.state.inventory, '1');
+    assert.equal(filled.state.closing?.length, 1, 'a complete fill closes it');
+    // The new generation is laid out with that inventory: a long grid now sells it above the gap.
+    const next = nextGeneration(filled.state, p, rules, '160');
+    assert.equal(next.state.inventory, '1');
+    assert.ok(brief(next.commands).includes('sell 1@175 L3#0'));
+    // The last report on the other old order arrives after the new layout and still finds it.
+    const partly = applyEvent(next.state, p, {
+      type: 'OrderFilled',
+      generation: 0,
+      level: 0,
+      seq: 0,
+      filledQuantity: '0.5',
+    });
+    assert.equal(partly.state.inventory, '1.5');
+    const closed = applyEvent(partly.state, p, { type: 'OrderClosed', generation: 0, level: 0, seq: 0 });
+    assert.deepEqual(closed.state.closing, []);
+    assert.equal(closed.state.inventory, '1.5');
+    // A late, repeated report changes nothing.
+    assert.equal(
+      applyEvent(closed.state, p, {
+        type: 'OrderFilled',
+        generation: 0,
+        level: 0,
+        seq: 0,
+        filledQuantity: '1',
+      }).state,
+      closed.state,
+    );
+  });
+
+  test('price leaving the range cancels into closing too: a raced fill still counts', () => {
+    const p = gridParams({ outOfRange: 'cancel' });
+    const { state } = startGrid(p, rules, '160');
+    const out = applyPrice(state, p, rules, '90');
+    const raced = applyEvent(out.state, p, {
+      type: 'OrderFilled',
+      generation: 0,
+      level: 0,
+      seq: 0,
+      filledQuantity: '1',
+    });
+    assert.equal(raced.state.inventory, '1');
+    assert.deepEqual(raced.commands, []);
   });
 });
 

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { strategyClientOrderIdPrefix } from '../../../domain/ids';
+import { clientOrderId, strategyClientOrderIdPrefix } from '../../../domain/ids';
 import { planContingencies } from '../../../workflows/strategies/grid/grid-contingencies';
 import {
   GridIdIssuer,
-  gridClientOrderId,
   liveOrders,
   orderKey,
   type IssuedIds,
@@ -17,28 +16,24 @@ const rules = { tickSize: '0.01', lotSize: '0.01', minQuantity: '0.01', minNotio
 const scope = 'symbol:BTC-USDT/run-1';
 
 describe('grid id issuer', () => {
-  test('issues ids in order from the durable counter, never one twice, and records which order holds which', () => {
-    const state: IssuedIds = { issued: 0, ids: {} };
-    const issuer = new GridIdIssuer(scope, 2, state);
+  const chain = () => {
+    let issued = 0;
+    return () => clientOrderId({ scope, strategySlot: 2, sequence: issued++ });
+  };
+
+  test('takes the chain’s ids in order, never one twice, and records which order holds which', () => {
+    const ids: IssuedIds = {};
+    const issuer = new GridIdIssuer(ids, chain());
     const first = issuer.issueFor(orderKey(0, 1, 0));
     const reserved = issuer.reserve();
     const second = issuer.issueFor(orderKey(0, 2, 0));
     assert.deepEqual(
       [first, reserved, second],
-      [0, 1, 2].map((issued) => gridClientOrderId(scope, 2, issued)),
+      [0, 1, 2].map((sequence) => clientOrderId({ scope, strategySlot: 2, sequence })),
     );
-    assert.equal(new Set([first, reserved, second]).size, 3);
-    assert.deepEqual(state, { issued: 3, ids: { '0/1/0': first, '0/2/0': second } });
+    assert.deepEqual(ids, { '0/1/0': first, '0/2/0': second });
     for (const id of [first, reserved, second])
       assert.ok(id.startsWith(strategyClientOrderIdPrefix(scope, 2)));
-  });
-
-  test('a new issuer over carried state goes on where the last one stopped', () => {
-    const state: IssuedIds = { issued: 46_655, ids: {} };
-    const id = new GridIdIssuer(scope, 0, state).reserve();
-    assert.equal(id, gridClientOrderId(scope, 0, 46_655));
-    assert.notEqual(gridClientOrderId(scope, 0, 46_656), id);
-    assert.equal(state.issued, 46_656);
   });
 
   test('live orders pair the plan’s resting orders with their ids; orders without an id are not live', () => {
@@ -54,18 +49,29 @@ describe('grid id issuer', () => {
 
 describe('grid venue reports', () => {
   test('a fill comes before the close; a report with nothing filled and still open says nothing', () => {
-    assert.deepEqual(eventsFromReport(2, 0, { status: 'filled', filledQuantity: '1' }), [
-      { type: 'OrderFilled', level: 2, seq: 0, filledQuantity: '1' },
-      { type: 'OrderClosed', level: 2, seq: 0 },
-    ]);
-    assert.deepEqual(eventsFromReport(2, 0, { status: 'partially-filled', filledQuantity: '0.4' }), [
-      { type: 'OrderFilled', level: 2, seq: 0, filledQuantity: '0.4' },
-    ]);
-    assert.deepEqual(eventsFromReport(2, 0, { status: 'open', filledQuantity: '0' }), []);
+    assert.deepEqual(
+      eventsFromReport({ generation: 0, level: 2, seq: 0 }, { status: 'filled', filledQuantity: '1' }),
+      [
+        { type: 'OrderFilled', generation: 0, level: 2, seq: 0, filledQuantity: '1' },
+        { type: 'OrderClosed', generation: 0, level: 2, seq: 0 },
+      ],
+    );
+    assert.deepEqual(
+      eventsFromReport(
+        { generation: 0, level: 2, seq: 0 },
+        { status: 'partially-filled', filledQuantity: '0.4' },
+      ),
+      [{ type: 'OrderFilled', generation: 0, level: 2, seq: 0, filledQuantity: '0.4' }],
+    );
+    assert.deepEqual(
+      eventsFromReport({ generation: 0, level: 2, seq: 0 }, { status: 'open', filledQuantity: '0' }),
+      [],
+    );
     for (const status of ['canceled', 'expired', 'rejected', 'abandoned'])
-      assert.deepEqual(eventsFromReport(1, 3, { status, filledQuantity: '0' }), [
-        { type: 'OrderClosed', level: 1, seq: 3 },
-      ]);
+      assert.deepEqual(
+        eventsFromReport({ generation: 4, level: 1, seq: 3 }, { status, filledQuantity: '0' }),
+        [{ type: 'OrderClosed', generation: 4, level: 1, seq: 3 }],
+      );
   });
 });
 

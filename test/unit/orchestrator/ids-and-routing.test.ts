@@ -6,7 +6,9 @@ import {
   clientOrderId,
   clientOrderIdPrefix,
   strategyClientOrderIdPrefix,
+  CLIENT_ORDER_ID_SEQUENCES,
   fnv1a32,
+  fnv1a64,
   shardWorkflowId,
   symbolWorkflowId,
 } from '../../../domain/ids';
@@ -20,7 +22,7 @@ describe('shard routing', () => {
     // Pinned: changing the hash would move live symbols to other shards.
     assert.deepEqual(
       ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT'].map((symbol) => shardForSymbol(symbol, 8)),
-      ['BTC-USDT', 'ETH-USDT', 'SOL-USDT', 'XRP-USDT'].map((symbol) => fnv1a32(symbol) % 8),
+      [7, 3, 0, 4],
     );
   });
 
@@ -53,44 +55,53 @@ describe('ids', () => {
     assert.equal(symbolWorkflowId('t1-', 'BTC-USDT'), 't1-symbol:BTC-USDT');
   });
 
+  test('the chain prefix is a stable 64-bit FNV-1a: known values never change', () => {
+    assert.equal(fnv1a64(''), 0xcbf29ce484222325n);
+    assert.equal(fnv1a64('a'), 0xaf63dc4c8601ec8cn);
+    assert.equal(fnv1a64('foobar'), 0x85944171f73967e8n);
+    // Pinned: a changed prefix would hide a running chain's orders from its own reconcile.
+    assert.equal(
+      clientOrderId({ scope: 'symbol:BTC-USDT/run', strategySlot: 0, sequence: 0 }),
+      'K34rjpqhvfavm90000000000',
+    );
+  });
+
   test('client order ids are valid on every venue, deterministic and distinct', () => {
     fc.assert(
       fc.property(
         fc.string({ maxLength: 80 }),
         fc.integer({ min: 0, max: 35 }),
-        fc.integer({ min: 0, max: 36 ** 6 - 1 }),
-        fc.integer({ min: 0, max: 36 ** 3 - 1 }),
-        (scope, strategySlot, generation, sequence) => {
-          const id = clientOrderId({ scope, strategySlot, generation, sequence });
+        fc.integer({ min: 0, max: CLIENT_ORDER_ID_SEQUENCES - 1 }),
+        (scope, strategySlot, sequence) => {
+          const id = clientOrderId({ scope, strategySlot, sequence });
           assert.ok(ClientOrderIdSchema.safeParse(id).success, id);
-          assert.equal(id.length, 18);
+          assert.equal(id.length, 24);
           assert.ok(id.startsWith(clientOrderIdPrefix(scope)));
           // Reconcile finds a strategy's orders by this prefix: it must not match another slot's.
           assert.ok(id.startsWith(strategyClientOrderIdPrefix(scope, strategySlot)));
-          assert.equal(strategyClientOrderIdPrefix(scope, strategySlot).length, 9);
-          assert.equal(clientOrderId({ scope, strategySlot, generation, sequence }), id);
+          assert.equal(strategyClientOrderIdPrefix(scope, strategySlot).length, 15);
+          assert.equal(clientOrderId({ scope, strategySlot, sequence }), id);
         },
       ),
     );
     const ids = new Set<string>();
-    for (let generation = 0; generation < 50; generation += 1)
-      for (let sequence = 0; sequence < 20; sequence += 1)
-        ids.add(clientOrderId({ scope: 'symbol:BTC-USDT/run', strategySlot: 0, generation, sequence }));
+    for (let sequence = 0; sequence < 1000; sequence += 1)
+      ids.add(clientOrderId({ scope: 'symbol:BTC-USDT/run', strategySlot: sequence % 3, sequence }));
     assert.equal(ids.size, 1000);
   });
 
+  test('different chains get different prefixes', () => {
+    const prefixes = new Set<string>();
+    for (let run = 0; run < 10_000; run += 1) prefixes.add(clientOrderIdPrefix(`symbol:BTC-USDT/run-${run}`));
+    assert.equal(prefixes.size, 10_000);
+  });
+
   test('out-of-range parts throw instead of wrapping into another id', () => {
+    assert.throws(() => clientOrderId({ scope: 's', strategySlot: 36, sequence: 0 }), RangeError);
     assert.throws(
-      () => clientOrderId({ scope: 's', strategySlot: 36, generation: 0, sequence: 0 }),
+      () => clientOrderId({ scope: 's', strategySlot: 0, sequence: CLIENT_ORDER_ID_SEQUENCES }),
       RangeError,
     );
-    assert.throws(
-      () => clientOrderId({ scope: 's', strategySlot: 0, generation: 36 ** 6, sequence: 0 }),
-      RangeError,
-    );
-    assert.throws(
-      () => clientOrderId({ scope: 's', strategySlot: 0, generation: 0, sequence: -1 }),
-      RangeError,
-    );
+    assert.throws(() => clientOrderId({ scope: 's', strategySlot: 0, sequence: -1 }), RangeError);
   });
 });

@@ -91,6 +91,34 @@ describe('symbol machine', () => {
     assert.deepEqual(machine.config, next);
   });
 
+  test('#11.2: new params reach paused instances too, so they resume with them', () => {
+    const machine = machineWith({ paused: true });
+    machine.boot(undefined);
+    const next = config({ strategies: [{ name: 'quote', params: { quantity: '3' } }, { name: 'idle' }] });
+    const effects = machine.handle({ kind: 'update', config: next });
+    assert.deepEqual(brief(effects), ['update:0', 'schedule:0', 'update:1', 'schedule:1', 'publish']);
+    assert.deepEqual(effects[0]?.type === 'update' && effects[0].params, next.strategies[0]?.params);
+    assert.deepEqual(brief(machine.handle({ kind: 'resume' })), [
+      'start:0',
+      'schedule:0',
+      'start:1',
+      'schedule:1',
+    ]);
+  });
+
+  test('#11.1: the chain’s order counter goes on across instances and runs', () => {
+    const machine = new SymbolMachine({
+      config: config(),
+      paused: false,
+      knows: () => true,
+      ordersIssued: 41,
+    });
+    assert.deepEqual([machine.nextOrderSequence(), machine.nextOrderSequence()], [41, 42]);
+    machine.handle({ kind: 'update', config: config({ risk: { maxOpenOrders: 3 } }) });
+    assert.equal(machine.nextOrderSequence(), 43);
+    assert.equal(machine.ordersIssued, 44);
+  });
+
   test('another venue, risk or strategy list replaces the instances: stop, discard, create, start', () => {
     const machine = machineWith();
     machine.boot(undefined);

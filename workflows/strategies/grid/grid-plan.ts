@@ -29,6 +29,17 @@ export interface GridState {
   inventory: string;
   /** True while price is out of range and the grid has cancelled its orders (outOfRange = cancel). */
   suspended: boolean;
+  /**
+   * Orders the plan has asked the venue to cancel and whose last report has not come yet: a fill that
+   * reached the venue before the cancel still counts in the inventory when that report arrives.
+   */
+  closing?: ClosingOrder[];
+}
+
+/** An order being cancelled, named by its generation and level as well as its sequence number. */
+export interface ClosingOrder extends GridOrder {
+  generation: number;
+  level: number;
 }
 
 export type GridCommand =
@@ -43,11 +54,12 @@ export type GridCommand =
     }
   | { type: 'CancelOrder'; generation: number; level: number; seq: number };
 
+/** A venue report on one order, named by (generation, level, seq); the current generation when omitted. */
 export type GridEvent =
   /** `filledQuantity` is cumulative, so a repeated report changes nothing. */
-  | { type: 'OrderFilled'; level: number; seq: number; filledQuantity: string }
+  | { type: 'OrderFilled'; generation?: number; level: number; seq: number; filledQuantity: string }
   /** The order is gone without (further) fills: cancelled, expired or rejected by the venue. */
-  | { type: 'OrderClosed'; level: number; seq: number };
+  | { type: 'OrderClosed'; generation?: number; level: number; seq: number };
 
 export interface GridStep {
   state: GridState;
@@ -140,25 +152,49 @@ export function startGrid(params: GridParams, rules: TradingRules, mid: string):
 }
 
 /**
- * New parameters: cancel every resting order and lay out a new generation around `mid`, keeping the
- * inventory. The generation is part of every client order id, so old and new orders never collide.
+ * Cancels every resting order (new params, pause, price out of range). The orders wait in `closing` until
+ * the venue's last word on each is applied, so fills that raced the cancels reach the inventory.
  */
-export function regrid(state: GridState, params: GridParams, rules: TradingRules, mid: string): GridStep {
-  const cancels = cancelAll(state);
-  const next = layOut(emptyState(params, rules, state.generation + 1, state.inventory), params, mid);
-  return { state: next.state, commands: [...cancels, ...next.commands] };
+export function cancelGrid(state: GridState): GridStep {
+  const closing: ClosingOrder[] = state.orders.flatMap((order, level) =>
+    order ? [{ ...order, generation: state.generation, level }] : [],
+  );
+  return {
+    state: {
+      ...state,
+      orders: state.orders.map(() => null),
+      closing: [...(state.closing ?? []), ...closing],
+    },
+    commands: closing.map(({ generation, level, seq }) => ({
+      type: 'CancelOrder' as const,
+      generation,
+      level,
+      seq,
+    })),
+  };
 }
 
-function cancelAll(state: GridState): GridCommand[] {
-  return state.orders.flatMap((order, level) =>
-    order ? [{ type: 'CancelOrder' as const, generation: state.generation, level, seq: order.seq }] : [],
-  );
+/**
+ * New parameters, once the old generation is cancelled (`cancelGrid`) and its last fills applied: a new
+ * generation around `mid` that keeps the inventory (and any orders still closing).
+ */
+export function nextGeneration(
+  state: GridState,
+  params: GridParams,
+  rules: TradingRules,
+  mid: string,
+): GridStep {
+  const fresh = emptyState(params, rules, state.generation + 1, state.inventory);
+  return layOut({ ...fresh, closing: state.closing ?? [] }, params, mid);
 }
 
 /** Applies a venue event for one of the grid's orders. Events for orders the grid no longer holds are ignored. */
 export function applyEvent(state: GridState, params: GridParams, event: GridEvent): GridStep {
+  const generation = event.generation ?? state.generation;
+  if (generation !== state.generation || state.orders[event.level]?.seq !== event.seq)
+    return { state: applyToClosing(state, { ...event, generation }), commands: [] };
   const order = state.orders[event.level];
-  if (!order || order.seq !== event.seq) return { state, commands: [] };
+  if (!order) return { state, commands: [] };
   const orders = state.orders.slice();
   if (event.type === 'OrderClosed') {
     orders[event.level] = null;
@@ -179,6 +215,33 @@ export function applyEvent(state: GridState, params: GridParams, event: GridEven
     next = place(next, params, counterLevel, order.side === 'buy' ? 'sell' : 'buy', commands);
   }
   return { state: next, commands };
+}
+
+/**
+ * A report on an order being cancelled: its fills count in the inventory (no counter order: the grid asked
+ * for it to go), and its close takes it off the list.
+ */
+function applyToClosing(state: GridState, event: GridEvent & { generation: number }): GridState {
+  const closing = state.closing ?? [];
+  const index = closing.findIndex(
+    (order) =>
+      order.generation === event.generation && order.level === event.level && order.seq === event.seq,
+  );
+  const order = closing[index];
+  if (!order) return state;
+  const rest = closing.filter((_, at) => at !== index);
+  if (event.type === 'OrderClosed') return { ...state, closing: rest };
+  const delta = toFixed(event.filledQuantity) - toFixed(order.filled);
+  if (delta <= 0n) return state;
+  const inventory = fromFixed(toFixed(state.inventory) + (order.side === 'buy' ? delta : -delta));
+  const complete = toFixed(event.filledQuantity) >= toFixed(order.quantity);
+  return {
+    ...state,
+    inventory,
+    closing: complete
+      ? rest
+      : closing.map((entry, at) => (at === index ? { ...entry, filled: event.filledQuantity } : entry)),
+  };
 }
 
 export type SubmitOrder = Extract<GridCommand, { type: 'SubmitOrder' }>;
@@ -208,15 +271,10 @@ export function applyPrice(state: GridState, params: GridParams, rules: TradingR
   const price = toFixed(mid);
   const outside = price < toFixed(state.prices[0] ?? '0') || price > toFixed(state.prices.at(-1) ?? '0');
   if (outside && !state.suspended) {
-    return {
-      state: { ...state, orders: state.orders.map(() => null), suspended: true },
-      commands: cancelAll(state),
-    };
+    const cancelled = cancelGrid(state);
+    return { state: { ...cancelled.state, suspended: true }, commands: cancelled.commands };
   }
-  if (!outside && state.suspended) {
-    const fresh = emptyState(params, rules, state.generation + 1, state.inventory);
-    return layOut(fresh, params, mid);
-  }
+  if (!outside && state.suspended) return nextGeneration(state, params, rules, mid);
   return { state, commands: [] };
 }
 

@@ -9,14 +9,25 @@ export interface VenueReport {
 
 const CLOSED = new Set(['filled', 'canceled', 'expired', 'rejected', 'abandoned']);
 
+/** Names one of the grid's orders for its whole life. */
+export interface GridOrderRef {
+  generation: number;
+  level: number;
+  seq: number;
+}
+
 /**
- * A venue report on the grid's order (level, seq) as plan events: the fill first (cumulative, so a
- * repeated report changes nothing), then the close. The plan ignores events for orders it no longer holds.
+ * A venue report on one of the grid's orders as plan events: the fill first (cumulative, so a repeated
+ * report changes nothing), then the close. The plan ignores events for orders it no longer holds.
  */
-export function eventsFromReport(level: number, seq: number, report: VenueReport): GridEvent[] {
-  const events: GridEvent[] = [];
+export function eventsFromReport(
+  { generation, level, seq }: GridOrderRef,
+  report: VenueReport,
+): Array<GridEvent & GridOrderRef> {
+  const order = { generation, level, seq };
+  const events: Array<GridEvent & GridOrderRef> = [];
   if (toFixed(report.filledQuantity) > 0n)
-    events.push({ type: 'OrderFilled', level, seq, filledQuantity: report.filledQuantity });
-  if (CLOSED.has(report.status)) events.push({ type: 'OrderClosed', level, seq });
+    events.push({ type: 'OrderFilled', ...order, filledQuantity: report.filledQuantity });
+  if (CLOSED.has(report.status)) events.push({ type: 'OrderClosed', ...order });
   return events;
 }

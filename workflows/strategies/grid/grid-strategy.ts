@@ -12,19 +12,28 @@ import type {
 } from '../strategy-types';
 import { planContingencies } from './grid-contingencies';
 import { validateGrid } from './grid-levels';
-import { GridIdIssuer, liveOrders, orderKey, type IssuedIds, type LiveOrder } from './grid-order-ids';
+import {
+  closingOrders,
+  GridIdIssuer,
+  holdsOrder,
+  liveOrders,
+  orderKey,
+  type IssuedIds,
+  type LiveOrder,
+} from './grid-order-ids';
 import { GridParamsSchema, type GridParams, type TradingRules } from './grid-params';
 import {
   applyEvent,
   applyPrice,
-  regrid,
+  cancelGrid,
+  nextGeneration,
   startGrid,
   type GridCommand,
   type GridEvent,
   type GridState,
   type SubmitOrder,
 } from './grid-plan';
-import { eventsFromReport, type VenueReport } from './grid-reports';
+import { eventsFromReport, type GridOrderRef, type VenueReport } from './grid-reports';
 
 // Placement retries until the venue's answer is known (exactly-once makes that safe); an attempt on a
 // worker that died is retried after 15 s (connectors time out well before). The watch is long and
@@ -45,8 +54,9 @@ const watcher = proxyActivities<Pick<KeelActivities, 'watchOrders'>>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
-/** Durable state of one grid: the planner's state plus the client order ids it has issued. */
-interface GridStrategyState extends IssuedIds {
+/** Durable state of one grid: the planner's state plus the client order ids its orders were placed under. */
+interface GridStrategyState {
+  ids: IssuedIds;
   grid?: GridState;
   rules?: TradingRules;
   trading: boolean;
@@ -78,7 +88,6 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     let params = initialParams;
     const state: GridStrategyState = {
       trading: false,
-      issued: 0,
       ids: {},
       problems: [],
       ...(carried as Partial<GridStrategyState>),
@@ -86,13 +95,15 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const { venue, symbol } = context;
     const where = { venue: venue.venue, market: venue.market, account: venue.account };
     const strategyPrefix = strategyClientOrderIdPrefix(context.orderIdScope, context.slot);
-    const issuer = new GridIdIssuer(context.orderIdScope, context.slot, state);
+    const issuer = new GridIdIssuer(state.ids, () => context.newClientOrderId());
     /** Not carried across continue-as-new: every run reconciles once before it trades. */
     let reconciledThisRun = false;
     /** Orders a watch already placed for the plan (fired contingencies), by order key, until executed. */
     const prePlaced = new Map<string, { order: PlaceOrderInput; result: PlacementResult }>();
 
     const live = () => liveOrders(state.grid, state.ids);
+    /** Every order the venue must be asked about: resting ones and those being cancelled. */
+    const tracked = () => [...live(), ...closingOrders(state.grid, state.ids)];
     const watched = (entries: LiveOrder[]) =>
       entries.map(({ clientOrderId, order }) => ({ clientOrderId, filledQuantity: order.filled }));
     const placementOf = (command: SubmitOrder, clientOrderId: string): PlaceOrderInput => ({
@@ -107,26 +118,33 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     });
 
     /** One plan event; the id of an order the plan lets go is forgotten with it. */
-    const apply = (event: GridEvent): GridCommand[] => {
+    const apply = (event: GridEvent & GridOrderRef): GridCommand[] => {
       if (!state.grid) return [];
       const step = applyEvent(state.grid, params, event);
-      const before = state.grid.orders[event.level];
       state.grid = step.state;
-      if (before && !state.grid.orders[event.level])
-        delete state.ids[orderKey(state.grid.generation, event.level, before.seq)];
+      if (!holdsOrder(state.grid, event.generation, event.level, event.seq))
+        delete state.ids[orderKey(event.generation, event.level, event.seq)];
       return step.commands;
     };
-    /** Feeds what the venue reported about one of the grid's orders back into the plan. */
-    const report = (level: number, seq: number, venueReport: VenueReport): GridCommand[] =>
-      eventsFromReport(level, seq, venueReport).flatMap(apply);
+    /** Feeds what the venue reported about one of the grid's orders into the plan: every report, from any path. */
+    const report = (order: GridOrderRef, venueReport: VenueReport): GridCommand[] =>
+      eventsFromReport(order, venueReport).flatMap(apply);
+    const refOf = ({ generation, level, order }: LiveOrder): GridOrderRef => ({
+      generation,
+      level,
+      seq: order.seq,
+    });
 
     const execute = async (commands: GridCommand[]): Promise<void> => {
       for (const command of commands) {
         const key = orderKey(command.generation, command.level, command.seq);
         if (command.type === 'CancelOrder') {
           const id = state.ids[key];
-          if (id) await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: id });
-          delete state.ids[key];
+          const final = id
+            ? await orders.cancelOrderOnce({ ...where, symbol, clientOrderId: id })
+            : undefined;
+          // The venue's last word, with any fill that reached it before the cancel; none: it never had it.
+          await execute(report(command, final ?? { status: 'canceled', filledQuantity: '0' }));
           continue;
         }
         const early = prePlaced.get(key);
@@ -144,7 +162,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
             clientOrderId: placed.clientOrderId,
             reason: placed.rejection,
           });
-        await execute(report(command.level, command.seq, placed));
+        await execute(report(command, placed));
       }
     };
 
@@ -152,7 +170,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const applyChanges = async (entries: LiveOrder[], changes: OrderChange[]) => {
       for (const change of changes) {
         const held = entries.find((entry) => entry.clientOrderId === change.clientOrderId);
-        if (held) await execute(report(held.level, held.order.seq, change));
+        if (held) await execute(report(refOf(held), change));
       }
     };
 
@@ -173,7 +191,11 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       const mid = midOf(market.bid, market.ask, params.referencePrice);
       if (!mid) return log.warn('grid waits for a two-sided book (or a referencePrice)', { symbol });
       state.rules = rules;
-      const step = state.grid ? regrid(state.grid, params, rules, mid) : startGrid(params, rules, mid);
+      // A new generation is laid out only once the old one's cancels have answered, with their fills.
+      if (state.grid) await cancelOrders();
+      const step = state.grid
+        ? nextGeneration(state.grid, params, rules, mid)
+        : startGrid(params, rules, mid);
       state.grid = step.state;
       await execute(step.commands);
     };
@@ -184,7 +206,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
      * hold are cancelled; intents left by earlier runs are settled. Every run does it once before trading.
      */
     const reconcile = async () => {
-      const entries = live();
+      const entries = tracked();
       const result: ReconcileResult = await orders.reconcileOrders({
         ...where,
         symbol,
@@ -199,14 +221,16 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       await applyChanges(entries, changes);
     };
 
-    /** Cancels every order of this strategy (pause, stop), counting fills that raced the cancel. */
+    /** Cancels every resting order of the plan, applying what each cancel reports (fills that raced it). */
+    const cancelOrders = async () => {
+      if (!state.grid) return;
+      const step = cancelGrid(state.grid);
+      state.grid = step.state;
+      await execute(step.commands);
+    };
+    /** Pause and stop: every order of this strategy cancelled, then the venue swept for any of ours left. */
     const cancelAll = async () => {
-      for (const { level, order, clientOrderId } of live()) {
-        const final = await orders.cancelOrderOnce({ ...where, symbol, clientOrderId });
-        if (final) report(level, order.seq, { ...final, status: 'canceled' });
-        if (state.grid?.orders[level]?.seq === order.seq)
-          apply({ type: 'OrderClosed', level, seq: order.seq });
-      }
+      await cancelOrders();
       await reconcile();
     };
 
@@ -221,12 +245,12 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const watchOnce = async () => {
       const grid = state.grid;
       if (!grid || !state.rules) return layOut();
-      const entries = live();
+      const entries = tracked();
       const band =
         params.outOfRange === 'cancel' && !grid.suspended
           ? { low: grid.prices[0] ?? '0', high: grid.prices.at(-1) ?? '0' }
           : undefined;
-      const reserved = planContingencies(grid, params, entries).map(({ trigger, key, replacement }) => ({
+      const reserved = planContingencies(grid, params, live()).map(({ trigger, key, replacement }) => ({
         trigger,
         key,
         order: placementOf(replacement, issuer.reserve()),
@@ -287,7 +311,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       },
       nextStepInMs: () =>
         state.trading && state.problems.length === 0 ? (state.grid ? 0 : params.watchMs) : undefined,
-      snapshot: () => ({ openOrders: live().map((entry) => entry.clientOrderId), state: { ...state } }),
+      snapshot: () => ({ openOrders: tracked().map((entry) => entry.clientOrderId), state: { ...state } }),
     };
   },
 };

@@ -1,12 +1,11 @@
 import { log } from '@temporalio/workflow';
 import { z } from 'zod';
-import { clientOrderId, strategyClientOrderIdPrefix } from '../../../domain/ids';
+import { strategyClientOrderIdPrefix } from '../../../domain/ids';
 import { type StrategyContext, type StrategyDefinition, type StrategyInstance } from '../strategy-types';
 import { QuoteParamsSchema, type QuoteParams } from './quote-params';
 import { planQuotes } from './quote-plan';
 
 const QuoteStateSchema = z.object({
-  generation: z.number().int().min(0).default(0),
   resting: z.array(z.string()).default([]),
   lastMid: z.string().optional(),
   trading: z.boolean().default(false),
@@ -58,10 +57,9 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
       if (plan.denied.length > 0)
         log.warn('quote: orders denied by risk checks', { symbol, denied: plan.denied });
       await cancelResting();
-      state.generation += 1;
       state.lastMid = plan.mid;
       if (plan.orders.length === 0) return;
-      const orders = plan.orders.map((order, sequence) => ({
+      const orders = plan.orders.map((order) => ({
         ...where,
         symbol,
         strategy: context.strategyName,
@@ -69,12 +67,7 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
         type: 'limit' as const,
         postOnly: true,
         timeInForce: 'GTC' as const,
-        clientOrderId: clientOrderId({
-          scope: context.orderIdScope,
-          strategySlot: context.slot,
-          generation: state.generation,
-          sequence,
-        }),
+        clientOrderId: context.newClientOrderId(),
       }));
       const results = await activities.placeOrdersOnce(orders);
       state.resting = results
