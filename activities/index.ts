@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import type { Venue } from '../domain/venues';
-import { createMarketActivities } from './market-snapshot';
+import { asFailure, createMarketActivities } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
@@ -31,11 +31,24 @@ export function createActivities(deps: ActivityDependencies) {
     return deps.connectors(venue, market, account);
   };
   const exactlyOnce = { pool: deps.pool, connectors, settleWindowMs: deps.settleWindowMs ?? (() => 30_000) };
-  return {
+  return failingLoudly({
     ...createSmokeActivities(deps),
     ...createMarketActivities(deps),
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities(exactlyOnce),
-  };
+  });
+}
+
+/**
+ * Every activity's failures, mapped once: a connector error that retrying cannot fix (a revoked key, an
+ * unknown symbol) becomes a non-retryable failure the workflow sees at once, instead of an endless retry
+ * that looks healthy. Transient errors go on to Temporal's retry policy as they are.
+ */
+function failingLoudly<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
+  const mapped: Record<string, unknown> = {};
+  for (const [name, activity] of Object.entries(activities))
+    mapped[name] = (...args: never[]) =>
+      activity(...args).catch((error: unknown) => Promise.reject(asFailure(error)));
+  return mapped as T;
 }

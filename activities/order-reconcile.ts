@@ -25,7 +25,10 @@ export interface ReconcileResult {
   abandoned: string[];
   /** Ledger rows whose outcome cannot be proven yet (a request may still be in flight). */
   unsettled: string[];
-  /** Ledger rows last seen live that the venue no longer knows: left as they are, for an operator. */
+  /**
+   * Orders the plan holds, or ledger rows last seen live, that the venue no longer knows: left as they
+   * are, for an operator (the strategy shows them as a problem).
+   */
   missing: string[];
 }
 
@@ -53,7 +56,9 @@ export function createOrderReconcileActivities(deps: ExactlyOnceOrderDependencie
 
       for (const clientOrderId of ordersToLookUp(input.tracked, open)) {
         const change = await lookUpChange(deps.pool, exchange, input.symbol, clientOrderId);
+        // The plan holds it and the venue does not know it: an operator must see that.
         if (change) result.changes.push(change);
+        else result.missing.push(clientOrderId);
       }
 
       const cancelStray = async (clientOrderId: string) => {

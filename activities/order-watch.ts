@@ -53,6 +53,8 @@ export interface WatchResult {
   reason: 'orders' | 'price' | 'timeout';
   /** With a fired contingency, its trigger's change comes first. */
   changes: OrderChange[];
+  /** Watched orders the venue no longer knows (it answered a lookup with nothing). */
+  missing?: string[];
   mid?: string;
   fired?: { trigger: string; placement: PlacementResult };
 }
@@ -137,9 +139,11 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
         if (input.orders.length > 0) {
           const open = await exchange.openOrders(input.symbol);
           const changes: OrderChange[] = [];
+          const missing: string[] = [];
           for (const clientOrderId of ordersToLookUp(input.orders, open)) {
             const change = await lookUp(clientOrderId);
             if (change) changes.push(change);
+            else missing.push(clientOrderId);
           }
           const firing = contingencies.findIndex((contingency) =>
             changes.some(
@@ -152,7 +156,7 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
             const row = await recordOneIntentOf(deps.pool, intents, intents[firing]);
             if (row) return fire(row, changes);
           }
-          if (changes.length > 0) return { reason: 'orders', changes };
+          if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };
         }
         if (input.priceBand) {
           const quote = await exchange.bestBidAsk(input.symbol).catch(() => undefined);

@@ -128,6 +128,8 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
         );
       }
       await recordRejection(deps.pool, input.clientOrderId, `${error.kind}: ${error.message}`);
+      // Refused for the account, not for the order: every order would be. The strategy must stop, visibly.
+      if (error.kind === 'auth') throw error;
       return { ...toResult(row), status: 'rejected', rejection: `${error.kind}: ${error.message}` };
     }
   };

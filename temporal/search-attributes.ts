@@ -10,6 +10,7 @@ export const keelSearchAttributes = {
   Strategy: 'Keyword',
   Exchange: 'Keyword',
   Shard: 'Int',
+  SymbolStatus: 'Keyword',
 } as const;
 
 export type KeelSearchAttributeName = keyof typeof keelSearchAttributes;
@@ -18,3 +19,5 @@ export const SymbolKey = defineSearchAttributeKey('Symbol', SearchAttributeType.
 export const StrategyKey = defineSearchAttributeKey('Strategy', SearchAttributeType.KEYWORD);
 export const ExchangeKey = defineSearchAttributeKey('Exchange', SearchAttributeType.KEYWORD);
 export const ShardKey = defineSearchAttributeKey('Shard', SearchAttributeType.INT);
+/** A symbol workflow's status (running, paused, degraded, failed, …): `SymbolStatus = "failed"` finds trouble. */
+export const SymbolStatusKey = defineSearchAttributeKey('SymbolStatus', SearchAttributeType.KEYWORD);

@@ -100,7 +100,13 @@ export interface ShardSymbolEntry {
   symbol: string;
   workflowId: string;
   status: SymbolStatus;
+  /** What is wrong with the symbol, as its workflow reported it (or as the shard found it). */
+  problems?: string[];
   paused: boolean;
   config: SymbolConfig;
+  /** The client order id scope of the running child chain: a restarted child sweeps the orders of it. */
+  orderIdScope?: string;
+  /** The child workflow is not running although registered (it failed, was terminated or reset away). */
+  closed?: boolean;
 }
 export const shardSymbolsQuery = defineQuery<ShardSymbolEntry[]>('shardSymbols');

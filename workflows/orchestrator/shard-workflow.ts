@@ -16,6 +16,9 @@ import { ExchangeKey, ShardKey, StrategyKey, SymbolKey } from '../../temporal/se
 import { describeConfig, type SymbolConfig } from '../symbol/symbol-config';
 import {
   symbolCommandSignal,
+  symbolPingSignal,
+  SymbolStatusReportSchema,
+  symbolStatusSignal,
   SymbolStoppedSchema,
   symbolStoppedSignal,
   type SymbolCommand,
@@ -32,6 +35,8 @@ export interface ShardInput {
   shardIndex: number;
   idPrefix: string;
   maxHistoryEvents: number;
+  /** How often the shard checks that each child still runs (default 5 minutes). */
+  livenessCheckMs?: number;
   carried?: { symbols: ShardSymbolEntry[]; runs: number };
 }
 
@@ -62,8 +67,21 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
   const chains = new Map<string, Promise<void>>();
   const { workflowId: shardId } = workflowInfo();
 
+  /** The child is registered but its workflow does not run: the symbol shows it, an operator resumes it. */
+  const markClosed = (entry: ShardSymbolEntry, error: unknown) => {
+    entry.closed = true;
+    entry.status = 'failed';
+    entry.problems = [
+      `the symbol workflow is not running (${error instanceof Error ? error.message : String(error)}): resume restarts it`,
+    ];
+    log.error('symbol workflow not running', { symbol: entry.symbol, workflowId: entry.workflowId });
+  };
   const signalChild = async (entry: ShardSymbolEntry, command: SymbolCommand) => {
-    await getExternalWorkflowHandle(entry.workflowId).signal(symbolCommandSignal, command);
+    try {
+      await getExternalWorkflowHandle(entry.workflowId).signal(symbolCommandSignal, command);
+    } catch (error) {
+      markClosed(entry, error);
+    }
   };
 
   /** `afterRemoval`: the id's previous run reported 'stopped' and may still be closing; wait for it. */
@@ -86,8 +104,9 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
     entry.status = entry.paused ? 'paused' : 'running';
   };
 
-  const startOnce = async (entry: ShardSymbolEntry) => {
-    await startChild(symbolWorkflow, {
+  /** `sweepOrdersOf`: the scope of a dead chain whose orders the new child cancels and settles first. */
+  const startOnce = async (entry: ShardSymbolEntry, sweepOrdersOf?: string) => {
+    const child = await startChild(symbolWorkflow, {
       workflowId: entry.workflowId,
       args: [
         {
@@ -97,6 +116,7 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
           shardWorkflowId: shardId,
           shardIndex: input.shardIndex,
           maxHistoryEvents: input.maxHistoryEvents,
+          ...(sweepOrdersOf ? { sweepOrdersOf } : {}),
         },
       ],
       parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -104,6 +124,21 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
       staticSummary: `${entry.symbol}: ${describeConfig(entry.config)}`,
       staticDetails: `Shard ${input.shardIndex} (${shardId}). Steer it through the orchestrator, not directly.`,
     });
+    entry.orderIdScope = `${entry.workflowId}/${child.firstExecutionRunId}`;
+  };
+
+  /** A registered child whose workflow no longer runs starts again, and first sweeps the dead chain's orders. */
+  const restartSymbol = async (entry: ShardSymbolEntry) => {
+    const previous = entry.orderIdScope;
+    try {
+      await startOnce(entry, previous);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+    delete entry.closed;
+    delete entry.problems;
+    entry.status = entry.paused ? 'paused' : 'running';
+    log.info('symbol workflow restarted', { symbol: entry.symbol, sweptScope: previous });
   };
 
   const applyOne = async (command: ParsedCommand) => {
@@ -135,7 +170,8 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
       const entry = registry.get(command.symbol);
       if (!entry || entry.status === 'stopping') return;
       entry.paused = command.kind === 'pause';
-      entry.status = entry.paused ? 'paused' : 'running';
+      if (entry.closed) return command.kind === 'resume' ? restartSymbol(entry) : undefined;
+      if (!entry.problems?.length) entry.status = entry.paused ? 'paused' : 'running';
       return signalChild(entry, { kind: command.kind });
     }
     const entry = registry.get(command.symbol);
@@ -146,7 +182,12 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
     }
     if (command.kind === 'update') {
       entry.config = command.config;
+      if (entry.closed) return;
       return signalChild(entry, { kind: 'update', config: command.config });
+    }
+    if (entry.closed) {
+      // Nothing runs to cancel the orders: a new chain does it (sweeping the dead one's), then stops.
+      await restartSymbol(entry);
     }
     // The child cancels its orders, then signals symbolStopped, which deletes the entry (in this run or,
     // carried as 'stopping', in a later one).
@@ -184,7 +225,30 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
     const entry = registry.get(parsed.data.symbol);
     if (entry?.status === 'stopping') registry.delete(parsed.data.symbol);
   });
+  setHandler(symbolStatusSignal, (payload) => {
+    const parsed = SymbolStatusReportSchema.safeParse(payload);
+    if (!parsed.success) return log.warn('dropped malformed symbolStatus signal');
+    const entry = registry.get(parsed.data.symbol);
+    if (!entry || entry.status === 'stopping' || entry.closed) return;
+    entry.status = parsed.data.status;
+    if (parsed.data.problems.length > 0) entry.problems = parsed.data.problems;
+    else delete entry.problems;
+  });
   setHandler(shardSymbolsQuery, () => [...registry.values()]);
+
+  /** Every so often, each registered child is asked whether it runs (a signal to a closed workflow fails). */
+  const checkLiveness = async () => {
+    for (;;) {
+      await sleep(input.livenessCheckMs ?? 5 * 60_000);
+      for (const entry of [...registry.values()]) {
+        if (entry.status === 'stopping' || entry.status === 'starting' || entry.closed) continue;
+        await getExternalWorkflowHandle(entry.workflowId)
+          .signal(symbolPingSignal)
+          .catch((error: unknown) => markClosed(entry, error));
+      }
+    }
+  };
+  void checkLiveness();
 
   // Entries a previous run was still starting (it cannot have continued-as-new mid-start, but be safe).
   for (const entry of registry.values()) if (entry.status === 'starting') void enqueueStart(entry);

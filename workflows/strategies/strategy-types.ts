@@ -50,7 +50,15 @@ export interface StrategyInstance {
   update(params: unknown): Promise<void>;
   /** Milliseconds until the next `step`, or undefined to wait for a message. */
   nextStepInMs(): number | undefined;
+  /** How the strategy is doing by its own account: trouble it found that an operator must see. */
+  health(): StrategyHealth;
   snapshot(): StrategySnapshot;
+}
+
+export interface StrategyHealth {
+  status: 'ok' | 'degraded';
+  /** Each problem named, e.g. the client order ids the venue no longer knows. */
+  problems: string[];
 }
 
 export interface StrategySnapshot {

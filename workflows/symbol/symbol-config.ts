@@ -22,6 +22,12 @@ export const SymbolConfigShapeSchema = z
     strategies: z.array(StrategyConfigSchema).max(8).default([]),
     venues: z.array(VenueRefSchema.strict()).min(1).max(4),
     risk: RiskLimitsSchema.strict().default({ maxOpenOrders: 20, maxOrderNotional: '10000' }),
+    /**
+     * When a strategy fails (an order activity failed for good, the venue refused the account): cancel its
+     * orders (default) or leave them resting for an operator to handle. Either way it stops trading and the
+     * symbol shows the failure until an operator resumes it.
+     */
+    onFailure: z.enum(['cancel-orders', 'leave-orders']).default('cancel-orders'),
   })
   .strict();
 
@@ -69,7 +75,12 @@ export const SymbolConfigSchema = SymbolConfigShapeSchema.transform((config, con
 export type SymbolConfig = z.output<typeof SymbolConfigSchema>;
 export type SymbolConfigInput = z.input<typeof SymbolConfigSchema>;
 
-export type SymbolStatus = 'starting' | 'running' | 'paused' | 'stopping';
+/**
+ * starting → running or paused; degraded: a strategy failed or reports trouble (the others trade on);
+ * failed: nothing trades because of failures; stopping: being removed (cancelling its orders).
+ */
+export const SymbolStatusSchema = z.enum(['starting', 'running', 'paused', 'degraded', 'failed', 'stopping']);
+export type SymbolStatus = z.infer<typeof SymbolStatusSchema>;
 
 /** One-line readable summary of a symbol's configuration (Web UI static summaries). */
 export function describeConfig(config: SymbolConfig): string {

@@ -1,4 +1,6 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -8,16 +10,18 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { clientOrderId } from '../../domain/ids';
-import { ExchangeKey, StrategyKey } from '../../temporal/search-attributes';
+import { clientOrderId, clientOrderIdPrefix } from '../../domain/ids';
+import { ExchangeKey, StrategyKey, SymbolStatusKey } from '../../temporal/search-attributes';
 import { findStrategy } from '../strategies/strategy-registry';
 import type { KeelActivities, StrategyInstance, StrategySnapshot } from '../strategies/strategy-types';
 import { SymbolConfigSchema, type SymbolConfig } from './symbol-config';
-import { SymbolMachine, type SymbolEffect } from './symbol-machine';
+import { SymbolMachine, type FailureSnapshot, type SymbolEffect } from './symbol-machine';
 import {
   SymbolCommandSchema,
   symbolCommandSignal,
+  symbolPingSignal,
   symbolStateQuery,
+  symbolStatusSignal,
   symbolStoppedSignal,
   type SymbolCommand,
   type SymbolState,
@@ -35,19 +39,31 @@ export interface SymbolInput {
   shardWorkflowId: string;
   shardIndex: number;
   maxHistoryEvents: number;
+  /** Restarted after its workflow stopped running: the dead chain's scope, whose orders it sweeps first. */
+  sweepOrdersOf?: string;
   carried?: {
     strategies: Record<string, StrategySnapshot>;
     pending: SymbolCommand[];
     runs: number;
     ordersIssued: number;
+    failures?: FailureSnapshot;
   };
+}
+
+/** What failed, readably: an activity failure's own cause, else the error's message. */
+function describeFailure(error: unknown): string {
+  if (error instanceof ActivityFailure && error.cause) return `${error.activityType}: ${error.cause.message}`;
+  if (error instanceof ApplicationFailure && error.type) return `${error.type}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
  * One symbol: holds its configuration and runs its strategies through the plug-in seam. A thin loop:
  * messages and timers go to the `SymbolMachine`, whose effects it carries out by calling strategy hooks
- * (which do all exchange I/O through activities). Pause cancels resting orders; stop (symbol removed)
- * cancels everything before the workflow completes and tells its shard.
+ * (which do all exchange I/O through activities). A hook that fails is a failure of its strategy, never of
+ * the workflow: the machine decides what follows, and the symbol shows it (query, search attribute, its
+ * shard, the API). Pause cancels resting orders; stop (symbol removed) cancels everything before the
+ * workflow completes and tells its shard.
  */
 export async function symbolWorkflow(input: SymbolInput): Promise<void> {
   const info = workflowInfo();
@@ -59,6 +75,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     paused: input.paused,
     knows: (name) => findStrategy(name) !== undefined,
     ordersIssued: input.carried?.ordersIssued ?? 0,
+    ...(input.carried?.failures ? { failures: input.carried.failures } : {}),
   });
   const instances = new Map<number, StrategyInstance>();
 
@@ -67,16 +84,24 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     if (!parsed.success) return log.warn('dropped malformed symbolCommand signal', { symbol: input.symbol });
     pending.push(parsed.data);
   });
+  setHandler(symbolPingSignal, () => undefined);
   setHandler(symbolStateQuery, (): SymbolState => ({
     symbol: input.symbol,
     workflowId: info.workflowId,
     status: machine.status,
+    problems: machine.problems,
     paused: machine.paused,
     config: machine.config,
-    strategies: [...instances].map(([slot, instance]) => ({
-      name: machine.nameOf(slot) ?? '',
-      ...instance.snapshot(),
-    })),
+    strategies: [...instances].map(([slot, instance]) => {
+      const health = instance.health();
+      const failure = machine.failureOf(slot);
+      return {
+        name: machine.nameOf(slot) ?? '',
+        ...instance.snapshot(),
+        health: failure === undefined ? health.status : 'failed',
+        problems: [...(failure === undefined ? [] : [failure]), ...health.problems],
+      };
+    }),
     run: runs,
   }));
 
@@ -86,12 +111,13 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     return found;
   };
 
-  const carryOut = async (effects: SymbolEffect[]): Promise<'finished' | undefined> => {
-    for (const effect of effects) {
+  /** Carries out one effect; a strategy hook that throws is handed to the machine as that strategy's failure. */
+  const carryOut = async (effect: SymbolEffect): Promise<SymbolEffect[]> => {
+    try {
       switch (effect.type) {
         case 'create': {
           const definition = findStrategy(effect.name);
-          if (!definition) break;
+          if (!definition) return [];
           const context = {
             symbol: input.symbol,
             strategyName: effect.name,
@@ -109,16 +135,19 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
           };
           const params = definition.paramsSchema.parse(effect.params);
           instances.set(effect.slot, definition.create(context, params, effect.carried));
-          break;
+          return [];
         }
         case 'discard':
           instances.clear();
-          break;
+          return [];
         case 'start':
         case 'step':
         case 'pause':
-        case 'stop':
           await instance(effect.slot)[effect.type]();
+          break;
+        case 'stop':
+          await instance(effect.slot).stop();
+          machine.stopped(effect.slot, effect.reason);
           break;
         case 'update':
           await instance(effect.slot).update(effect.params);
@@ -134,17 +163,65 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
             },
             { key: ExchangeKey, value: effect.config.venues.map((venue) => venue.venue).join(',') },
           ]);
-          break;
+          return [];
         case 'finish':
-          // The shard may hear this a moment before this run closes: a re-add waits for the close (see shard).
-          await getExternalWorkflowHandle(input.shardWorkflowId).signal(symbolStoppedSignal, {
+          return [];
+        case 'sweep':
+          await activities.reconcileOrders({
+            ...effect.venue,
             symbol: input.symbol,
+            strategy: 'sweep',
+            clientOrderIdPrefix: clientOrderIdPrefix(effect.scope),
+            tracked: [],
           });
-          log.info('symbol stopped', { symbol: input.symbol });
-          return 'finished';
+          return [];
       }
+      if ('slot' in effect && instances.has(effect.slot))
+        machine.reported(effect.slot, instances.get(effect.slot)?.health() ?? { status: 'ok', problems: [] });
+      return [];
+    } catch (error) {
+      if (!('slot' in effect)) throw error;
+      const reason = describeFailure(error);
+      log.error('strategy failed', { symbol: input.symbol, slot: effect.slot, effect: effect.type, reason });
+      return machine.failed(effect.slot, effect, reason, Date.now());
     }
-    return undefined;
+  };
+
+  /** Carries out effects in order (and what failures lead to); true when the symbol's removal is complete. */
+  const run = async (effects: SymbolEffect[]): Promise<boolean> => {
+    const queue = [...effects];
+    for (let effect = queue.shift(); effect; effect = queue.shift()) {
+      if (effect.type === 'finish') {
+        if (!machine.readyToFinish()) continue;
+        // The shard may hear this a moment before this run closes: a re-add waits for the close (see shard).
+        await getExternalWorkflowHandle(input.shardWorkflowId).signal(symbolStoppedSignal, {
+          symbol: input.symbol,
+        });
+        log.info('symbol stopped', { symbol: input.symbol });
+        return true;
+      }
+      queue.unshift(...(await carryOut(effect)));
+    }
+    return false;
+  };
+
+  /**
+   * Publishes the status as a search attribute when it changes, and tells the shard whenever the symbol
+   * becomes unhealthy, changes its trouble, or recovers (running and paused the shard knows by itself).
+   */
+  let publishedStatus: string | undefined;
+  let reportedTrouble = '';
+  const publishStatus = async () => {
+    const report = { symbol: input.symbol, status: machine.status, problems: machine.problems.slice(0, 50) };
+    if (report.status !== publishedStatus) {
+      publishedStatus = report.status;
+      upsertSearchAttributes([{ key: SymbolStatusKey, value: report.status }]);
+    }
+    const trouble = report.problems.length > 0 ? JSON.stringify(report) : '';
+    if (trouble === reportedTrouble) return;
+    reportedTrouble = trouble;
+    if (trouble) log.warn('symbol is not healthy', report);
+    await getExternalWorkflowHandle(input.shardWorkflowId).signal(symbolStatusSignal, report);
   };
 
   const carried = input.carried
@@ -152,23 +229,38 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
         Object.entries(input.carried.strategies).map(([name, snapshot]) => [name, snapshot.state]),
       )
     : undefined;
-  await carryOut(machine.boot(carried));
+  try {
+    await run(machine.boot(carried, input.carried ? undefined : input.sweepOrdersOf));
+  } catch (error) {
+    const reason = `starting failed: ${describeFailure(error)}`;
+    log.error(reason, { symbol: input.symbol });
+    machine.crashed(reason);
+  }
   machine.settle();
 
   for (;;) {
+    await publishStatus();
     const next = machine.nextDueAt();
     if (next === undefined) await condition(() => pending.length > 0 || wantsContinueAsNew());
     // A step already due runs now: a timer of even 1 ms is a server round trip (and fires late).
     else if (next > Date.now())
       await condition(() => pending.length > 0 || wantsContinueAsNew(), next - Date.now());
 
-    while (pending.length > 0) {
-      const command = SymbolCommandSchema.parse(pending.shift());
-      if ((await carryOut(machine.handle(command))) === 'finished') return;
-      machine.settle();
+    try {
+      while (pending.length > 0) {
+        const command = SymbolCommandSchema.parse(pending.shift());
+        if (await run(machine.handle(command))) return;
+        machine.settle();
+      }
+      if (await run(machine.retryStopsIfDue(Date.now()))) return;
+      for (const slot of machine.slots) await run(machine.stepIfDue(slot, Date.now()));
+    } catch (error) {
+      // Not a strategy's failure (those are handled above): a fault of the workflow's own. Nothing trades
+      // until an operator acts, and the symbol says so rather than failing and looking fine to its shard.
+      const reason = `the symbol workflow failed: ${describeFailure(error)}`;
+      log.error(reason, { symbol: input.symbol });
+      machine.crashed(reason);
     }
-
-    for (const slot of machine.slots) await carryOut(machine.stepIfDue(slot, Date.now()));
 
     if (wantsContinueAsNew() && pending.length === 0) {
       const strategies: Record<string, StrategySnapshot> = {};
@@ -177,7 +269,13 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
         ...input,
         config: machine.config,
         paused: machine.paused,
-        carried: { strategies, pending: [], runs, ordersIssued: machine.ordersIssued },
+        carried: {
+          strategies,
+          pending: [],
+          runs,
+          ordersIssued: machine.ordersIssued,
+          failures: machine.failures(),
+        },
       });
     }
   }

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { orchestratorControl } from '../../../api/orchestrator';
-import type { ConnectorFactory, ExchangeConnector } from '../../../connectors/exchange-connector';
+import {
+  ConnectorError,
+  type ConnectorFactory,
+  type ExchangeConnector,
+} from '../../../connectors/exchange-connector';
 import { takerOrder } from '../../../workers/sim-world';
 import type { GridParamsInput } from '../../../workflows/strategies/grid/grid-params';
 import {
@@ -38,7 +42,7 @@ const gridConfig = (params: GridParamsInput, risk?: { maxOpenOrders: number }) =
   ...(risk ? { risk } : {}),
 });
 
-const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT'];
+const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT', 'FLT-USDT'];
 
 describe('symbol lifecycle', () => {
   const sim = createSimWorld(SYMBOLS);
@@ -48,6 +52,8 @@ describe('symbol lifecycle', () => {
    * venue, as a fill racing a cancel does.
    */
   const fillBeforeCancel = new Set<string>();
+  /** Symbols whose next open-orders read the venue refuses for the account (a revoked key): once each. */
+  const refuseNextRead = new Set<string>();
   const connectors: ConnectorFactory = (venue, kind, account) => {
     const real = sim.connectors(venue, kind, account);
     const racing: ExchangeConnector = Object.create(real) as ExchangeConnector;
@@ -61,6 +67,11 @@ describe('symbol lifecycle', () => {
           quantity: resting.quantity,
         });
       return real.cancelOrder(symbol, clientOrderId);
+    };
+    racing.openOrders = async (symbol) => {
+      if (symbol && refuseNextRead.delete(symbol))
+        throw new ConnectorError('auth', 'binance: API key revoked (simulated)', -2015);
+      return real.openOrders(symbol);
     };
     return racing;
   };
@@ -182,5 +193,43 @@ describe('symbol lifecycle', () => {
       'the new layout with the held unit for sale',
       restingAre(symbol, ['buy 91', 'buy 96', 'sell 106']),
     );
+  });
+
+  test('#11.3: a strategy that fails shows it everywhere, its orders are cancelled, and resume recovers it', async () => {
+    const symbol = 'FLT-USDT';
+    await control().addSymbol(symbol, gridConfig(gridParams()));
+    await waitFor('the first layout', restingAre(symbol, ['buy 90', 'buy 95']));
+    refuseNextRead.add(symbol);
+    // The watch's next read is refused for the account: an error no retry can fix.
+    const failed = await waitFor('the symbol to show the failure', async () => {
+      const state = await symbolState(symbol);
+      return state.status === 'failed' ? state : undefined;
+    });
+    assert.match(failed.problems.join('\n'), /grid failed: .*API key revoked/);
+    assert.equal(failed.strategies[0]?.health, 'failed');
+    await waitFor('its orders cancelled (the default policy)', restingAre(symbol, []));
+    // The shard knows, and so does visibility (the Web UI, `temporal workflow list`).
+    await waitFor('the shard to hold the failure', async () => {
+      const status = await control().status();
+      const entry = (await control().shardEntries(status)).get(symbol);
+      return (
+        entry?.status === 'failed' &&
+        (entry.problems ?? []).some((problem) => /API key revoked/.test(problem))
+      );
+    });
+    const workflowId = (await control().registered(symbol))?.workflowId ?? '';
+    await waitFor('the SymbolStatus search attribute', async () => {
+      for await (const execution of harness.client.workflow.list({
+        query: `WorkflowId = "${workflowId}" AND SymbolStatus = "failed"`,
+      }))
+        return execution.workflowId === workflowId;
+      return false;
+    });
+    // The operator fixed the key: resume lays the grid out again.
+    await control().resume(symbol);
+    await waitFor('the grid trading again', restingAre(symbol, ['buy 90', 'buy 95']));
+    const recovered = await symbolState(symbol);
+    assert.equal(recovered.status, 'running');
+    assert.deepEqual(recovered.problems, []);
   });
 });

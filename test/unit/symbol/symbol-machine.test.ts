@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SymbolConfigSchema, type SymbolConfigInput } from '../../../workflows/symbol/symbol-config';
-import { SymbolMachine, type SymbolEffect } from '../../../workflows/symbol/symbol-machine';
+import { STOP_RETRY_MS, SymbolMachine, type SymbolEffect } from '../../../workflows/symbol/symbol-machine';
 
 const config = (input: Partial<SymbolConfigInput> = {}) =>
   SymbolConfigSchema.parse({
@@ -160,5 +160,90 @@ describe('symbol machine', () => {
     machine.handle({ kind: 'pause' });
     assert.equal(machine.nextDueAt(), undefined);
     assert.deepEqual(machine.stepIfDue(0, 9_999), []);
+  });
+
+  test('#11.3: a failed hook fails its strategy, which cancels its orders once; the others trade on', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.settle();
+    machine.scheduled(0, 0, 1_000);
+    machine.scheduled(1, 0, 1_000);
+    const effects = machine.failed(0, { type: 'step', slot: 0 }, 'watchOrders: API key revoked', 1_000);
+    assert.deepEqual(effects, [{ type: 'stop', slot: 0, reason: 'failure' }]);
+    assert.equal(machine.status, 'degraded');
+    assert.deepEqual(machine.problems, ['quote failed: watchOrders: API key revoked']);
+    assert.deepEqual(machine.stepIfDue(0, 2_000), [], 'a failed strategy takes no step');
+    assert.deepEqual(brief(machine.stepIfDue(1, 2_000)), ['step:1', 'schedule:1']);
+    // The cancel fails too: recorded, never tried again for this failure.
+    assert.deepEqual(machine.failed(0, { type: 'stop', slot: 0, reason: 'failure' }, 'timeout', 1_000), []);
+    assert.match(machine.problems[0] ?? '', /API key revoked; cancelling its orders failed: timeout/);
+    machine.failed(1, { type: 'step', slot: 1 }, 'boom', 1_000);
+    assert.equal(machine.status, 'failed', 'nothing trades');
+  });
+
+  test('#11.3: leave-orders policy keeps the orders; resume restarts only the failed strategies', () => {
+    const machine = new SymbolMachine({
+      config: config({ onFailure: 'leave-orders' }),
+      paused: false,
+      knows: () => true,
+    });
+    machine.boot(undefined);
+    machine.settle();
+    assert.deepEqual(machine.failed(1, { type: 'start', slot: 1 }, 'boom', 0), []);
+    assert.deepEqual(brief(machine.handle({ kind: 'resume' })), ['start:1', 'schedule:1']);
+    assert.equal(machine.status, 'running');
+    assert.deepEqual(machine.problems, []);
+  });
+
+  test('#11.3: failures survive continue-as-new until resumed', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.failed(0, { type: 'step', slot: 0 }, 'boom', 0);
+    const next = new SymbolMachine({
+      config: config(),
+      paused: false,
+      knows: () => true,
+      failures: machine.failures(),
+    });
+    assert.deepEqual(brief(next.boot({ quote: {}, idle: {} })), ['create:0', 'create:1', 'schedule:1']);
+    next.settle();
+    assert.equal(next.status, 'degraded');
+    assert.deepEqual(next.problems, ['quote failed: boom']);
+  });
+
+  test('#11.3: removal finishes only once every strategy cancelled; failed cancels are retried', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    assert.deepEqual(brief(machine.handle({ kind: 'stop' })), ['stop:0', 'stop:1', 'finish']);
+    machine.stopped(0, 'remove');
+    assert.deepEqual(machine.failed(1, { type: 'stop', slot: 1, reason: 'remove' }, 'venue down', 1_000), []);
+    assert.equal(machine.readyToFinish(), false);
+    assert.equal(machine.nextDueAt(), 1_000 + STOP_RETRY_MS);
+    assert.deepEqual(machine.retryStopsIfDue(1_000), []);
+    assert.deepEqual(brief(machine.retryStopsIfDue(1_000 + STOP_RETRY_MS)), ['stop:1', 'finish']);
+    machine.stopped(1, 'remove');
+    assert.equal(machine.readyToFinish(), true);
+  });
+
+  test('a strategy reporting trouble makes the symbol degraded, with the trouble named', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.settle();
+    machine.reported(0, { status: 'degraded', problems: ['the venue no longer knows K1'] });
+    assert.equal(machine.status, 'degraded');
+    assert.deepEqual(machine.problems, ['quote: the venue no longer knows K1']);
+    machine.reported(0, { status: 'ok', problems: [] });
+    assert.equal(machine.status, 'running');
+  });
+
+  test('a restarted chain sweeps the dead chain’s orders on each venue before anything else', () => {
+    const machine = machineWith();
+    const effects = machine.boot(undefined, 'symbol:X-USDT/old-run');
+    assert.deepEqual(effects[0], {
+      type: 'sweep',
+      venue: { venue: 'binance', market: 'spot', account: 'keel' },
+      scope: 'symbol:X-USDT/old-run',
+    });
+    assert.deepEqual(brief(effects.slice(1, 3)), ['create:0', 'create:1']);
   });
 });

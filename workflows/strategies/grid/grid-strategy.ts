@@ -62,6 +62,8 @@ interface GridStrategyState {
   trading: boolean;
   /** Why the grid cannot run on this venue (from validateGrid), shown in the symbol's state. */
   problems: string[];
+  /** Orders the plan holds that the venue no longer knows: shown, no longer watched, until they leave the plan. */
+  missing?: string[];
 }
 
 const sameOrder = (placed: PlaceOrderInput, command: SubmitOrder) =>
@@ -104,6 +106,11 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const live = () => liveOrders(state.grid, state.ids);
     /** Every order the venue must be asked about: resting ones and those being cancelled. */
     const tracked = () => [...live(), ...closingOrders(state.grid, state.ids)];
+    /** Orders the venue has said it does not know: kept in view, left out of the watch. */
+    const noteMissing = (ids: string[] = []) => {
+      const held = new Set(tracked().map((entry) => entry.clientOrderId));
+      state.missing = [...new Set([...(state.missing ?? []), ...ids])].filter((id) => held.has(id));
+    };
     const watched = (entries: LiveOrder[]) =>
       entries.map(({ clientOrderId, order }) => ({ clientOrderId, filledQuantity: order.filled }));
     const placementOf = (command: SubmitOrder, clientOrderId: string): PlaceOrderInput => ({
@@ -215,10 +222,13 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         tracked: watched(entries),
       });
       reconciledThisRun = true;
+      state.missing = [];
+      noteMissing(result.missing);
       const { changes, ...found } = result;
       if (Object.values(found).some((ids) => ids.length > 0))
         log.warn('grid reconciled with the venue', { symbol, ...found });
       await applyChanges(entries, changes);
+      noteMissing();
     };
 
     /** Cancels every resting order of the plan, applying what each cancel reports (fills that raced it). */
@@ -245,7 +255,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
     const watchOnce = async () => {
       const grid = state.grid;
       if (!grid || !state.rules) return layOut();
-      const entries = tracked();
+      const entries = tracked().filter((entry) => !(state.missing ?? []).includes(entry.clientOrderId));
       const band =
         params.outOfRange === 'cancel' && !grid.suspended
           ? { low: grid.prices[0] ?? '0', high: grid.prices.at(-1) ?? '0' }
@@ -270,6 +280,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       if (fired && result.fired)
         prePlaced.set(fired.key, { order: fired.order, result: result.fired.placement });
       await applyChanges(entries, result.changes);
+      noteMissing(result.missing);
       // Never the case unless the plan and the watch disagree; then the early order must not stay a stray.
       for (const [key, early] of prePlaced) {
         log.error('a contingency placed by the watch did not match the plan: cancelled', { symbol, key });
@@ -312,6 +323,15 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       nextStepInMs: () =>
         state.trading && state.problems.length === 0 ? (state.grid ? 0 : params.watchMs) : undefined,
       snapshot: () => ({ openOrders: tracked().map((entry) => entry.clientOrderId), state: { ...state } }),
+      health: () => {
+        const problems = [
+          ...state.problems,
+          ...((state.missing ?? []).length > 0
+            ? [`the venue no longer knows these orders of the plan: ${(state.missing ?? []).join(', ')}`]
+            : []),
+        ];
+        return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
+      },
     };
   },
 };

@@ -15,5 +15,6 @@ export const idleStrategy: StrategyDefinition<z.infer<typeof IdleParamsSchema>> 
     update: async () => undefined,
     nextStepInMs: () => undefined,
     snapshot: () => ({ openOrders: [], state: {} }),
+    health: () => ({ status: 'ok' as const, problems: [] }),
   }),
 };

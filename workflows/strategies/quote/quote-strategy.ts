@@ -97,6 +97,7 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
       },
       nextStepInMs: () => (state.trading ? params.requoteIntervalMs : undefined),
       snapshot: () => ({ openOrders: [...state.resting], state: { ...state } }),
+      health: () => ({ status: 'ok' as const, problems: [] }),
     };
   },
 };
