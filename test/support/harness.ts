@@ -6,7 +6,7 @@ import type { ActivityDependencies } from '../../activities';
 import { buildApp } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
 import { installRuntime } from '../../workers/runtime';
-import { bundleWorkflows, createKeelWorker } from '../../workers/worker';
+import { bundleWorkflows, createKeelWorker, keelDataConverter } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnvironment, uniqueName } from './test-env';
 export { createSimWorld } from '../../workers/sim-world';
@@ -84,6 +84,9 @@ export type StartedHarness<O extends HarnessOptions> = Harness &
 
 export const TEST_API_TOKEN = 'test-token-' + 'x'.repeat(24);
 export const authHeader = { authorization: `Bearer ${TEST_API_TOKEN}` };
+/** The read token (KEEL_API_READ_TOKEN) of the harness's API: reads, never mutations. */
+export const TEST_API_READ_TOKEN = 'test-read-token-' + 'y'.repeat(24);
+export const readAuthHeader = { authorization: `Bearer ${TEST_API_READ_TOKEN}` };
 
 /**
  * Starts, for one test file, in this order: its database (if asked), a real worker on the task queue, a
@@ -124,7 +127,12 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
       if ('workflows' in spec) {
         const workflowBundle = await testWorkflowBundle(spec.workflows);
         return {
-          worker: await Worker.create({ ...common, workflowBundle, activities: spec.activities }),
+          worker: await Worker.create({
+            ...common,
+            workflowBundle,
+            dataConverter: keelDataConverter,
+            activities: spec.activities,
+          }),
           taskQueue: queue,
         };
       }
@@ -162,6 +170,7 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
         taskQueue,
         orchestrator: options.orchestrator,
         apiToken: TEST_API_TOKEN,
+        readToken: TEST_API_READ_TOKEN,
       });
       stops.push(() => api.close());
       app = api;
@@ -177,7 +186,12 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
 /** A root of its own for one test: distinct workflow id and child id prefix on the shared server. */
 export function testOrchestratorRef(
   name: string,
-  input: { shardCount?: number; shardMaxHistoryEvents?: number; maxHistoryEvents?: number } = {},
+  input: {
+    shardCount?: number;
+    shardMaxHistoryEvents?: number;
+    maxHistoryEvents?: number;
+    shardLivenessCheckMs?: number;
+  } = {},
 ): OrchestratorRef {
   const id = uniqueName(name).replace(/_/g, '-');
   return { workflowId: `${id}-orchestrator`, input: { ...input, idPrefix: `${id}-` } };

@@ -55,6 +55,8 @@ export const OrchestratorInputSchema = z.object({
   maxUpdatesPerRun: z.number().int().min(10).max(1_800).default(1_000),
   /** Passed to every shard (and by shards to every symbol workflow). */
   shardMaxHistoryEvents: z.number().int().min(50).max(50_000).default(10_000),
+  /** How often each shard checks that its children still run. */
+  shardLivenessCheckMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
 });
 export type OrchestratorInput = z.input<typeof OrchestratorInputSchema> & { carried?: OrchestratorCarried };
 
@@ -164,7 +166,12 @@ export async function orchestratorWorkflow(rawInput: OrchestratorInput = {}): Pr
         await startChild(shardWorkflow, {
           workflowId: shardWorkflowId(input.idPrefix, index),
           args: [
-            { shardIndex: index, idPrefix: input.idPrefix, maxHistoryEvents: input.shardMaxHistoryEvents },
+            {
+              shardIndex: index,
+              idPrefix: input.idPrefix,
+              maxHistoryEvents: input.shardMaxHistoryEvents,
+              livenessCheckMs: input.shardLivenessCheckMs,
+            },
           ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [{ key: ShardKey, value: index }],

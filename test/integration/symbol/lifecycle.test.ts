@@ -42,7 +42,7 @@ const gridConfig = (params: GridParamsInput, risk?: { maxOpenOrders: number }) =
   ...(risk ? { risk } : {}),
 });
 
-const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT', 'FLT-USDT'];
+const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT', 'FLT-USDT', 'DED-USDT'];
 
 describe('symbol lifecycle', () => {
   const sim = createSimWorld(SYMBOLS);
@@ -75,7 +75,7 @@ describe('symbol lifecycle', () => {
     };
     return racing;
   };
-  const ref = testOrchestratorRef('lifecycle', { shardCount: 2 });
+  const ref = testOrchestratorRef('lifecycle', { shardCount: 2, shardLivenessCheckMs: 1_000 });
   let harness: Harness;
   let app: FastifyInstance;
   let database: TestDatabase;
@@ -231,5 +231,30 @@ describe('symbol lifecycle', () => {
     const recovered = await symbolState(symbol);
     assert.equal(recovered.status, 'running');
     assert.deepEqual(recovered.problems, []);
+  });
+
+  test('#11.3: a symbol workflow that stops running is found by its shard and restarted on resume', async () => {
+    const symbol = 'DED-USDT';
+    await control().addSymbol(symbol, gridConfig(gridParams()));
+    await waitFor('the first layout', restingAre(symbol, ['buy 90', 'buy 95']));
+    const workflowId = (await control().registered(symbol))?.workflowId ?? '';
+    const before = new Set(market.openOrders('keel', symbol).map((order) => order.clientOrderId));
+    // Killed from outside: nothing of Keel's runs to notice, and its orders stay on the venue.
+    await harness.client.workflow.getHandle(workflowId).terminate('test: the workflow is gone');
+    await waitFor('the shard to find it not running', async () => {
+      const status = await control().status();
+      const entry = (await control().shardEntries(status)).get(symbol);
+      return (
+        entry?.status === 'failed' && (entry.problems ?? []).some((problem) => /not running/.test(problem))
+      );
+    });
+    await control().resume(symbol);
+    // The new chain sweeps the dead one's orders and lays the grid out again under its own ids.
+    await waitFor('the grid laid out again by a new chain', () => {
+      const open = market.openOrders('keel', symbol);
+      return open.length === 2 && open.every((order) => !before.has(order.clientOrderId));
+    });
+    assert.deepEqual(resting(symbol), ['buy 90', 'buy 95']);
+    assert.equal((await symbolState(symbol)).status, 'running');
   });
 });
