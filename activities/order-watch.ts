@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ExchangeConnector, Order } from '../connectors/exchange-connector';
 import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
@@ -49,8 +49,12 @@ export interface WatchInput {
   contingencies?: Contingency[];
 }
 
+/** How often the watch heartbeats, whatever its poll interval: well inside any heartbeat timeout. */
+export const WATCH_HEARTBEAT_MS = 1_000;
+
 export interface WatchResult {
-  reason: 'orders' | 'price' | 'timeout';
+  /** `interrupted`: the workflow asked it to stop early (a command arrived), and nothing had happened yet. */
+  reason: 'orders' | 'price' | 'timeout' | 'interrupted';
   /** With a fired contingency, its trigger's change comes first. */
   changes: OrderChange[];
   /** Watched orders the venue no longer knows (it answered a lookup with nothing). */
@@ -119,9 +123,7 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
       const fire = async (row: LedgerOrder, changes: OrderChange[]): Promise<WatchResult> => {
         const contingency = contingencies.find((entry) => entry.order.clientOrderId === row.client_order_id);
         if (!contingency) throw new Error(`ledger row ${row.client_order_id} is not one of this watch's`);
-        // A slow venue must not make this attempt look dead (heartbeat timeout) while it places.
-        const beating = setInterval(() => context.heartbeat(), 500);
-        const placement = await placeRecorded(contingency.order, row).finally(() => clearInterval(beating));
+        const placement = await placeRecorded(contingency.order, row);
         const trigger =
           changes.find((change) => change.clientOrderId === contingency.trigger) ??
           (await lookUp(contingency.trigger));
@@ -133,40 +135,54 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
         };
       };
 
-      const deadline = Date.now() + input.maxWaitMs;
-      for (;;) {
-        context.heartbeat();
-        if (input.orders.length > 0) {
-          const open = await exchange.openOrders(input.symbol);
-          const changes: OrderChange[] = [];
-          const missing: string[] = [];
-          for (const clientOrderId of ordersToLookUp(input.orders, open)) {
-            const change = await lookUp(clientOrderId);
-            if (change) changes.push(change);
-            else missing.push(clientOrderId);
+      // Heartbeats follow the clock, not the polls: a slow poll or a slow venue never makes a live watch look
+      // dead, and the workflow's request to stop early arrives within a heartbeat.
+      const beating = setInterval(() => context.heartbeat(), WATCH_HEARTBEAT_MS);
+      try {
+        return await watch();
+      } catch (error) {
+        if (error instanceof CancelledFailure) return { reason: 'interrupted', changes: [] };
+        throw error;
+      } finally {
+        clearInterval(beating);
+      }
+
+      async function watch(): Promise<WatchResult> {
+        const deadline = Date.now() + input.maxWaitMs;
+        for (;;) {
+          context.heartbeat();
+          if (input.orders.length > 0) {
+            const open = await exchange.openOrders(input.symbol);
+            const changes: OrderChange[] = [];
+            const missing: string[] = [];
+            for (const clientOrderId of ordersToLookUp(input.orders, open)) {
+              const change = await lookUp(clientOrderId);
+              if (change) changes.push(change);
+              else missing.push(clientOrderId);
+            }
+            const firing = contingencies.findIndex((contingency) =>
+              changes.some(
+                (change) => change.clientOrderId === contingency.trigger && change.status === 'filled',
+              ),
+            );
+            if (firing >= 0) {
+              // If an earlier attempt of this watch fired one before it died, that one is returned instead:
+              // its trigger has filled too, so it is seen here, and only it may ever be placed.
+              const row = await recordOneIntentOf(deps.pool, intents, intents[firing]);
+              if (row) return fire(row, changes);
+            }
+            if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };
           }
-          const firing = contingencies.findIndex((contingency) =>
-            changes.some(
-              (change) => change.clientOrderId === contingency.trigger && change.status === 'filled',
-            ),
-          );
-          if (firing >= 0) {
-            // If an earlier attempt of this watch fired one before it died, that one is returned instead:
-            // its trigger has filled too, so it is seen here, and only it may ever be placed.
-            const row = await recordOneIntentOf(deps.pool, intents, intents[firing]);
-            if (row) return fire(row, changes);
+          if (input.priceBand) {
+            const quote = await exchange.bestBidAsk(input.symbol).catch(() => undefined);
+            const mid = quote && midPrice(quote.bid, quote.ask);
+            if (mid && outsideBand(mid, input.priceBand)) {
+              return { reason: 'price', changes: [], mid };
+            }
           }
-          if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };
+          if (Date.now() >= deadline) return { reason: 'timeout', changes: [] };
+          await context.sleep(input.pollMs);
         }
-        if (input.priceBand) {
-          const quote = await exchange.bestBidAsk(input.symbol).catch(() => undefined);
-          const mid = quote && midPrice(quote.bid, quote.ask);
-          if (mid && outsideBand(mid, input.priceBand)) {
-            return { reason: 'price', changes: [], mid };
-          }
-        }
-        if (Date.now() >= deadline) return { reason: 'timeout', changes: [] };
-        await context.sleep(input.pollMs);
       }
     },
   };

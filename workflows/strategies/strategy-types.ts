@@ -25,6 +25,12 @@ export interface StrategyContext {
   orderIdScope: string;
   /** The next client order id of the chain for this strategy: never one the chain has issued before. */
   newClientOrderId(): string;
+  /**
+   * Runs a wait (a long, heartbeating activity such as the watch) that the symbol workflow cancels as soon
+   * as a command arrives, so pause, stop and new params never wait behind it. Only for waits that answer
+   * a cancellation by returning what they have: never around placing or cancelling orders.
+   */
+  interruptible<T>(wait: () => Promise<T>): Promise<T>;
   /** Order activities (proxied; every call is durable and retried by Temporal). */
   activities: Pick<
     KeelActivities,

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -78,11 +79,24 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     ...(input.carried?.failures ? { failures: input.carried.failures } : {}),
   });
   const instances = new Map<number, StrategyInstance>();
+  /** Cancels the strategy's current interruptible wait, if there is one. */
+  let interrupt: (() => void) | undefined;
+  const interruptible = async <T>(wait: () => Promise<T>): Promise<T> => {
+    const scope = new CancellationScope();
+    interrupt = () => scope.cancel();
+    if (pending.length > 0) scope.cancel();
+    try {
+      return await scope.run(wait);
+    } finally {
+      interrupt = undefined;
+    }
+  };
 
   setHandler(symbolCommandSignal, (payload) => {
     const parsed = SymbolCommandSchema.safeParse(payload);
     if (!parsed.success) return log.warn('dropped malformed symbolCommand signal', { symbol: input.symbol });
     pending.push(parsed.data);
+    interrupt?.();
   });
   setHandler(symbolPingSignal, () => undefined);
   setHandler(symbolStateQuery, (): SymbolState => ({
@@ -131,6 +145,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
                 strategySlot: effect.slot,
                 sequence: machine.nextOrderSequence(),
               }),
+            interruptible,
             activities,
           };
           const params = definition.paramsSchema.parse(effect.params);

@@ -42,7 +42,7 @@ const gridConfig = (params: GridParamsInput, risk?: { maxOpenOrders: number }) =
   ...(risk ? { risk } : {}),
 });
 
-const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT', 'FLT-USDT', 'DED-USDT'];
+const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT', 'FLT-USDT', 'DED-USDT', 'SLO-USDT'];
 
 describe('symbol lifecycle', () => {
   const sim = createSimWorld(SYMBOLS);
@@ -256,5 +256,22 @@ describe('symbol lifecycle', () => {
     });
     assert.deepEqual(resting(symbol), ['buy 90', 'buy 95']);
     assert.equal((await symbolState(symbol)).status, 'running');
+  });
+
+  test('#11.5: a slow-polling watch lives through its heartbeats and gives way to a pause at once', async () => {
+    const symbol = 'SLO-USDT';
+    // One poll every 30 s, a watch of up to 2 minutes: far longer than the 3 s heartbeat timeout.
+    await control().addSymbol(symbol, gridConfig(gridParams({ pollMs: 30_000, watchMs: 120_000 })));
+    await waitFor('the first layout', restingAre(symbol, ['buy 90', 'buy 95']));
+    const workflowId = (await control().registered(symbol))?.workflowId ?? '';
+    await control().pause(symbol);
+    await waitFor(
+      'the pause to cancel everything while the watch was waiting',
+      restingAre(symbol, []),
+      15_000,
+    );
+    const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
+    const timedOut = (history.events ?? []).filter((event) => event.activityTaskTimedOutEventAttributes);
+    assert.equal(timedOut.length, 0, 'no watch attempt timed out on its heartbeat');
   });
 });

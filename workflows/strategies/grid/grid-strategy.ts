@@ -1,4 +1,4 @@
-import { log, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { ReconcileResult } from '../../../activities/order-reconcile';
 import type { OrderChange, WatchResult } from '../../../activities/order-watch';
 import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
@@ -48,9 +48,12 @@ const orders = proxyActivities<
     nonRetryableErrorTypes: ['ClientOrderIdConflict'],
   },
 });
+// The watch heartbeats every second whatever its poll interval (activities/order-watch.ts), and answers a
+// cancellation (a command arrived) by returning what it has; the workflow waits for that answer.
 const watcher = proxyActivities<Pick<KeelActivities, 'watchOrders'>>({
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '3 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
 });
 
@@ -265,15 +268,23 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
         key,
         order: placementOf(replacement, issuer.reserve()),
       }));
-      const result: WatchResult = await watcher.watchOrders({
-        ...where,
-        symbol,
-        orders: watched(entries),
-        ...(band ? { priceBand: band } : {}),
-        maxWaitMs: params.watchMs,
-        pollMs: params.pollMs,
-        contingencies: reserved.map(({ trigger, order }) => ({ trigger, order })),
-      });
+      const result: WatchResult = await context
+        .interruptible(() =>
+          watcher.watchOrders({
+            ...where,
+            symbol,
+            orders: watched(entries),
+            ...(band ? { priceBand: band } : {}),
+            maxWaitMs: params.watchMs,
+            pollMs: params.pollMs,
+            contingencies: reserved.map(({ trigger, order }) => ({ trigger, order })),
+          }),
+        )
+        .catch((error: unknown) => {
+          // Cancelled before it started: nothing was watched, nothing was placed.
+          if (isCancellation(error)) return { reason: 'interrupted' as const, changes: [] };
+          throw error;
+        });
       const fired = reserved.find(
         (entry) => entry.order.clientOrderId === result.fired?.placement.clientOrderId,
       );
