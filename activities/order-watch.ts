@@ -168,7 +168,12 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
             if (firing >= 0) {
               // If an earlier attempt of this watch fired one before it died, that one is returned instead:
               // its trigger has filled too, so it is seen here, and only it may ever be placed.
-              const row = await recordOneIntentOf(deps.pool, intents, intents[firing]);
+              const row = await recordOneIntentOf(
+              deps.pool,
+              intents,
+              intents[firing],
+              contingencies[firing]?.order.limits,
+            );
               if (row) return fire(row, changes);
             }
             if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };

@@ -17,6 +17,7 @@ import {
   settledStatuses,
   type LedgerOrder,
   type OrderIntent,
+  type OrderLimits,
 } from '../db/order-ledger';
 import { type Venue } from '../domain/venues';
 import { asFailure, type Where } from './market-snapshot';
@@ -36,6 +37,8 @@ export interface PlaceOrderInput extends Omit<OrderIntent, 'venue' | 'workflowId
   venue: Venue;
   postOnly?: boolean;
   timeInForce?: 'GTC' | 'IOC' | 'FOK';
+  /** The symbol's limits: an order that breaks one is denied (recorded, never sent). Every order carries them. */
+  limits: OrderLimits;
 }
 
 /** The ledger's view of the order once placement has been settled. */
@@ -47,6 +50,8 @@ export interface PlacementResult {
   averagePrice: string | null;
   /** Why the venue (or the connector's own checks) refused it: OrderRejected. */
   rejection: string | null;
+  /** Which of Keel's limits refused it before it was sent (status `denied`): OrderDenied. */
+  denial: string | null;
 }
 
 const toResult = (row: LedgerOrder): PlacementResult => ({
@@ -56,6 +61,7 @@ const toResult = (row: LedgerOrder): PlacementResult => ({
   filledQuantity: row.filled_quantity,
   averagePrice: row.average_price,
   rejection: row.rejection,
+  denial: row.denial,
 });
 
 /**
@@ -68,7 +74,8 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
   async function lookUp(exchange: ExchangeConnector, row: LedgerOrder): Promise<LedgerOrder | 'absent'> {
     const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
     if (found) return recordVenueOrder(deps.pool, found);
-    const sinceSent = sinceSentMs(row);
+    // Measured after the lookup, on PostgreSQL's clock, from when the send was last claimed.
+    const sinceSent = sinceSentMs((await findOrder(deps.pool, row.client_order_id)) ?? row);
     const window = deps.settleWindowMs(row.venue as Venue);
     if (sinceSent < window) {
       // A request may still be in flight: only time can prove it will not arrive. Retry later.
@@ -100,6 +107,9 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
       ...(input.postOnly !== undefined ? { postOnly: input.postOnly } : {}),
       ...(input.timeInForce !== undefined ? { timeInForce: input.timeInForce } : {}),
     };
+    // Taken before the claim is written, so the deadline below is never later than the window on the
+    // database's clock (which starts when the claim is written).
+    const claimedAt = Date.now();
     if (!(await markSending(deps.pool, row))) {
       // Another attempt got there first (a retry racing a zombie), or a reconcile abandoned the order:
       // this attempt sends nothing. The next one reads the row again and asks the venue.
@@ -110,8 +120,9 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
         'OrderOutcomeUnknown',
       );
     }
+    const sendBy = sendDeadline(claimedAt, deps.settleWindowMs(input.venue), exchange);
     try {
-      return toResult(await recordVenueOrder(deps.pool, await exchange.createOrder(request)));
+      return toResult(await recordVenueOrder(deps.pool, await exchange.createOrder(request, { sendBy })));
     } catch (error) {
       if (!(error instanceof ConnectorError) || error.retryable) {
         // Outcome unknown: the order may exist. It stays `unknown` until a lookup settles it.
@@ -135,10 +146,30 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
   };
 }
 
-/** Records the intent; a row already there under this id for a different order is refused for good. */
-export async function recordIntentOrRefuse(pool: Pool, intent: OrderIntent): Promise<LedgerOrder> {
+/**
+ * The latest moment the request may leave: a lookup proves the order absent `window` after the claim, so
+ * the request must have left at least the venue's request expiry before that (the venue executes it by
+ * then, or never). Undefined with no window: the in-process simulator's calls are over when they return.
+ */
+function sendDeadline(claimedAt: number, window: number, exchange: ExchangeConnector): number | undefined {
+  if (window <= 0) return undefined;
+  const sendBy = claimedAt + window - exchange.requestExpiryMs;
+  if (sendBy <= claimedAt)
+    throw ApplicationFailure.nonRetryable(
+      `the settle window (${window} ms) must be longer than ${exchange.venue}'s request expiry (${exchange.requestExpiryMs} ms)`,
+      'SettleWindowTooShort',
+    );
+  return sendBy;
+}
+
+/** Records the intent (or its denial); a row already there under this id for a different order is refused for good. */
+export async function recordIntentOrRefuse(
+  pool: Pool,
+  intent: OrderIntent,
+  limits?: OrderLimits,
+): Promise<LedgerOrder> {
   try {
-    return await recordIntent(pool, intent);
+    return await recordIntent(pool, intent, limits);
   } catch (error) {
     if (error instanceof ClientOrderIdConflict)
       throw ApplicationFailure.nonRetryable(error.message, 'ClientOrderIdConflict');
@@ -152,11 +183,11 @@ interface CancelInput extends Where {
 }
 
 /**
- * Time since a request for the order last went out; Infinity if none ever did. A venue lookup that finds
- * nothing proves the order absent only once this exceeds the venue's settle window.
+ * Time since a request for the order last went out, on PostgreSQL's clock; Infinity if none ever did. A
+ * venue lookup that finds nothing proves the order absent only once this exceeds the settle window.
  */
-export function sinceSentMs(row: Pick<LedgerOrder, 'sent_at'>): number {
-  return row.sent_at ? Date.now() - row.sent_at.getTime() : Infinity;
+export function sinceSentMs(row: Pick<LedgerOrder, 'since_sent_ms'>): number {
+  return row.since_sent_ms ?? Infinity;
 }
 
 /** Cancels by client order id and records what the venue answers; undefined if the venue never had it. */
@@ -178,7 +209,10 @@ export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependenc
   const placeRecorded = createOrderPlacer(deps);
   const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'none';
   const placeOnce = async (input: PlaceOrderInput) =>
-    placeRecorded(input, await recordIntentOrRefuse(deps.pool, { ...input, workflowId: workflowId() }));
+    placeRecorded(
+      input,
+      await recordIntentOrRefuse(deps.pool, { ...input, workflowId: workflowId() }, input.limits),
+    );
 
   /** Cancels by client order id; idempotent (an order already closed is returned as it is). */
   const cancelOnce = async (input: CancelInput): Promise<PlacementResult | undefined> => {

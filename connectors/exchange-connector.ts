@@ -148,9 +148,19 @@ export class ConnectorError extends Error {
   }
 }
 
+export interface SendOptions {
+  sendBy?: number;
+}
+
 export interface ExchangeConnector {
   readonly venue: Venue;
   readonly market: MarketKind;
+  /**
+   * How long after it left a request may still be executed by the venue: its recvWindow plus the clock
+   * skew it tolerates (or, where a venue has none, the transport's timeout plus a margin). A lookup that
+   * finds nothing proves an order absent only once this has passed since its request could last leave.
+   */
+  readonly requestExpiryMs: number;
   readonly capabilities: ConnectorCapabilities;
   instruments(): Promise<Instrument[]>;
   bestBidAsk(symbol: string): Promise<BestBidAsk>;
@@ -160,7 +170,11 @@ export interface ExchangeConnector {
     onQuote: (quote: BestBidAsk) => void,
     signal: AbortSignal,
   ): Promise<void>;
-  createOrder(order: CreateOrder): Promise<Order>;
+  /**
+   * `sendBy` (wall clock, ms): the request must not leave after it; the connector drops it unsent
+   * (`retryable`) instead. The exactly-once placer sets it from its settle window.
+   */
+  createOrder(order: CreateOrder, options?: SendOptions): Promise<Order>;
   /** Idempotent: cancelling a closed order returns it as it is. */
   cancelOrder(symbol: string, clientOrderId: string): Promise<Order>;
   /** Undefined when the venue has no order with this id. */

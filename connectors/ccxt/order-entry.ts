@@ -1,5 +1,6 @@
 import { ConnectorError, parseCreateOrder } from '../exchange-connector';
-import type { CreateOrder, Order } from '../exchange-connector';
+import type { CreateOrder, Order, SendOptions } from '../exchange-connector';
+import { withSendDeadline } from '../send-deadline';
 import { ccxtOrderArgs, orderFromCcxt, ordersFromCcxt } from './order-mapping';
 import { requireTrading } from './venue-market';
 import type { CcxtVenueMarket } from './venue-market';
@@ -36,7 +37,11 @@ export async function fetchOrderByClientId(
   }
 }
 
-export async function createOrder(vm: CcxtVenueMarket, input: CreateOrder): Promise<Order> {
+export async function createOrder(
+  vm: CcxtVenueMarket,
+  input: CreateOrder,
+  send?: SendOptions,
+): Promise<Order> {
   const o = parseCreateOrder(input);
   requireTrading(vm);
   if (o.clientOrderId.length > vm.spec.clientIdMaxLength)
@@ -46,8 +51,9 @@ export async function createOrder(vm: CcxtVenueMarket, input: CreateOrder): Prom
     );
   const m = await vm.marketOf(o.symbol);
   const { amount, price, params } = ccxtOrderArgs(vm.spec, m, o);
-  const created = await vm.call('createOrder', () =>
-    vm.exchange.createOrder(m.symbol, o.type, o.side, amount, price, params),
+  // ccxt queues requests behind its rate limiter; the deadline is checked when the request finally leaves.
+  const created = await withSendDeadline(send?.sendBy, () =>
+    vm.call('createOrder', () => vm.exchange.createOrder(m.symbol, o.type, o.side, amount, price, params)),
   );
   // Some venues acknowledge with the id only; the full state comes from a lookup.
   if (created.status === undefined || created.amount === undefined) {

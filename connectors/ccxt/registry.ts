@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
+import { assertSendable } from '../send-deadline';
 import { VENUE_SPECS } from './venues';
 import type { CcxtVenue } from './venues';
 
@@ -78,6 +79,13 @@ function build(venue: CcxtVenue, opts: SharedExchangeOptions, pro: boolean): Exc
     options: { ...spec.options, maxRetriesOnFailure: 0 },
   });
   exchange.verbose = false;
+  // Every request passes here when it finally leaves (after ccxt's rate-limit queue): an order request
+  // past the deadline its placer set is dropped, unsent (connectors/send-deadline.ts).
+  const send = exchange.fetch.bind(exchange);
+  exchange.fetch = (url, method, headers, body) => {
+    assertSendable();
+    return send(url, method, headers, body);
+  };
   if (opts.apiUrls || opts.wsUrls) {
     // Every endpoint family not overridden is pointed at a dead loopback port, so an override can
     // never leak a request (or a socket) to the real venue.

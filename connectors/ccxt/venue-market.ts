@@ -22,6 +22,8 @@ export interface CcxtVenueMarket {
   exchangeOptions: SharedExchangeOptions;
   /** Selects this market on calls that can span markets. */
   marketParams: Record<string, unknown>;
+  /** See ExchangeConnector.requestExpiryMs. */
+  requestExpiryMs: number;
   /** Runs a ccxt call; whatever it throws comes out as a (redacted) ConnectorError. */
   call<T>(op: CcxtOp, fn: () => Promise<T>): Promise<T>;
   /** The venue's markets, loaded once per shared instance. */
@@ -59,6 +61,7 @@ export function openVenueMarket(
     exchange,
     exchangeOptions: options,
     marketParams: market === 'perp' ? { type: 'swap', subType: 'linear' } : { type: 'spot' },
+    requestExpiryMs: requestExpiryMs(exchange),
     call,
     loadMarkets,
     loadedMarkets,
@@ -70,6 +73,16 @@ export function openVenueMarket(
       return m;
     },
   };
+}
+
+/**
+ * A venue with a recvWindow (binance 10 s in ccxt, bybit and mexc 5 s) refuses a request older than it,
+ * stamped at most 1 s ahead of its clock. Without one (okx, bitget, gate as ccxt drives them) only the
+ * transport bounds it: ccxt's timeout plus a 5 s margin for a request still crossing the network.
+ */
+function requestExpiryMs(exchange: Exchange): number {
+  const recvWindow = (exchange.options as Record<string, unknown>)['recvWindow'];
+  return typeof recvWindow === 'number' && recvWindow > 0 ? recvWindow + 1_000 : exchange.timeout + 5_000;
 }
 
 export function requireTrading({ venue, market, capabilities }: CcxtVenueMarket): void {

@@ -16,6 +16,7 @@ import type {
   Instrument,
   Order,
   Position,
+  SendOptions,
 } from '../exchange-connector';
 import {
   connectorErrorFromSim,
@@ -130,6 +131,8 @@ export function createSimPortConnector(
     venue,
     market,
     capabilities,
+    // The venue refuses a request older than its recvWindow, and one stamped over 1 s ahead of its clock.
+    requestExpiryMs: recvWindow + 1_000,
     instruments,
 
     async bestBidAsk(symbol: string): Promise<BestBidAsk> {
@@ -154,8 +157,11 @@ export function createSimPortConnector(
       );
     },
 
-    async createOrder(input: CreateOrder): Promise<Order> {
+    async createOrder(input: CreateOrder, send?: SendOptions): Promise<Order> {
       const o = parseCreateOrder(input);
+      // The last moment before the request leaves: past its deadline it never does.
+      if (send?.sendBy !== undefined && now() > send.sendBy)
+        throw new ConnectorError('retryable', `not sent: past its deadline by ${now() - send.sendBy} ms`);
       return mapped(async () =>
         orderFromSim(
           await transport.placeOrder(

@@ -38,6 +38,7 @@ function orders(prefix: string, count: number): PlaceOrderInput[] {
     type: 'limit' as const,
     price: i % 2 === 0 ? '29000' : '30000',
     quantity: '0.001',
+    limits: { maxOpenOrders: 1_000, maxOrderNotional: '1000000' },
     ...(i % 2 === 0 ? {} : { timeInForce: 'IOC' as const }),
   }));
 }

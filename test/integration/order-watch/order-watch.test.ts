@@ -93,6 +93,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
         type: 'limit',
         price: '30000',
         quantity: '0.01',
+        limits: { maxOpenOrders: 100, maxOrderNotional: '1000000' },
       },
     }));
   const liftTheAsk = (market: ReturnType<SimExchange['market']>) =>

@@ -42,7 +42,16 @@ const gridConfig = (params: GridParamsInput, risk?: { maxOpenOrders: number }) =
   ...(risk ? { risk } : {}),
 });
 
-const SYMBOLS = ['IDS-USDT', 'PAU-USDT', 'RAC-USDT', 'FLT-USDT', 'DED-USDT', 'SLO-USDT'];
+const SYMBOLS = [
+  'IDS-USDT',
+  'PAU-USDT',
+  'RAC-USDT',
+  'FLT-USDT',
+  'DED-USDT',
+  'SLO-USDT',
+  'LIM-USDT',
+  'NOT-USDT',
+];
 
 describe('symbol lifecycle', () => {
   const sim = createSimWorld(SYMBOLS);
@@ -273,5 +282,53 @@ describe('symbol lifecycle', () => {
     const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
     const timedOut = (history.events ?? []).filter((event) => event.activityTaskTimedOutEventAttributes);
     assert.equal(timedOut.length, 0, 'no watch attempt timed out on its heartbeat');
+  });
+
+  test('#11.6: the symbol’s limits hold for every strategy, in the order path: over them an order is denied, never sent', async () => {
+    const limited = 'LIM-USDT';
+    // A neutral grid wants 4 orders (buys 95, 90; sells 105, 110) and a quote 2 more; the symbol allows 3.
+    await control().addSymbol(limited, {
+      venues: [{ venue: 'binance', market: 'spot', account: 'keel' }],
+      risk: { maxOpenOrders: 3 },
+      strategies: [
+        { name: 'grid', params: gridParams({ mode: 'neutral' }) },
+        { name: 'quote', params: { quantity: '1', referencePrice: '101', levels: 1, halfSpreadBps: 200 } },
+      ],
+    });
+    const denials = async (symbol: string) =>
+      (
+        await database.pool.query<{ strategy: string; denial: string }>(
+          `SELECT strategy, denial FROM ledger_orders WHERE symbol = $1 AND status = 'denied' ORDER BY created_at`,
+          [symbol],
+        )
+      ).rows;
+    await waitFor('three orders resting and the rest denied', async () =>
+      resting(limited).length === 3 && (await denials(limited)).length === 3 ? true : undefined,
+    );
+    for (const { denial } of await denials(limited))
+      assert.match(denial, /maxOpenOrders: LIM-USDT already holds 3 live orders, the limit is 3/);
+    assert.deepEqual((await denials(limited)).map((row) => row.strategy).sort(), ['grid', 'quote', 'quote']);
+
+    const notional = 'NOT-USDT';
+    // One base unit at 105 and 110 is over 100 of notional: the neutral grid's sells are denied.
+    await control().addSymbol(notional, gridConfig(gridParams({ mode: 'neutral' }), { maxOpenOrders: 20 }));
+    await control().updateSymbol(notional, {
+      ...gridConfig(gridParams({ mode: 'neutral' })),
+      risk: { maxOpenOrders: 20, maxOrderNotional: '100' },
+    });
+    await waitFor('the buys resting, the sells denied', async () =>
+      restingAre(notional, ['buy 90', 'buy 95'])() && (await denials(notional)).length >= 2
+        ? true
+        : undefined,
+    );
+    assert.ok(
+      (await denials(notional)).every(({ denial }) =>
+        /maxOrderNotional: 1(05|10) × 1 = 1(05|10) is above 100/.test(denial),
+      ),
+    );
+    assert.ok(
+      market.openOrders('keel', notional).every((order) => order.side === 'buy'),
+      'no sell was sent',
+    );
   });
 });

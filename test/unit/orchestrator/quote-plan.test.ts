@@ -10,8 +10,6 @@ const base: QuotePlanInput = {
   halfSpreadBps: 10,
   levelStepBps: 10,
   quantity: '1.0005',
-  maxOpenOrders: 20,
-  maxOrderNotional: '10000',
 };
 
 describe('planQuotes', () => {
@@ -24,7 +22,7 @@ describe('planQuotes', () => {
       { side: 'buy', price: '99.8', quantity: '1' },
       { side: 'sell', price: '100.2', quantity: '1' },
     ]);
-    assert.deepEqual(plan.denied, []);
+    assert.deepEqual(plan.skipped, []);
   });
 
   test('an empty book quotes around the reference price, or not at all', () => {
@@ -32,20 +30,19 @@ describe('planQuotes', () => {
     assert.equal(planQuotes({ ...base, market, referencePrice: '50' }).mid, '50');
     const none = planQuotes({ ...base, market });
     assert.deepEqual(none.orders, []);
-    assert.equal(none.denied[0]?.reason, 'no-price');
+    assert.equal(none.skipped[0]?.reason, 'no-price');
   });
 
-  test('risk limits deny orders instead of sending them', () => {
-    assert.equal(planQuotes({ ...base, maxOpenOrders: 2 }).orders.length, 2);
-    const capped = planQuotes({ ...base, maxOrderNotional: '50' });
-    assert.deepEqual(capped.orders, []);
-    assert.ok(capped.denied.every((denial) => denial.reason === 'notional-above-limit'));
+  // Keel's own limits (open orders, order notional) hold in the order path, for every strategy: see
+  // test/integration/exactly-once/order-limits.test.ts.
+  test('levels the venue would refuse are left out, with why', () => {
     assert.ok(
-      planQuotes({ ...base, quantity: '0.01' }).denied.every((d) => d.reason === 'notional-below-min'),
+      planQuotes({ ...base, quantity: '0.01' }).skipped.every((d) => d.reason === 'notional-below-min'),
     );
+    assert.equal(planQuotes({ ...base, quantity: '0.0001' }).skipped[0]?.reason, 'quantity-below-lot');
   });
 
-  test('invariants: bids below mid below asks, all on grid, never above limits', () => {
+  test('invariants: bids below mid below asks, all on grid, on the tick grid', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 100, max: 10_000_000 }),
@@ -61,7 +58,6 @@ describe('planQuotes', () => {
             halfSpreadBps,
             levelStepBps,
             quantity: '0.1',
-            maxOrderNotional: '100000000',
           });
           for (const order of plan.orders) {
             const price = toFixed(order.price);

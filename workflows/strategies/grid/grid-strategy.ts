@@ -125,6 +125,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       type: 'limit',
       price: command.price,
       quantity: command.quantity,
+      limits: context.risk,
     });
 
     /** One plan event; the id of an order the plan lets go is forgotten with it. */

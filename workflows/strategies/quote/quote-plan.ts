@@ -20,8 +20,6 @@ export interface QuotePlanInput {
   /** Extra distance of each further level, in basis points. */
   levelStepBps: number;
   quantity: string;
-  maxOpenOrders: number;
-  maxOrderNotional: string;
 }
 
 export interface PlannedOrder {
@@ -30,18 +28,19 @@ export interface PlannedOrder {
   quantity: string;
 }
 
-export type DeniedReason = 'no-price' | 'quantity-below-lot' | 'notional-above-limit' | 'notional-below-min';
+/** Why a level is left out: the venue would refuse the order (Keel's own limits are the order path's). */
+export type SkipReason = 'no-price' | 'quantity-below-lot' | 'notional-below-min';
 
 export interface QuotePlan {
   mid: string | undefined;
   orders: PlannedOrder[];
-  /** Orders our own risk checks refused (OrderDenied), with why. */
-  denied: Array<{ side: Side; level: number; reason: DeniedReason }>;
+  /** Levels left out, with why. */
+  skipped: Array<{ side: Side; level: number; reason: SkipReason }>;
 }
 
 /**
  * A symmetric ladder of `levels` limit orders each side of mid, prices on the tick grid (bids rounded
- * down, asks up), quantity on the lot grid; levels the risk limits forbid are denied, never sent.
+ * down, asks up), quantity on the lot grid; levels the venue would refuse are skipped.
  * Pure: `(params, market) → orders`, tested as a plain function.
  */
 export function planQuotes(input: QuotePlanInput): QuotePlan {
@@ -52,16 +51,15 @@ export function planQuotes(input: QuotePlanInput): QuotePlan {
   if (bid !== undefined && ask !== undefined && toFixed(bid) > 0n && toFixed(ask) > 0n)
     mid = (toFixed(bid) + toFixed(ask)) / 2n;
   else if (input.referencePrice !== undefined) mid = toFixed(input.referencePrice);
-  const denied: QuotePlan['denied'] = [];
+  const skipped: QuotePlan['skipped'] = [];
   if (mid === undefined || mid === 0n || tick === 0n || lot === 0n) {
-    return { mid: undefined, orders: [], denied: [{ side: 'buy', level: 0, reason: 'no-price' }] };
+    return { mid: undefined, orders: [], skipped: [{ side: 'buy', level: 0, reason: 'no-price' }] };
   }
   const quantity = (toFixed(input.quantity) / lot) * lot;
   const midTicks = mid / tick;
-  const maxNotional = toFixed(input.maxOrderNotional);
   const minNotional = toFixed(input.market.minNotional);
   const orders: PlannedOrder[] = [];
-  const levels = Math.max(0, Math.min(input.levels, Math.floor(input.maxOpenOrders / 2)));
+  const levels = Math.max(0, input.levels);
   for (let level = 0; level < levels; level += 1) {
     const bps = BigInt(input.halfSpreadBps + level * input.levelStepBps);
     const offsetTicks = (() => {
@@ -71,16 +69,15 @@ export function planQuotes(input: QuotePlanInput): QuotePlan {
     for (const side of ['buy', 'sell'] as const) {
       const priceTicks = side === 'buy' ? midTicks - offsetTicks : midTicks + offsetTicks;
       if (priceTicks <= 0n) {
-        denied.push({ side, level, reason: 'no-price' });
+        skipped.push({ side, level, reason: 'no-price' });
         continue;
       }
       const price = priceTicks * tick;
       const notional = multiplyFixed(price, quantity, 'down');
-      if (quantity === 0n) denied.push({ side, level, reason: 'quantity-below-lot' });
-      else if (notional > maxNotional) denied.push({ side, level, reason: 'notional-above-limit' });
-      else if (notional < minNotional) denied.push({ side, level, reason: 'notional-below-min' });
+      if (quantity === 0n) skipped.push({ side, level, reason: 'quantity-below-lot' });
+      else if (notional < minNotional) skipped.push({ side, level, reason: 'notional-below-min' });
       else orders.push({ side, price: fromFixed(price), quantity: fromFixed(quantity) });
     }
   }
-  return { mid: fromFixed(mid), orders, denied };
+  return { mid: fromFixed(mid), orders, skipped };
 }

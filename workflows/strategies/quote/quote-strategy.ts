@@ -51,11 +51,9 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
         halfSpreadBps: params.halfSpreadBps,
         levelStepBps: params.levelStepBps,
         quantity: params.quantity,
-        maxOpenOrders: context.risk.maxOpenOrders,
-        maxOrderNotional: context.risk.maxOrderNotional,
       });
-      if (plan.denied.length > 0)
-        log.warn('quote: orders denied by risk checks', { symbol, denied: plan.denied });
+      if (plan.skipped.length > 0)
+        log.warn('quote: levels the venue would refuse', { symbol, skipped: plan.skipped });
       await cancelResting();
       state.lastMid = plan.mid;
       if (plan.orders.length === 0) return;
@@ -68,6 +66,7 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
         postOnly: true,
         timeInForce: 'GTC' as const,
         clientOrderId: context.newClientOrderId(),
+        limits: context.risk,
       }));
       const results = await activities.placeOrdersOnce(orders);
       state.resting = results
