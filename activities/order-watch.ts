@@ -6,6 +6,7 @@ import { compare, midpoint } from '../domain/decimal';
 import type { MarketKind, Venue } from '../domain/venues';
 import {
   createOrderPlacer,
+  refuseMixedMoney,
   type ExactlyOnceOrderDependencies,
   type PlaceOrderInput,
   type PlacementResult,
@@ -116,6 +117,7 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
       const exchange = deps.connectors(input.venue, input.market, input.account);
       const contingencies = input.contingencies ?? [];
       const intents = contingencies.map((contingency) => ({ ...contingency.order, workflowId }));
+      for (const contingency of contingencies) refuseMixedMoney(contingency.order, exchange);
 
       const lookUp = (clientOrderId: string) =>
         lookUpChange(deps.pool, exchange, input.symbol, clientOrderId);
@@ -169,11 +171,11 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
               // If an earlier attempt of this watch fired one before it died, that one is returned instead:
               // its trigger has filled too, so it is seen here, and only it may ever be placed.
               const row = await recordOneIntentOf(
-              deps.pool,
-              intents,
-              intents[firing],
-              contingencies[firing]?.order.limits,
-            );
+                deps.pool,
+                intents,
+                intents[firing],
+                contingencies[firing]?.order.limits,
+              );
               if (row) return fire(row, changes);
             }
             if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };

@@ -39,6 +39,8 @@ export interface PlaceOrderInput extends Omit<OrderIntent, 'venue' | 'workflowId
   timeInForce?: 'GTC' | 'IOC' | 'FOK';
   /** The symbol's limits: an order that breaks one is denied (recorded, never sent). Every order carries them. */
   limits: OrderLimits;
+  /** Whether the symbol's configuration means real money on this venue (VenueRef.live). */
+  live: boolean;
 }
 
 /** The ledger's view of the order once placement has been settled. */
@@ -147,6 +149,21 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
 }
 
 /**
+ * Simulated and live never mix: an order configured for the simulator never goes to a real venue (and one
+ * configured for real money never to a simulator), whatever the venue and account are called. Refused
+ * before anything is recorded or sent; the strategy fails and shows why.
+ */
+export function refuseMixedMoney(input: PlaceOrderInput, exchange: ExchangeConnector): void {
+  if (exchange.live === input.live) return;
+  const configured = input.live ? 'real money (live: true)' : 'the simulator (live: false)';
+  const actual = exchange.live ? 'a real venue' : 'a simulated one';
+  throw ApplicationFailure.nonRetryable(
+    `${input.venue}/${input.market}/${input.account} is configured for ${configured}, but this worker's ${input.venue} is ${actual}: nothing was sent`,
+    'LiveSimulatedMismatch',
+  );
+}
+
+/**
  * The latest moment the request may leave: a lookup proves the order absent `window` after the claim, so
  * the request must have left at least the venue's request expiry before that (the venue executes it by
  * then, or never). Undefined with no window: the in-process simulator's calls are over when they return.
@@ -208,11 +225,13 @@ export async function cancelRecorded(
 export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
   const placeRecorded = createOrderPlacer(deps);
   const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'none';
-  const placeOnce = async (input: PlaceOrderInput) =>
-    placeRecorded(
+  const placeOnce = async (input: PlaceOrderInput) => {
+    refuseMixedMoney(input, deps.connectors(input.venue, input.market, input.account));
+    return placeRecorded(
       input,
       await recordIntentOrRefuse(deps.pool, { ...input, workflowId: workflowId() }, input.limits),
     );
+  };
 
   /** Cancels by client order id; idempotent (an order already closed is returned as it is). */
   const cancelOnce = async (input: CancelInput): Promise<PlacementResult | undefined> => {

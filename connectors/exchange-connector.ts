@@ -155,6 +155,8 @@ export interface SendOptions {
 export interface ExchangeConnector {
   readonly venue: Venue;
   readonly market: MarketKind;
+  /** Orders here spend real money (a real venue), rather than a simulator's or a test front's. */
+  readonly live: boolean;
   /**
    * How long after it left a request may still be executed by the venue: its recvWindow plus the clock
    * skew it tolerates (or, where a venue has none, the transport's timeout plus a margin). A lookup that

@@ -19,5 +19,11 @@ export const VenueRefSchema = z.object({
   venue: VenueSchema,
   market: MarketKindSchema.default('spot'),
   account: AccountNameSchema.default('keel'),
+  /**
+   * Real money: true only where orders must reach a real venue. Checked at every placement against the
+   * connector the worker has for this venue, so a configuration written for the simulator never trades on
+   * a real venue configured later under the same name, nor the other way round.
+   */
+  live: z.boolean().default(false),
 });
 export type VenueRef = z.infer<typeof VenueRefSchema>;

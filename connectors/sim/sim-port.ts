@@ -131,6 +131,7 @@ export function createSimPortConnector(
     venue,
     market,
     capabilities,
+    live: false,
     // The venue refuses a request older than its recvWindow, and one stamped over 1 s ahead of its clock.
     requestExpiryMs: recvWindow + 1_000,
     instruments,

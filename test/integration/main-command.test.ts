@@ -4,10 +4,11 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../../domain/ids';
 import { findFreePort, isPortFree } from '../../temporal/port-check';
-import { startHarness } from '../support/harness';
+import { readAuthHeader, startHarness, TEST_API_READ_TOKEN, TEST_API_TOKEN } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
-import { testEnvironment } from '../support/test-env';
+import { testEnvironment, uniqueName } from '../support/test-env';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -111,6 +112,75 @@ describe('the main command (npm start)', () => {
       run.signal('SIGINT');
       await Promise.race([run.exit, new Promise((resolve) => setTimeout(resolve, 30_000))]);
       run.signal('SIGKILL');
+      await database.drop();
+    }
+  });
+
+  test('with TEMPORAL_ADDRESS it uses that server: no dev server of its own, ready, /status ok, stops cleanly', async () => {
+    const env = testEnvironment();
+    const database = await createTestDatabase('main_external');
+    const ports = await freePorts();
+    const dataDir = mkdtempSync(join(env.tmpDir, 'main-external-'));
+    const run = runMain({
+      ...ports,
+      // The test run's dev server. A Temporal CLI that cannot run: starting a dev server would fail at once.
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      TEMPORAL_CLI: join(dataDir, 'no-temporal-here'),
+      TEMPORAL_TASK_QUEUE: uniqueName('main-external'),
+      KEEL_SHARD_COUNT: '1',
+      KEEL_DEMO_GRIDS: 'none',
+      KEEL_DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      KEEL_API_TOKEN: TEST_API_TOKEN,
+      KEEL_API_READ_TOKEN: TEST_API_READ_TOKEN,
+    });
+    const temporal = await startHarness({ address: env.temporalAddress, worker: false });
+    try {
+      await run.waitFor(/\[keel\] ready/, 90_000);
+      assert.match(run.stdout, /Temporal Web UI : \(external server: use its own UI\)/);
+      assert.match(
+        run.stdout,
+        new RegExp(`Temporal gRPC {3}: ${env.temporalAddress.replace(/\./g, '\\.')}\\n`),
+      );
+      for (const port of [ports.TEMPORAL_GRPC_PORT, ports.TEMPORAL_UI_PORT])
+        assert.ok(
+          await isPortFree(Number(port)),
+          `no dev server of its own: port ${port} is not listened on`,
+        );
+
+      const status = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/status`, {
+        headers: readAuthHeader,
+      });
+      const body = (await status.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+      assert.equal(status.status, 200, JSON.stringify(body));
+      assert.equal(body.status, 'ok', JSON.stringify(body));
+      for (const [name, check] of Object.entries(body.checks)) assert.equal(check.ok, true, `${name} check`);
+
+      // Its smoke workflow ran on the given server.
+      const { rows } = await database.pool.query<{ workflow_id: string }>(
+        'SELECT workflow_id FROM smoke_runs',
+      );
+      assert.equal(rows.length, 1);
+      const smoke = temporal.client.workflow.getHandle(rows[0]?.workflow_id ?? '');
+      assert.equal((await smoke.describe()).status.name, 'COMPLETED');
+
+      run.signal('SIGINT');
+      assert.equal(await run.exit, 0, run.stderr);
+      assert.ok(await isPortFree(Number(ports.KEEL_API_PORT)), 'the API port released');
+      assert.equal(run.stderr.match(/failed/g), null, run.stderr);
+      // The given server is left running: it still answers.
+      assert.equal((await smoke.describe()).status.name, 'COMPLETED');
+    } finally {
+      run.signal('SIGINT');
+      await Promise.race([run.exit, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      run.signal('SIGKILL');
+      // It started the default root and its shard on the shared server: leave nothing of it running.
+      for (const workflowId of [ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId('', 0)])
+        await temporal.client.workflow
+          .getHandle(workflowId)
+          .terminate('main-command test cleanup')
+          .catch(() => undefined);
+      await temporal.stop();
       await database.drop();
     }
   });

@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { SimExchange } from '../../sim/exchange';
 import { createSimServer } from '../../sim/server/server';
 import type { SimServer } from '../../sim/server/server';
+import { waitFor } from '../support/wait';
 import { heldLatency } from '../unit/sim/helpers';
 
 /** One HTTP call to the server at `base`; a string body is sent as it is (malformed JSON on purpose). */
@@ -118,9 +119,18 @@ void describe('simulator server over loopback', () => {
     await once(ws, 'open');
     const messages: Array<Record<string, unknown>> = [];
     ws.on('message', (d) => messages.push(JSON.parse((d as Buffer).toString()) as Record<string, unknown>));
-    ws.send(
-      JSON.stringify({ op: 'subscribe', channel: 'bbo', venue: 'bybit', market: 'spot', symbol: 'BTC-USDT' }),
-    );
+    const subscribeBbo = JSON.stringify({
+      op: 'subscribe',
+      channel: 'bbo',
+      venue: 'bybit',
+      market: 'spot',
+      symbol: 'BTC-USDT',
+    });
+    const acks = (channel: string) =>
+      messages.filter((m) => m.op === 'subscribe' && m.ok === true && m.channel === channel).length;
+    /** Waits for the server's own answer to a message (its acknowledgement), not for a fixed time. */
+    const answered = (what: string, check: () => boolean) => waitFor(what, check, 5000, 5);
+    ws.send(subscribeBbo);
     ws.send(
       JSON.stringify({
         op: 'subscribe',
@@ -130,7 +140,7 @@ void describe('simulator server over loopback', () => {
         symbol: 'BTC-USDT',
       }),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await answered('both subscriptions acknowledged', () => acks('bbo') === 1 && acks('trades') === 1);
     ws.send(
       JSON.stringify({
         op: 'placeOrder',
@@ -147,7 +157,7 @@ void describe('simulator server over loopback', () => {
         },
       }),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await answered('the placement answered', () => messages.some((m) => m.id === 1));
     await call('POST', '/v1/bybit/spot/order', {
       account: 't',
       symbol: 'BTC-USDT',
@@ -155,7 +165,10 @@ void describe('simulator server over loopback', () => {
       type: 'market',
       quantity: '0.04',
     });
-    await new Promise((r) => setTimeout(r, 100));
+    // The market data of that fill went out on this socket before the HTTP answer; the answer to a request
+    // sent now comes after it on the same ordered socket, so once it is here nothing earlier is missing.
+    ws.send(subscribeBbo);
+    await answered('a later request acknowledged', () => acks('bbo') === 2);
     ws.close();
     const bbo = messages
       .filter((m) => m.channel === 'bbo' && m.data)

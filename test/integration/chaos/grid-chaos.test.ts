@@ -10,16 +10,31 @@ import { createSimServer } from '../../../sim/server/server';
 import { startDevServer, type DevServer } from '../../../temporal/dev-server';
 import { findFreePort } from '../../../temporal/port-check';
 import { takerOrder } from '../../../workers/sim-world';
+import { gridLevelPrices } from '../../../workflows/strategies/grid/grid-levels';
+import { GridParamsSchema, type GridParamsInput } from '../../../workflows/strategies/grid/grid-params';
 import { createSimWorld, startHarness, testOrchestratorRef } from '../../support/harness';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
 
 const SYMBOL = 'CHX-USDT';
-/** Kill/restart cycles; the soak (`npm run soak:grid`) runs many. */
+/** Cycles of the schedule below; the soak (`npm run soak:grid`) runs many. */
 const CYCLES = Number(process.env.KEEL_CHAOS_CYCLES ?? 1);
+/** Every placement waits this long at the venue before it executes: the window an aimed kill lands in. */
+const PLACEMENT_LATENCY_MS = 200;
 const root = join(import.meta.dirname, '..', '..', '..');
+/** createSimWorld's instrument rules, for the grid's level prices. */
+const RULES = { tickSize: '0.01', lotSize: '0.001', minQuantity: '0.001', minNotional: '5' };
 
-function startWorkerProcess(env: Record<string, string>): Promise<ChildProcess> {
+/** Ledger statuses of an order whose request may be on its way to the venue. */
+const IN_FLIGHT = new Set(['sending', 'unknown']);
+
+interface WorkerProcess {
+  child: ChildProcess;
+  /** PostgreSQL's clock when the worker was ready: rows sent after it were sent by this worker. */
+  readyAt: string;
+}
+
+function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(root, 'test', 'support', 'chaos-worker.ts')],
@@ -43,11 +58,42 @@ const killed = (child: ChildProcess) =>
     child.kill('SIGKILL');
   });
 
-test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed worker, dev server and PostgreSQL restarts`, async () => {
+const gridParams = (overrides: Partial<GridParamsInput> = {}): GridParamsInput => ({
+  // Neutral grid 90..110 in 9 levels (2.5 apart) around 100: buys below, sells above.
+  mode: 'neutral',
+  lowerPrice: '90',
+  upperPrice: '110',
+  levels: 9,
+  orderSize: { unit: 'base', amount: '1' },
+  maxInventory: '20',
+  referencePrice: '100',
+  pollMs: 100,
+  watchMs: 1000,
+  ...overrides,
+});
+const symbolConfig = (params: GridParamsInput, maxOpenOrders: number) => ({
+  venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
+  strategies: [{ name: 'grid', params }],
+  risk: { maxOpenOrders, maxOrderNotional: '10000' },
+});
+const levelsOf = (params: GridParamsInput) =>
+  gridLevelPrices(GridParamsSchema.parse(params), RULES).map((price) => Number(price));
+
+test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restarts, config changes, pause/update/resume, regrids`, async () => {
   const env = testEnvironment();
   const dir = mkdtempSync(join(env.tmpDir, 'chaos-'));
   chmodSync(dir, 0o755);
-  const counts = { workerKills: 0, devServerRestarts: 0, postgresRestarts: 0, takerOrders: 0 };
+  const counts = {
+    workerKills: 0,
+    killsInFlight: 0,
+    devServerRestarts: 0,
+    postgresRestarts: 0,
+    instanceReplacements: 0,
+    pauseUpdateResumes: 0,
+    regrids: 0,
+    takerOrders: 0,
+  };
+  const kills: Array<{ clientOrderId: string; statusAfterKill: string; seenToExitMs: number }> = [];
 
   // The exchange, served over HTTP; ids may be reused once closed, so a blind re-send would duplicate.
   const sim = createSimWorld([SYMBOL]);
@@ -78,43 +124,178 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
     KEEL_CHAOS_SIM_URL: simUrl,
     KEEL_CHAOS_TASK_QUEUE: taskQueue,
   };
-  let worker = await startWorkerProcess(workerEnv);
+  const startWorker = async (): Promise<WorkerProcess> => {
+    const child = await spawnWorker(workerEnv);
+    const { rows } = await database.pool.query<{ now: string }>('SELECT now()::text AS now');
+    return { child, readyAt: rows[0]?.now ?? '-infinity' };
+  };
+  let worker = await startWorker();
   // The worker runs in its own process (above): this process needs only a client.
   const connected = await startHarness({ address: server.address, worker: false });
   const client = connected.client;
   const ref = testOrchestratorRef('chaos', { shardCount: 1 });
   let taking = true;
+  let taker: Promise<void> | undefined;
   try {
     await ensureOrchestrator(client, taskQueue, ref);
     const control = orchestratorControl(client, ref);
-    // Neutral grid 90..110 in 9 levels (2.5 apart) around 100: buys below, sells above.
-    const added = await control.addSymbol(SYMBOL, {
-      venues: [{ venue: 'binance', market: 'spot', account: 'keel' }],
-      strategies: [
-        {
-          name: 'grid',
-          params: {
-            mode: 'neutral',
-            lowerPrice: '90',
-            upperPrice: '110',
-            levels: 9,
-            orderSize: { unit: 'base', amount: '1' },
-            maxInventory: '20',
-            referencePrice: '100',
-            pollMs: 100,
-            watchMs: 1000,
-          },
-        },
-      ],
-    });
+    let params = gridParams();
+    let maxOpenOrders = 20;
+    const added = await control.addSymbol(SYMBOL, symbolConfig(params, maxOpenOrders));
     const symbolWorkflowId = added.workflowId ?? '';
-    await waitFor(
-      'the grid laid out',
-      async () => (await sim.connectors('binance', 'spot', 'keel').openOrders(SYMBOL)).length >= 6,
-      60_000,
-    );
+    const symbolState = () => control.symbolState(symbolWorkflowId);
+    // Read on the venue itself, past the faults the worker's connector meets.
+    const venueOpen = async () => market.openOrders('keel', SYMBOL);
+    const resting = async () =>
+      (await venueOpen()).map((order) => `${order.side} ${Number(order.price)}`).sort();
+    /** waitFor on the symbol's state and the venue's resting orders; a timeout names what it saw last. */
+    const until = async (
+      what: string,
+      check: (state: Awaited<ReturnType<typeof symbolState>>, prices: number[]) => boolean,
+      timeoutMs = 90_000,
+    ) => {
+      let last = '';
+      await waitFor(
+        what,
+        async () => {
+          const state = await symbolState();
+          const orders = await venueOpen();
+          const ledger = await database.pool.query<{ status: string; n: number }>(
+            'SELECT status, count(*)::int AS n FROM ledger_orders GROUP BY status ORDER BY status',
+          );
+          last = JSON.stringify({
+            status: state?.status,
+            problems: state?.problems,
+            planned: state?.strategies[0]?.openOrders,
+            resting: await resting(),
+            ledger: Object.fromEntries(ledger.rows.map((row) => [row.status, row.n])),
+          });
+          return check(
+            state,
+            orders.map((order) => Number(order.price)),
+          );
+        },
+        timeoutMs,
+        200,
+      ).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${last}`);
+      });
+    };
+    await until('the grid laid out', (_, prices) => prices.length >= 6);
+
+    /** Placements the venue answered (a row leaves intent/sending/unknown only with the venue's word). */
+    const answered = async () => {
+      const { rows } = await database.pool.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ledger_orders WHERE status NOT IN ('intent', 'sending', 'unknown')`,
+      );
+      return rows[0]?.n ?? 0;
+    };
+    /** Waits until the grid has placed `n` more orders with the venue's answer: it trades on after `what`. */
+    const progress = async (what: string, n = 3) => {
+      const before = await answered();
+      await waitFor(
+        `${n} more placements answered after ${what}`,
+        async () => (await answered()) >= before + n,
+        90_000,
+        200,
+      );
+    };
+
+    /**
+     * Kills the worker the moment the ledger shows an order of this worker in `sending` (its request is
+     * on its way to the venue, held there by the placement latency), then looks at that row: still
+     * `sending`/`unknown` means the kill hit an order in flight, whose outcome only the venue knows.
+     */
+    const aimedKill = async () => {
+      const since = worker.readyAt;
+      const target = await waitFor(
+        'an order in flight (a ledger row in sending)',
+        async () => {
+          const { rows } = await database.pool.query<{ client_order_id: string }>(
+            `SELECT client_order_id FROM ledger_orders WHERE status = 'sending' AND sent_at > $1::timestamptz LIMIT 1`,
+            [since],
+          );
+          return rows[0]?.client_order_id;
+        },
+        90_000,
+        5,
+      );
+      const seen = performance.now();
+      await killed(worker.child);
+      const seenToExitMs = Math.round(performance.now() - seen);
+      const { rows } = await database.pool.query<{ status: string }>(
+        'SELECT status FROM ledger_orders WHERE client_order_id = $1',
+        [target],
+      );
+      const statusAfterKill = rows[0]?.status ?? 'missing';
+      kills.push({ clientOrderId: target, statusAfterKill, seenToExitMs });
+      counts.workerKills += 1;
+      if (IN_FLIGHT.has(statusAfterKill)) counts.killsInFlight += 1;
+      worker = await startWorker();
+    };
+
+    /** Only the risk limits change: the symbol workflow replaces its strategy instances. */
+    const replaceInstances = async () => {
+      maxOpenOrders = maxOpenOrders === 20 ? 19 : 20;
+      await control.updateSymbol(SYMBOL, symbolConfig(params, maxOpenOrders));
+      await until(
+        'the new risk limits in force',
+        (state) => state?.status === 'running' && state.config.risk.maxOpenOrders === maxOpenOrders,
+      );
+      counts.instanceReplacements += 1;
+      await progress('replacing the instances');
+    };
+
+    /** Resting orders only on `next`'s levels, and at least one on a level `previous` does not have. */
+    const laidOutOn = (next: GridParamsInput, previous: GridParamsInput) => {
+      const on = (levels: number[], price: number) => levels.some((level) => Math.abs(level - price) < 1e-9);
+      const [levels, old] = [levelsOf(next), levelsOf(previous)];
+      return (prices: number[]) =>
+        prices.length >= 4 &&
+        prices.every((price) => on(levels, price)) &&
+        prices.some((price) => !on(old, price));
+    };
+
+    /** Pause (every order cancelled), new levels while paused, resume: the grid comes back on them. */
+    const pauseUpdateResume = async () => {
+      const previous = params;
+      params = { ...params, levels: params.levels === 9 ? 11 : 9 };
+      await control.pause(SYMBOL);
+      await until(
+        'paused with nothing resting',
+        (state, prices) => state?.status === 'paused' && prices.length === 0,
+      );
+      await control.updateSymbol(SYMBOL, symbolConfig(params, maxOpenOrders));
+      await control.resume(SYMBOL);
+      const onNewLevels = laidOutOn(params, previous);
+      await until(
+        `resumed on ${params.levels} levels`,
+        (state, prices) => state?.status === 'running' && onNewLevels(prices),
+      );
+      counts.pauseUpdateResumes += 1;
+      await progress('pause, update and resume');
+    };
+
+    /** New bounds: the old generation is cancelled and a new one laid out on the new levels. */
+    const regrid = async () => {
+      const previous = params;
+      const shift = params.lowerPrice === '90' ? 2 : -2;
+      params = {
+        ...params,
+        lowerPrice: String(Number(params.lowerPrice) + shift),
+        upperPrice: String(Number(params.upperPrice) + shift),
+      };
+      await control.updateSymbol(SYMBOL, symbolConfig(params, maxOpenOrders));
+      const onNewLevels = laidOutOn(params, previous);
+      await until(`the grid laid out on ${params.lowerPrice}..${params.upperPrice}`, (_, prices) =>
+        onNewLevels(prices),
+      );
+      counts.regrids += 1;
+      await progress('the regrid');
+    };
 
     const faults = [
+      sim.exchange.faults.add({ op: 'createOrder', fault: 'latency', latencyMs: PLACEMENT_LATENCY_MS }),
       sim.exchange.faults.add({ op: 'createOrder', fault: 'lose-response', probability: 0.25 }),
       sim.exchange.faults.add({ op: 'createOrder', fault: 'rate-limit', probability: 0.1 }),
       sim.exchange.faults.add({ op: 'createOrder', fault: 'server-error', probability: 0.1 }),
@@ -124,7 +305,7 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
     ];
 
     // A taker hits the grid's best bid, then its best ask, and so on: every fill makes the grid act.
-    const taker = (async () => {
+    taker = (async () => {
       for (let i = 0; taking; i += 1) {
         const top = market.top(SYMBOL);
         const side = i % 2 === 0 ? 'sell' : 'buy';
@@ -142,21 +323,23 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
     })();
 
     for (let cycle = 0; cycle < CYCLES; cycle += 1) {
-      await sleep(3000);
-      await killed(worker); // mid-activity: the watch, or a placement in flight
-      counts.workerKills += 1;
-      worker = await startWorkerProcess(workerEnv);
-      await sleep(3000);
+      await aimedKill();
+      await replaceInstances();
+      await aimedKill();
       await server.kill();
       server = await startDevServer(serverOptions);
       counts.devServerRestarts += 1;
-      await sleep(3000);
+      await progress('the dev server restart');
+      await pauseUpdateResume();
+      await aimedKill();
       await database.close();
       database = await openDatabase(pgOptions);
       counts.postgresRestarts += 1;
-      await sleep(3000);
+      await progress('the PostgreSQL restart');
+      await regrid();
+      await aimedKill();
     }
-    await sleep(8000); // trading goes on under the faults after the last disruption
+    await progress('the last kill', 6); // trading goes on under the faults after the last disruption
     taking = false;
     await taker;
     for (const fault of faults) sim.exchange.faults.remove(fault.id);
@@ -164,8 +347,7 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
     const seen = Object.fromEntries(faults.map((rule) => [`${rule.op}:${rule.fault}`, rule.seen]));
 
     // Settled: nothing unknown in the ledger, and the grid's open orders are exactly the venue's.
-    const venueOpen = async () =>
-      (await sim.connectors('binance', 'spot', 'keel').openOrders(SYMBOL)).map((o) => o.clientOrderId).sort();
+    const venueOpenIds = async () => (await venueOpen()).map((o) => o.clientOrderId).sort();
     await waitFor(
       'the grid to settle',
       async () => {
@@ -173,9 +355,9 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
           `SELECT 1 FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown')`,
         );
         if (rows.length > 0) return false;
-        const state = await control.symbolState(symbolWorkflowId);
+        const state = await symbolState();
         const planned = [...(state?.strategies[0]?.openOrders ?? [])].sort();
-        return JSON.stringify(planned) === JSON.stringify(await venueOpen());
+        return JSON.stringify(planned) === JSON.stringify(await venueOpenIds());
       },
       90_000,
       500,
@@ -192,29 +374,34 @@ test(`grid under chaos (${CYCLES} cycle(s)): lost responses, 429, 5xx, SIGKILLed
     );
     const ledgerIds = new Set(rows.map((row) => row.client_order_id));
     const orphans = [...perId.keys()].filter((id) => !ledgerIds.has(id)).length; // on the venue, not in the ledger
-    const lost = [...ledgerIds].filter((id) => !perId.has(id)).length; // in the ledger, never on the venue
-    const rejectedOnly = await database.pool.query(
-      `SELECT 1 FROM ledger_orders WHERE symbol = $1 AND status = 'rejected'`,
+    // Rows the venue refused, or that a reconcile proved were never sent (settle window passed).
+    const refused = await database.pool.query<{ client_order_id: string }>(
+      `SELECT client_order_id FROM ledger_orders WHERE symbol = $1 AND status IN ('rejected', 'abandoned')`,
       [SYMBOL],
     );
+    const refusedIds = refused.rows.map((row) => row.client_order_id).sort();
+    const neverOnVenue = [...ledgerIds].filter((id) => !perId.has(id)).sort();
+    const lost = neverOnVenue.filter((id) => !refusedIds.includes(id)).length; // in the ledger, never on the venue
     const fills = market.accountFills('keel', SYMBOL).length;
     console.log(
-      `[grid chaos] ${JSON.stringify({ ...counts, faultsFired: fired, callsSeen: seen, venueOrders: venueOrders.length, fills, duplicates, orphans, lost, rejected: rejectedOnly.rows.length })}`,
+      `[grid chaos] ${JSON.stringify({ ...counts, kills, faultsFired: fired, callsSeen: seen, venueOrders: venueOrders.length, fills, duplicates, orphans, lost, refusedOrAbandoned: refusedIds.length })}`,
     );
 
     assert.ok((fired['createOrder:lose-response'] ?? 0) > 0, 'lost responses were injected');
     assert.ok(fills >= 4, `the grid traded (${fills} fills)`);
+    assert.ok(
+      counts.killsInFlight >= 1,
+      `at least one kill hit an order in flight (${counts.killsInFlight} of ${counts.workerKills})`,
+    );
     assert.equal(duplicates, 0, 'no client order id placed twice');
     assert.equal(orphans, 0, 'every venue order is in the ledger');
-    // Ledger rows the venue never saw are only orders the venue refused.
-    assert.equal(
-      lost,
-      rejectedOnly.rows.length,
-      'every ledger order reached the venue (or was refused by it)',
-    );
+    // Ledger rows the venue never saw are exactly the orders it refused and those proven never sent.
+    assert.equal(lost, 0, 'every other ledger order reached the venue');
+    assert.deepEqual(neverOnVenue, refusedIds, 'no refused or abandoned order is on the venue');
   } finally {
     taking = false;
-    await killed(worker);
+    await taker;
+    await killed(worker.child);
     await connected.stop();
     await server.stop();
     await database.close();

@@ -114,9 +114,27 @@ for (const market of ['spot', 'perp'] as const) {
         await done;
         await waitFor('socket closed', () => front.stream.connections() === 0, 5000, 10);
         const count = quotes.length;
+        // A later watcher on the same connector proves the moment passed: once it has streamed the next
+        // change, the aborted watch would have heard it too.
+        const later: BestBidAsk[] = [];
+        const laterWatch = ctl();
+        const laterDone = c.watchBestBidAsk(['BTC-USDT'], (q) => later.push(q), laterWatch.signal);
+        await waitFor(
+          'the later watch quoting and subscribed',
+          () => later.length > 0 && front.stream.subscriptions().flat().length === 1,
+          5000,
+          10,
+        );
         improveBtcBid(exchange, market);
-        await new Promise((r) => setTimeout(r, 100));
+        await waitFor(
+          'the later watch streamed the change',
+          () => lastOf(later, 'BTC-USDT')?.bidSize === '1',
+          5000,
+          10,
+        );
         assert.equal(quotes.length, count, 'no quote after abort');
+        laterWatch.abort();
+        await laterDone;
       } finally {
         await front.close();
       }

@@ -39,6 +39,7 @@ function orders(prefix: string, count: number): PlaceOrderInput[] {
     price: i % 2 === 0 ? '29000' : '30000',
     quantity: '0.001',
     limits: { maxOpenOrders: 1_000, maxOrderNotional: '1000000' },
+    live: false,
     ...(i % 2 === 0 ? {} : { timeInForce: 'IOC' as const }),
   }));
 }

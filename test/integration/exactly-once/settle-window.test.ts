@@ -74,6 +74,7 @@ describe('the settle window: no duplicate whatever the network or the clocks do'
     quantity: '0.001',
     timeInForce: 'IOC',
     limits: { maxOpenOrders: 100, maxOrderNotional: '1000000' },
+    live: false,
   });
 
   async function place(connector: ExchangeConnector, input: PlaceOrderInput) {

@@ -77,7 +77,7 @@ describe('a PostgreSQL restart: the server ending a connection the ledger holds'
       const idle = await childBackends(false);
       assert.ok(idle.length > 0, 'the child keeps idle connections in its pool');
       await terminate(idle);
-      child.stdin.write('go\n');
+      child.stdin.write(`${JSON.stringify(idle)}\n`);
       assert.deepEqual(await step('third'), { step: 'third', ok: true, status: 'intent' });
 
       assert.equal(await exited, 0, `the child exited cleanly (stderr: ${stderr})`);

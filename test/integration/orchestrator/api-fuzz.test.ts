@@ -8,6 +8,7 @@ import {
   authHeader,
   createSimWorld,
   listExecutions,
+  readAuthHeader,
   startHarness,
   testOrchestratorRef,
   type Harness,
@@ -155,7 +156,7 @@ describe('fuzzed API input never yields a 5xx or a started workflow', () => {
         configLike,
         async (symbol, action, config) => {
           const url = `/symbols/${encodeURIComponent(symbol)}`;
-          if (action === 'GET') await inject({ method: 'GET', url });
+          if (action === 'GET') await inject({ method: 'GET', url, headers: readAuthHeader });
           else if (action === 'DELETE') await inject({ method: 'DELETE', url, headers: authHeader });
           else if (action === 'PUT')
             await inject({ method: 'PUT', url, headers: authHeader, payload: { config } });

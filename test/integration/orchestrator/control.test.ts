@@ -12,6 +12,7 @@ import {
   authHeader,
   capturedLogs,
   createSimWorld,
+  readAuthHeader,
   startHarness,
   testOrchestratorRef,
   type Harness,
@@ -40,7 +41,7 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
   let stack: Harness | undefined;
 
   const symbolState = async (symbol: string) => {
-    const response = await app.inject({ method: 'GET', url: `/symbols/${symbol}` });
+    const response = await app.inject({ method: 'GET', url: `/symbols/${symbol}`, headers: readAuthHeader });
     return { code: response.statusCode, body: response.json<Record<string, unknown>>() };
   };
   const openOrders = async (symbol: string) =>
@@ -195,7 +196,7 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
     await waitFor('XRP gone', async () => (await openOrders('XRP-USDT')).length === 0);
   });
 
-  test('mutations need the bearer token; reads do not', async () => {
+  test('mutations need the bearer token; reads need the read token', async () => {
     const payload = { symbol: 'SOL-USDT', config: quoteConfig() };
     const none = await app.inject({ method: 'POST', url: '/symbols', payload });
     assert.equal(none.statusCode, 401);
@@ -208,14 +209,20 @@ describe('orchestrator control: API, CLI signals, pause/resume/update/remove', (
     assert.equal(wrong.statusCode, 401);
     assert.doesNotMatch(wrong.body, /test-token/);
     assert.equal((await app.inject({ method: 'DELETE', url: '/symbols/BTC-USDT' })).statusCode, 401);
-    assert.equal((await app.inject({ method: 'GET', url: '/symbols' })).statusCode, 200);
+    assert.equal((await app.inject({ method: 'GET', url: '/symbols' })).statusCode, 401);
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/symbols', headers: readAuthHeader })).statusCode,
+      200,
+    );
+    const readOnly = await app.inject({ method: 'POST', url: '/symbols', payload, headers: readAuthHeader });
+    assert.equal(readOnly.statusCode, 401, 'the read token does not mutate');
     const docs = await app.inject({ method: 'GET', url: '/docs/json' });
     assert.equal(docs.statusCode, 200);
     assert.ok(docs.json<{ paths: Record<string, unknown> }>().paths['/symbols']);
   });
 
   test('/status reports per-shard counts', async () => {
-    const response = await app.inject({ method: 'GET', url: '/status' });
+    const response = await app.inject({ method: 'GET', url: '/status', headers: readAuthHeader });
     const body = response.json<{
       checks: {
         orchestrator: { ok: boolean; shards: Array<{ symbols: number; byStatus: Record<string, number> }> };

@@ -94,6 +94,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
         price: '30000',
         quantity: '0.01',
         limits: { maxOpenOrders: 100, maxOrderNotional: '1000000' },
+        live: false,
       },
     }));
   const liftTheAsk = (market: ReturnType<SimExchange['market']>) =>

@@ -51,6 +51,8 @@ const SYMBOLS = [
   'SLO-USDT',
   'LIM-USDT',
   'NOT-USDT',
+  'LIV-USDT',
+  'SIM-USDT',
 ];
 
 describe('symbol lifecycle', () => {
@@ -66,6 +68,8 @@ describe('symbol lifecycle', () => {
   const connectors: ConnectorFactory = (venue, kind, account) => {
     const real = sim.connectors(venue, kind, account);
     const racing: ExchangeConnector = Object.create(real) as ExchangeConnector;
+    // Account `treasury` stands for a real venue's account on this worker (real money).
+    Object.defineProperty(racing, 'live', { value: account === 'treasury' });
     racing.cancelOrder = async (symbol, clientOrderId) => {
       const resting = await real.fetchOrderByClientId(symbol, clientOrderId);
       if (resting?.status === 'open' && resting.price && fillBeforeCancel.has(`${symbol} ${resting.price}`))
@@ -330,5 +334,36 @@ describe('symbol lifecycle', () => {
       market.openOrders('keel', notional).every((order) => order.side === 'buy'),
       'no sell was sent',
     );
+  });
+
+  test('#11.10: simulated and live never mix: a configuration for one never places an order on the other', async () => {
+    const cases = [
+      // Written for the simulator, but on this worker the account is a real venue's.
+      {
+        symbol: 'SIM-USDT',
+        venue: { venue: 'binance' as const, market: 'spot' as const, account: 'treasury' },
+        says: /configured for the simulator \(live: false\), but this worker's binance is a real venue/,
+      },
+      // Written for real money, but the worker's venue is the simulator.
+      {
+        symbol: 'LIV-USDT',
+        venue: { venue: 'binance' as const, market: 'spot' as const, account: 'keel', live: true },
+        says: /configured for real money \(live: true\), but this worker's binance is a simulated one/,
+      },
+    ];
+    for (const { symbol, venue, says } of cases) {
+      await control().addSymbol(symbol, {
+        venues: [venue],
+        strategies: [{ name: 'grid', params: gridParams() }],
+      });
+      const failed = await waitFor(`${symbol} refused`, async () => {
+        const state = await symbolState(symbol);
+        return state.status === 'failed' ? state : undefined;
+      });
+      assert.match(failed.problems.join('\n'), says);
+      assert.deepEqual(resting(symbol), []);
+      const { rows } = await database.pool.query('SELECT 1 FROM ledger_orders WHERE symbol = $1', [symbol]);
+      assert.equal(rows.length, 0, 'nothing recorded, nothing sent');
+    }
   });
 });

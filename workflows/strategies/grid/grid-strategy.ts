@@ -126,6 +126,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
       price: command.price,
       quantity: command.quantity,
       limits: context.risk,
+      live: venue.live,
     });
 
     /** One plan event; the id of an order the plan lets go is forgotten with it. */

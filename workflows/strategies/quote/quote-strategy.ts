@@ -67,6 +67,7 @@ export const quoteStrategy: StrategyDefinition<QuoteParams> = {
         timeInForce: 'GTC' as const,
         clientOrderId: context.newClientOrderId(),
         limits: context.risk,
+        live: venue.live,
       }));
       const results = await activities.placeOrdersOnce(orders);
       state.resting = results
