@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+
 /**
  * What Keel's payload converter (`payload-converter.ts`) hands a workflow, instead of throwing, for a
  * payload it cannot decode: an unknown `encoding` (`--input-meta encoding=application/x-fuzz`),
@@ -20,6 +22,22 @@ export interface UndecodablePayload {
 
 export function undecodablePayload(encoding: string, reason: string): UndecodablePayload {
   return { undecodablePayload: { encoding, reason: reason.slice(0, 200) } };
+}
+
+/** Why a payload was dropped, for the log: the decoding failure when there was one. */
+export function dropReason(value: unknown, fallback: string): string {
+  return isUndecodablePayload(value)
+    ? `undecodable payload (encoding ${value.undecodablePayload.encoding}): ${value.undecodablePayload.reason}`
+    : fallback;
+}
+
+/** A workflow started with an input no converter could decode cannot run: it fails at once, saying so. */
+export function refuseUndecodableInput(input: unknown, workflow: string): void {
+  if (isUndecodablePayload(input))
+    throw ApplicationFailure.nonRetryable(
+      `${workflow} cannot start: ${dropReason(input, 'undecodable input')}`,
+      'UndecodableInput',
+    );
 }
 
 export function isUndecodablePayload(value: unknown): value is UndecodablePayload {

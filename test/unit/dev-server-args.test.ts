@@ -20,6 +20,7 @@ test('a persistent dev server gets its db file, WAL pragmas, ports and every Kee
     'Shard=Int',
     'Strategy=Keyword',
     'Symbol=Keyword',
+    'SymbolStatus=Keyword',
   ]);
 });
 

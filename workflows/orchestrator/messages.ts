@@ -25,7 +25,15 @@ export const UpdateSymbolSchema = z
 /** Without `symbol`: every symbol (global pause/resume). */
 export const PauseResumeSchema = z.preprocess(
   (value) => value ?? {},
-  z.object({ symbol: CanonicalSymbolSchema.optional() }).strict(),
+  // A plain object only: an empty byte array (binary/plain with no data) must not pause every symbol.
+  z
+    .custom<object>(
+      (value) => typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype,
+      {
+        message: 'must be a JSON object such as {"symbol":"BTC-USDT"}, or nothing for every symbol',
+      },
+    )
+    .pipe(z.object({ symbol: CanonicalSymbolSchema.optional() }).strict()),
 );
 
 export type AddSymbolInput = { symbol: string; config: SymbolConfigInput };
@@ -110,3 +118,11 @@ export interface ShardSymbolEntry {
   closed?: boolean;
 }
 export const shardSymbolsQuery = defineQuery<ShardSymbolEntry[]>('shardSymbols');
+export interface ShardStatus {
+  shardIndex: number;
+  symbols: number;
+  /** Malformed or undecodable signals dropped since the shard started (carried across runs). */
+  droppedSignals: number;
+  runs: number;
+}
+export const shardStatusQuery = defineQuery<ShardStatus>('shardStatus');

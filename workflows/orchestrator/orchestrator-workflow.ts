@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT, shardWorkflowId } from '../../domain/ids';
 import { ShardKey } from '../../temporal/search-attributes';
+import { dropReason, refuseUndecodableInput } from '../undecodable-payload';
 import {
   addSymbolSignal,
   addSymbolUpdate,
@@ -72,6 +73,7 @@ interface OrchestratorCarried extends RegistrySnapshot {
  * `RootRegistry`'s (symbol → shard, desired pause state); shards own the children.
  */
 export async function orchestratorWorkflow(rawInput: OrchestratorInput = {}): Promise<void> {
+  refuseUndecodableInput(rawInput, 'orchestratorWorkflow');
   const input = OrchestratorInputSchema.parse(rawInput);
   const { workflowId } = workflowInfo();
   const carried = rawInput.carried;
@@ -117,7 +119,9 @@ export async function orchestratorWorkflow(rawInput: OrchestratorInput = {}): Pr
       command = registry.validate(kind, payload);
     } catch (error) {
       registry.dropped();
-      log.warn(`dropped ${kind} signal`, { reason: error instanceof Error ? error.message : String(error) });
+      log.warn(`dropped ${kind} signal`, {
+        reason: dropReason(payload, error instanceof Error ? error.message : String(error)),
+      });
       return;
     }
     apply(command);

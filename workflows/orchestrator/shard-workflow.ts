@@ -24,9 +24,11 @@ import {
   type SymbolCommand,
 } from '../symbol/symbol-messages';
 import { symbolWorkflow } from '../symbol/symbol-workflow';
+import { dropReason, refuseUndecodableInput } from '../undecodable-payload';
 import {
   ShardCommandBatchSchema,
   shardCommandsSignal,
+  shardStatusQuery,
   shardSymbolsQuery,
   type ShardSymbolEntry,
 } from './messages';
@@ -37,7 +39,7 @@ export interface ShardInput {
   maxHistoryEvents: number;
   /** How often the shard checks that each child still runs (default 5 minutes). */
   livenessCheckMs?: number;
-  carried?: { symbols: ShardSymbolEntry[]; runs: number };
+  carried?: { symbols: ShardSymbolEntry[]; runs: number; droppedSignals?: number };
 }
 
 type ParsedCommand = ReturnType<typeof ShardCommandBatchSchema.parse>['commands'][number];
@@ -59,6 +61,12 @@ export function symbolSearchAttributes(symbol: string, config: SymbolConfig, sha
  * terminates or duplicates them.
  */
 export async function shardWorkflow(input: ShardInput): Promise<void> {
+  refuseUndecodableInput(input, 'shardWorkflow');
+  let droppedSignals = input.carried?.droppedSignals ?? 0;
+  const drop = (signal: string, payload: unknown) => {
+    droppedSignals += 1;
+    log.warn(`dropped ${signal} signal`, { reason: dropReason(payload, 'malformed payload') });
+  };
   const registry = new Map<string, ShardSymbolEntry>(
     (input.carried?.symbols ?? []).map((entry) => [entry.symbol, entry]),
   );
@@ -215,19 +223,18 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
 
   setHandler(shardCommandsSignal, async (payload) => {
     const parsed = ShardCommandBatchSchema.safeParse(payload);
-    if (!parsed.success)
-      return log.warn('dropped malformed shardCommands signal', { issues: parsed.error.issues.length });
+    if (!parsed.success) return drop('shardCommands', payload);
     await Promise.all(parsed.data.commands.map(enqueue));
   });
   setHandler(symbolStoppedSignal, (payload) => {
     const parsed = SymbolStoppedSchema.safeParse(payload);
-    if (!parsed.success) return log.warn('dropped malformed symbolStopped signal');
+    if (!parsed.success) return drop('symbolStopped', payload);
     const entry = registry.get(parsed.data.symbol);
     if (entry?.status === 'stopping') registry.delete(parsed.data.symbol);
   });
   setHandler(symbolStatusSignal, (payload) => {
     const parsed = SymbolStatusReportSchema.safeParse(payload);
-    if (!parsed.success) return log.warn('dropped malformed symbolStatus signal');
+    if (!parsed.success) return drop('symbolStatus', payload);
     const entry = registry.get(parsed.data.symbol);
     if (!entry || entry.status === 'stopping' || entry.closed) return;
     entry.status = parsed.data.status;
@@ -235,6 +242,12 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
     else delete entry.problems;
   });
   setHandler(shardSymbolsQuery, () => [...registry.values()]);
+  setHandler(shardStatusQuery, () => ({
+    shardIndex: input.shardIndex,
+    symbols: registry.size,
+    droppedSignals,
+    runs,
+  }));
 
   /** Every so often, each registered child is asked whether it runs (a signal to a closed workflow fails). */
   const checkLiveness = async () => {
@@ -264,5 +277,8 @@ export async function shardWorkflow(input: ShardInput): Promise<void> {
   );
   // Wait for in-flight commands; removals already signalled carry over as 'stopping' entries.
   await condition(() => allHandlersFinished() && chains.size === 0);
-  await continueAsNew<typeof shardWorkflow>({ ...input, carried: { symbols: [...registry.values()], runs } });
+  await continueAsNew<typeof shardWorkflow>({
+    ...input,
+    carried: { symbols: [...registry.values()], runs, droppedSignals },
+  });
 }

@@ -39,6 +39,8 @@ export interface SymbolState {
   }>;
   /** Runs of this workflow so far (1 + continue-as-new count). */
   run: number;
+  /** Malformed or undecodable signals dropped (carried across runs). */
+  droppedSignals: number;
 }
 export const symbolStateQuery = defineQuery<SymbolState>('symbolState');
 

@@ -15,6 +15,7 @@ import { clientOrderId, clientOrderIdPrefix } from '../../domain/ids';
 import { ExchangeKey, StrategyKey, SymbolStatusKey } from '../../temporal/search-attributes';
 import { findStrategy } from '../strategies/strategy-registry';
 import type { KeelActivities, StrategyInstance, StrategySnapshot } from '../strategies/strategy-types';
+import { dropReason, refuseUndecodableInput } from '../undecodable-payload';
 import { SymbolConfigSchema, type SymbolConfig } from './symbol-config';
 import { SymbolMachine, type FailureSnapshot, type SymbolEffect } from './symbol-machine';
 import {
@@ -48,6 +49,7 @@ export interface SymbolInput {
     runs: number;
     ordersIssued: number;
     failures?: FailureSnapshot;
+    droppedSignals?: number;
   };
 }
 
@@ -67,7 +69,9 @@ function describeFailure(error: unknown): string {
  * workflow completes and tells its shard.
  */
 export async function symbolWorkflow(input: SymbolInput): Promise<void> {
+  refuseUndecodableInput(input, 'symbolWorkflow');
   const info = workflowInfo();
+  let droppedSignals = input.carried?.droppedSignals ?? 0;
   const orderIdScope = `${info.workflowId}/${info.firstExecutionRunId}`;
   const runs = (input.carried?.runs ?? 0) + 1;
   const pending: SymbolCommand[] = [...(input.carried?.pending ?? [])];
@@ -94,7 +98,13 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
 
   setHandler(symbolCommandSignal, (payload) => {
     const parsed = SymbolCommandSchema.safeParse(payload);
-    if (!parsed.success) return log.warn('dropped malformed symbolCommand signal', { symbol: input.symbol });
+    if (!parsed.success) {
+      droppedSignals += 1;
+      return log.warn('dropped symbolCommand signal', {
+        symbol: input.symbol,
+        reason: dropReason(payload, 'malformed payload'),
+      });
+    }
     pending.push(parsed.data);
     interrupt?.();
   });
@@ -117,6 +127,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
       };
     }),
     run: runs,
+    droppedSignals,
   }));
 
   const instance = (slot: number): StrategyInstance => {
@@ -290,6 +301,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
           runs,
           ordersIssued: machine.ordersIssued,
           failures: machine.failures(),
+          droppedSignals,
         },
       });
     }

@@ -3,7 +3,12 @@ import { after, before, describe, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { shardWorkflowId } from '../../../domain/ids';
-import { listSymbolsQuery, shardSymbolsQuery, statusQuery } from '../../../workflows/orchestrator/messages';
+import {
+  listSymbolsQuery,
+  shardStatusQuery,
+  shardSymbolsQuery,
+  statusQuery,
+} from '../../../workflows/orchestrator/messages';
 import { symbolStateQuery } from '../../../workflows/symbol/symbol-messages';
 import {
   authHeader,
@@ -96,10 +101,10 @@ describe('undecodable signal payloads are logged and dropped by every workflow, 
       },
       {
         workflowId: shardId,
-        signals: ['shardCommands', 'symbolStopped'],
-        logged: /^dropped malformed \w+ signal/,
+        signals: ['shardCommands', 'symbolStopped', 'symbolStatus'],
+        logged: /^dropped \w+ signal/,
       },
-      { workflowId: symbolId, signals: ['symbolCommand'], logged: /^dropped malformed symbolCommand signal/ },
+      { workflowId: symbolId, signals: ['symbolCommand'], logged: /^dropped symbolCommand signal/ },
     ];
     for (const { workflowId, signals } of targets)
       for (const name of signals)
@@ -120,7 +125,18 @@ describe('undecodable signal payloads are logged and dropped by every workflow, 
       [['UND-USDT', false]],
       'a payload-less pause (binary/null with bytes) is not a global pause',
     );
-    // Each workflow logged each drop.
+    // The shard and the symbol count theirs too.
+    const [, shardTarget, symbolTarget] = targets;
+    assert.ok(shardTarget && symbolTarget);
+    assert.equal(
+      (await client.workflow.getHandle(shardId).query(shardStatusQuery)).droppedSignals,
+      sent(shardTarget),
+    );
+    assert.equal(
+      (await client.workflow.getHandle(symbolId).query(symbolStateQuery)).droppedSignals,
+      sent(symbolTarget),
+    );
+    // Each workflow logged each drop, saying why.
     for (const target of targets)
       await waitFor(`${target.workflowId} to log ${sent(target)} drops`, () =>
         drops(target.workflowId, target.logged, logsBefore).length === sent(target) ? true : undefined,

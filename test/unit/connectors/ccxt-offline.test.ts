@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { createCcxtConnector, resetSharedExchanges, sharedExchange } from '../../../connectors/ccxt';
 import type { CcxtVenue } from '../../../connectors/ccxt';
 import { ConnectorError } from '../../../connectors/exchange-connector';
+import { sharedDataSet } from '../../support/shared-data';
 
 /**
  * The ccxt adapter on ccxt's own static market snapshots, with no server at all: every endpoint points
  * at a dead loopback port, so anything here that tried the network would fail.
  */
-const DUMPS =
-  process.env.KEEL_CCXT_MARKETS_DIR ??
-  path.resolve(import.meta.dirname, '../../../../shared/data/ccxt-markets');
-const missing = existsSync(path.join(DUMPS, 'okx.json'))
-  ? false
-  : `ccxt market dumps not found in ${DUMPS} (set KEEL_CCXT_MARKETS_DIR); skipping`;
+const DUMPS = sharedDataSet('ccxt-markets', 'KEEL_CCXT_MARKETS_DIR', ['okx.json', 'bybit.json', 'mexc.json']);
 
 const DEAD = { public: 'http://127.0.0.1:9/offline' };
 
@@ -23,14 +17,14 @@ function offline(venue: CcxtVenue, market: 'spot' | 'perp') {
   const shared = sharedExchange(venue, { apiUrls: DEAD, env: {} });
   if (!shared.exchange.markets) {
     // ccxt's setMarkets takes the loadMarkets() output these files hold.
-    shared.exchange.setMarkets(JSON.parse(readFileSync(path.join(DUMPS, `${venue}.json`), 'utf8')));
+    shared.exchange.setMarkets(DUMPS.readJson(`${venue}.json`));
   }
   return createCcxtConnector({ venue, market, apiUrls: DEAD, env: {} });
 }
 
 after(() => resetSharedExchanges());
 
-void describe('ccxt adapter on static markets', { skip: missing }, () => {
+void describe('ccxt adapter on static markets', DUMPS.options, () => {
   void test('okx perp: amounts are contracts of 0.01 BTC, reported in base units', async () => {
     const btc = (await offline('okx', 'perp').instruments()).find((i) => i.symbol === 'BTC-USDT');
     assert.deepEqual(btc, {

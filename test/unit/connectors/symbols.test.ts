@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { describe, test } from 'node:test';
 import { canonicalToCcxt, ccxtToCanonical, normalizeCcxtMarkets } from '../../../connectors/ccxt/markets';
 import type { CcxtMarketLike } from '../../../connectors/ccxt/markets';
 import { canonicalToVenue, splitCanonical, venueToCanonical } from '../../../domain/symbols';
 import type { Venue } from '../../../domain/venues';
+import { sharedDataSet } from '../../support/shared-data';
 
 void describe('venue symbol parsing (inline cases)', () => {
   const cases: Array<[Venue, 'spot' | 'perp', string, string | undefined]> = [
@@ -67,20 +66,6 @@ void describe('venue symbol parsing (inline cases)', () => {
   });
 });
 
-const DUMPS =
-  process.env.KEEL_CCXT_MARKETS_DIR ??
-  path.resolve(import.meta.dirname, '../../../../shared/data/ccxt-markets');
-const missing = existsSync(path.join(DUMPS, 'binance.json'))
-  ? false
-  : `ccxt market dumps not found in ${DUMPS} (set KEEL_CCXT_MARKETS_DIR); skipping`;
-
-function load(venue: Venue): Record<string, CcxtMarketLike> {
-  return JSON.parse(readFileSync(path.join(DUMPS, `${venue}.json`), 'utf8')) as Record<
-    string,
-    CcxtMarketLike
-  >;
-}
-
 const SEVEN = ['ADA-USDT', 'BTC-USDT', 'DOGE-USDT', 'ETH-USDT', 'LTC-USDT', 'TRX-USDT', 'XRP-USDT'];
 
 /** Expected trading USDT spot and linear-perp symbols per dump, read off the files by hand. */
@@ -97,7 +82,15 @@ const EXPECTED: Record<Venue, { spot: string[]; perp: string[] }> = {
   gate: { spot: SEVEN, perp: SEVEN },
 };
 
-void describe('ccxt market dumps (ccxt static test markets)', { skip: missing }, () => {
+const DUMPS = sharedDataSet(
+  'ccxt-markets',
+  'KEEL_CCXT_MARKETS_DIR',
+  Object.keys(EXPECTED).map((venue) => `${venue}.json`),
+);
+
+const load = (venue: Venue) => DUMPS.readJson<Record<string, CcxtMarketLike>>(`${venue}.json`);
+
+void describe('ccxt market dumps (ccxt static test markets)', DUMPS.options, () => {
   for (const venue of Object.keys(EXPECTED) as Venue[]) {
     void test(`${venue}: trading USDT spot and linear perps, inverse/dated/options dropped`, () => {
       const all = normalizeCcxtMarkets(venue, load(venue));

@@ -9,7 +9,8 @@ describe('symbol configuration', () => {
       venues: [{ venue: 'binance' }],
       strategies: [{ name: 'quote', params: { quantity: '0.5' } }],
     });
-    assert.deepEqual(config.venues, [{ venue: 'binance', market: 'spot', account: 'keel' }]);
+    assert.deepEqual(config.venues, [{ venue: 'binance', market: 'spot', account: 'keel', live: false }]);
+    assert.equal(config.onFailure, 'cancel-orders');
     assert.deepEqual(config.risk, { maxOpenOrders: 20, maxOrderNotional: '10000' });
     assert.deepEqual(config.strategies[0]?.params, {
       levels: 2,
@@ -52,5 +53,13 @@ describe('symbol configuration', () => {
     assert.deepEqual(PauseResumeSchema.parse(undefined), {});
     assert.deepEqual(PauseResumeSchema.parse({ symbol: 'BTC-USDT' }), { symbol: 'BTC-USDT' });
     assert.equal(PauseResumeSchema.safeParse({ symbol: 5 }).success, false);
+  });
+
+  test('a global pause or resume takes nothing or a plain object: an empty byte array is refused', () => {
+    assert.deepEqual(PauseResumeSchema.parse(undefined), {});
+    assert.deepEqual(PauseResumeSchema.parse(null), {});
+    assert.deepEqual(PauseResumeSchema.parse({ symbol: 'BTC-USDT' }), { symbol: 'BTC-USDT' });
+    assert.equal(PauseResumeSchema.safeParse(new Uint8Array()).success, false);
+    assert.equal(PauseResumeSchema.safeParse([]).success, false);
   });
 });

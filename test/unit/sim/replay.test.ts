@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { SimExchange } from '../../../sim/exchange';
 import { attachReplay, loadBinanceCapture, parseBinanceCaptureLine } from '../../../sim/replay';
 import type { ReplayEvent } from '../../../sim/replay';
+import { sharedDataSet } from '../../support/shared-data';
 import { testExchange } from './helpers';
 
-const CAPTURE_DIR = process.env.KEEL_BINANCE_WS_DIR ?? '/work/shared/data/binance-ws';
+const CAPTURE_FILE = 'usdm_btcusdt_20240808.gz';
+const CAPTURES = sharedDataSet('binance-ws', 'KEEL_BINANCE_WS_DIR', [CAPTURE_FILE]);
 
 void describe('replay: parser (hand-written lines in the capture format)', () => {
   void test('bookTicker and trade lines become events; depth and junk are skipped', () => {
@@ -76,22 +76,17 @@ void describe('replay: parser (hand-written lines in the capture format)', () =>
 });
 
 void describe('replay: recorded Binance capture', () => {
-  const file = join(CAPTURE_DIR, 'usdm_btcusdt_20240808.gz');
-  void test(
-    'drives binance/perp BTC-USDT from real best bid/ask and trades',
-    { skip: existsSync(file) ? false : `binance-ws capture absent at ${CAPTURE_DIR}` },
-    async () => {
-      const events = await loadBinanceCapture(file, 20_000);
-      assert.ok(events.some((e) => e.kind === 'bbo') && events.some((e) => e.kind === 'trade'));
-      const ex = new SimExchange({ seed: 1, symbols: ['BTC-USDT'] });
-      const perp = ex.market('binance', 'perp');
-      attachReplay(ex, 'binance', 'perp', 'BTC-USDT', events);
-      for (let i = 0; i < 100; i++) ex.step(100);
-      const top = perp.top('BTC-USDT');
-      // The capture was recorded around 61,800 USDT.
-      assert.ok(Number(top.bidPrice) > 55_000 && Number(top.askPrice) < 70_000, JSON.stringify(top));
-      assert.ok(Number(top.bidPrice) < Number(top.askPrice));
-      assert.ok(perp.tape('BTC-USDT', 10_000).length > 0, 'recorded prints should trade');
-    },
-  );
+  void test('drives binance/perp BTC-USDT from real best bid/ask and trades', CAPTURES.options, async () => {
+    const events = await loadBinanceCapture(CAPTURES.path(CAPTURE_FILE), 20_000);
+    assert.ok(events.some((e) => e.kind === 'bbo') && events.some((e) => e.kind === 'trade'));
+    const ex = new SimExchange({ seed: 1, symbols: ['BTC-USDT'] });
+    const perp = ex.market('binance', 'perp');
+    attachReplay(ex, 'binance', 'perp', 'BTC-USDT', events);
+    for (let i = 0; i < 100; i++) ex.step(100);
+    const top = perp.top('BTC-USDT');
+    // The capture was recorded around 61,800 USDT.
+    assert.ok(Number(top.bidPrice) > 55_000 && Number(top.askPrice) < 70_000, JSON.stringify(top));
+    assert.ok(Number(top.bidPrice) < Number(top.askPrice));
+    assert.ok(perp.tape('BTC-USDT', 10_000).length > 0, 'recorded prints should trade');
+  });
 });

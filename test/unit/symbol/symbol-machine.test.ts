@@ -41,7 +41,7 @@ describe('symbol machine', () => {
     assert.equal(machine.status, 'running');
     const create = effects[0];
     assert.ok(create?.type === 'create');
-    assert.deepEqual(create.venue, { venue: 'binance', market: 'spot', account: 'keel' });
+    assert.deepEqual(create.venue, { venue: 'binance', market: 'spot', account: 'keel', live: false });
     assert.equal(create.carried, undefined);
   });
 
@@ -241,7 +241,7 @@ describe('symbol machine', () => {
     const effects = machine.boot(undefined, 'symbol:X-USDT/old-run');
     assert.deepEqual(effects[0], {
       type: 'sweep',
-      venue: { venue: 'binance', market: 'spot', account: 'keel' },
+      venue: { venue: 'binance', market: 'spot', account: 'keel', live: false },
       scope: 'symbol:X-USDT/old-run',
     });
     assert.deepEqual(brief(effects.slice(1, 3)), ['create:0', 'create:1']);
