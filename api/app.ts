@@ -2,14 +2,13 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
-import {
-  hasZodFastifySchemaValidationErrors,
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
-import { ControlRefused, defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
+import type { KeelConfig } from '../config/keel-config';
+import { authenticate, declareAccess, DOCS_PREFIX } from './auth';
+import { answerError, answerFrameworkError } from './errors';
+import { apiLogger } from './log';
+import { defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
@@ -19,11 +18,18 @@ export interface ApiDependencies {
   temporal: Client;
   pool: Pool;
   taskQueue: string;
-  logger?: boolean;
+  /** KEEL_LOG_LEVEL: the API's log (pino, JSON lines, secrets redacted); without it the API logs nothing. */
+  logLevel?: KeelConfig['KEEL_LOG_LEVEL'];
+  /** Where log lines go: stdout by default; tests capture them. */
+  logStream?: { write(line: string): void };
   /** The root to steer; production: `keel-orchestrator`. */
   orchestrator?: OrchestratorRef;
-  /** KEEL_API_TOKEN: required as a bearer token on every mutating route; without it mutations are refused. */
+  /** KEEL_API_TOKEN: the bearer token of every mutating route (it reads too); without it mutations are refused. */
   apiToken?: string | undefined;
+  /** KEEL_API_READ_TOKEN: a bearer token that only reads; without either token reads are refused. */
+  readToken?: string | undefined;
+  /** How long a read waits for Temporal before answering 503 (TEMPORAL_READ_TIMEOUT_MS by default). */
+  temporalReadTimeoutMs?: number;
 }
 
 type ResolvedDependencies = ApiDependencies & { orchestrator: OrchestratorRef };
@@ -33,43 +39,38 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Slow or stalled clients. A request's headers and body must arrive within 10 s (its largest body, 256 KiB,
+ * takes 2 s at 1 Mbit/s), checked every second; then the connection is answered 408 and closed. An idle
+ * keep-alive connection is closed after 10 s. A socket silent in both directions for 60 s is destroyed:
+ * longer than any handler takes (reads are bounded at 5 s, mutations wait for the root to accept them), so
+ * it only ever cuts off a dead peer.
+ */
+export const API_TIMEOUTS = {
+  requestTimeout: 10_000,
+  keepAliveTimeout: 10_000,
+  connectionTimeout: 60_000,
+  http: { headersTimeout: 10_000, connectionsCheckingInterval: 1_000 },
+} as const;
+
+const BODY_LIMIT = 256 * 1024;
+
 /** The control API without a listening socket: tests inject requests, `workers/main.ts` listens. */
 export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> {
   const resolved = { ...deps, orchestrator: deps.orchestrator ?? defaultOrchestratorRef };
-  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 256 * 1024 });
+  const app = Fastify({
+    logger: apiLogger({ ...deps, secrets: [deps.apiToken, deps.readToken] }),
+    bodyLimit: BODY_LIMIT,
+    ...API_TIMEOUTS,
+    frameworkErrors: answerFrameworkError,
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // Authenticate first: before the body is read, parsed or validated.
+  app.addHook('onRoute', declareAccess);
+  app.addHook('onRequest', authenticate({ mutate: deps.apiToken, read: deps.readToken }));
 
-  // Bad input is always a 4xx with a message; only our own faults (or Temporal being away) are 5xx.
-  app.setErrorHandler((error, request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) {
-      const details = error.validation
-        .map((issue) => `${issue.instancePath || '(root)'}: ${issue.message ?? 'invalid'}`)
-        .join('; ');
-      return reply
-        .code(400)
-        .send({ error: 'Bad Request', message: `invalid ${error.validationContext}: ${details}` });
-    }
-    if (error instanceof ControlRefused) {
-      const names = {
-        400: 'Bad Request',
-        404: 'Not Found',
-        409: 'Conflict',
-        503: 'Service Unavailable',
-      } as const;
-      return reply.code(error.statusCode).send({ error: names[error.statusCode], message: error.message });
-    }
-    const statusCode =
-      typeof error === 'object' && error && 'statusCode' in error ? Number(error.statusCode) : 500;
-    if (statusCode >= 400 && statusCode < 500) {
-      const message = error instanceof Error ? error.message : 'bad request';
-      return reply.code(statusCode).send({ error: 'Bad Request', message });
-    }
-    request.log.error(error);
-    return reply
-      .code(500)
-      .send({ error: 'Internal Server Error', message: 'unexpected error; see the API log' });
-  });
+  app.setErrorHandler(answerError);
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -78,7 +79,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifySwaggerUi, { routePrefix: DOCS_PREFIX });
   await app.register(healthRoutes, resolved);
   await app.register(symbolRoutes, resolved);
   await app.register(controlRoutes, resolved);

@@ -1,28 +1,70 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { refuse } from './errors';
+import { ErrorSchema } from './schemas';
+
+/** Where the OpenAPI document and its UI live: public, since they describe routes and show no data. */
+export const DOCS_PREFIX = '/docs';
+
+/** Who may call a route: anyone, a holder of the read or the mutation token, or of the mutation token only. */
+export type Access = 'public' | 'read' | 'mutate';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Unset means `read`: a route shows nothing without a token unless it says `public`. */
+    access?: Access;
+  }
+}
+
+/** KEEL_API_TOKEN mutates (and reads); KEEL_API_READ_TOKEN only reads. */
+export interface ApiTokens {
+  mutate?: string | undefined;
+  read?: string | undefined;
+}
 
 const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
 
+const disabled = {
+  read: 'reads are disabled: set KEEL_API_READ_TOKEN (or KEEL_API_TOKEN) to enable them',
+  mutate: 'mutations are disabled: set KEEL_API_TOKEN to enable them',
+};
+
 /**
- * A preHandler for mutating routes: `Authorization: Bearer <KEEL_API_TOKEN>`, compared in constant time
- * (both sides hashed to equal length first). Without a configured token every mutation is refused.
- * The token is never logged or echoed.
+ * The API's one onRequest hook: it runs before the body is read or anything is validated, so a caller
+ * without a valid `Authorization: Bearer <token>` learns nothing about the route's schema. Tokens are
+ * compared in constant time (both sides hashed to equal length first) and never logged or echoed. A
+ * level with no configured token refuses every call with 403 naming the setting to set.
  */
-export function bearerAuth(token: string | undefined) {
-  const expected = token ? digest(token) : undefined;
+export function authenticate(tokens: ApiTokens) {
+  const mutate = tokens.mutate ? [digest(tokens.mutate)] : [];
+  const accepted = { mutate, read: [...(tokens.read ? [digest(tokens.read)] : []), ...mutate] };
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!expected) {
-      return reply
-        .code(403)
-        .send({ error: 'Forbidden', message: 'mutations are disabled: set KEEL_API_TOKEN to enable them' });
-    }
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer (.+)$/.exec(header) : null;
-    if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-      return reply
-        .code(401)
-        .header('www-authenticate', 'Bearer')
-        .send({ error: 'Unauthorized', message: 'a valid bearer token is required' });
-    }
+    const access = request.routeOptions.config.access ?? 'read';
+    if (access === 'public') return;
+    const expected = accepted[access];
+    if (expected.length === 0) return refuse(reply, 403, disabled[access]);
+    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
+    const presented = match?.[1] ? digest(match[1]) : undefined;
+    // Every accepted token is compared, so the time taken does not say which one matched.
+    const valid = expected.reduce(
+      (ok, token) => (presented ? timingSafeEqual(presented, token) : false) || ok,
+      false,
+    );
+    if (!valid)
+      return refuse(reply.header('www-authenticate', 'Bearer'), 401, 'a valid bearer token is required');
   };
+}
+
+/**
+ * An onRoute hook giving every route its access level and documenting it: the OpenAPI document and its
+ * UI under DOCS_PREFIX are public, every other route without a level is a read; protected routes declare
+ * the bearer scheme and their 401/403 answers.
+ */
+export function declareAccess(route: RouteOptions) {
+  if (route.url === DOCS_PREFIX || route.url.startsWith(`${DOCS_PREFIX}/`))
+    route.config = { ...route.config, access: 'public' };
+  if ((route.config?.access ?? 'read') === 'public') return;
+  if (!route.schema) return;
+  route.schema.security ??= [{ bearer: [] }];
+  route.schema.response = { 401: ErrorSchema, 403: ErrorSchema, ...(route.schema.response as object) };
 }

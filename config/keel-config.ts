@@ -31,7 +31,10 @@ export const KeelConfigSchema = z.object({
   KEEL_EMBEDDED_PG_PORT: port.default(54329),
   KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
   KEEL_API_PORT: port.default(3000),
+  /** Bearer token of the API's mutations; it reads too. Unset: mutations answer 403. */
   KEEL_API_TOKEN: optionalString,
+  /** Bearer token that only reads (ledger, symbols, status). Unset and no KEEL_API_TOKEN: reads answer 403. */
+  KEEL_API_READ_TOKEN: optionalString,
   /** Shards of a new orchestrator root; a running root keeps the count it started with. */
   KEEL_SHARD_COUNT: z.coerce.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
   /** Symbols `npm start` runs a demonstration grid on against the simulator; `none` for none. */

@@ -85,6 +85,8 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       orchestrator,
       apiToken: config.KEEL_API_TOKEN,
+      readToken: config.KEEL_API_READ_TOKEN,
+      logLevel: config.KEEL_LOG_LEVEL,
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
       throw new Error(

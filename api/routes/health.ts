@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
-import { orchestratorControl } from '../orchestrator';
+import { orchestratorControl, temporalUnavailable } from '../orchestrator';
 
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 type Check = z.infer<typeof CheckSchema>;
@@ -41,14 +42,20 @@ const StatusSchema = z.object({
   }),
 });
 
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
   const tags = ['health'];
+  const control = orchestratorControl(deps.temporal, deps.orchestrator, {
+    readTimeoutMs: deps.temporalReadTimeoutMs,
+  });
+  /** Why a check failed: Temporal's slowness said plainly, else the error's message. */
+  const reason = (error: unknown) =>
+    temporalUnavailable(error, control.readTimeoutMs) ??
+    (error instanceof Error ? error.message : String(error));
 
   app.get(
     '/health',
     {
+      config: { access: 'public' },
       schema: {
         tags,
         summary: 'Liveness: the API process answers',
@@ -58,7 +65,23 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     async () => ({ status: 'ok' as const }),
   );
 
-  const control = orchestratorControl(deps.temporal, deps.orchestrator);
+  /** PostgreSQL answers `SELECT 1` within the same bound as Temporal (waiting for a pooled client included). */
+  const checkPostgres = async (): Promise<Check> => {
+    const timer = new AbortController();
+    const late = sleep(control.readTimeoutMs, undefined, { signal: timer.signal }).then(
+      (): Check => ({
+        ok: false,
+        detail: `PostgreSQL did not answer within ${control.readTimeoutMs / 1000} s`,
+      }),
+      (): Check => ({ ok: false, detail: 'aborted' }),
+    );
+    const answer = deps.pool
+      .query('SELECT 1')
+      .then((): Check => ({ ok: true }))
+      .catch((error: unknown): Check => ({ ok: false, detail: reason(error) }));
+    return Promise.race([answer, late]).finally(() => timer.abort());
+  };
+
   /** Per-shard counts: symbols the root routed there, and what the shard holds by child status. */
   const orchestratorCheck = async (): Promise<OrchestratorCheck> => {
     const status = await control.status();
@@ -89,39 +112,39 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       schema: {
         tags,
         summary:
-          'Readiness: Temporal, PostgreSQL, workflow pollers and the orchestrator with per-shard counts (503 when any check fails)',
+          'Readiness: Temporal, PostgreSQL, workflow pollers and the orchestrator with per-shard counts (503 when any check fails or Temporal does not answer in time)',
         response: { 200: StatusSchema, 503: StatusSchema },
       },
     },
     async (_request, reply) => {
-      const [temporalCheck, postgresCheck, workersCheck, orchestrator] = await Promise.all([
-        deps.temporal.workflowService
-          .getSystemInfo({})
-          .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
-          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-        deps.pool
-          .query('SELECT 1')
-          .then((): Check => ({ ok: true }))
-          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-        deps.temporal.workflowService
-          .describeTaskQueue({
-            namespace: deps.temporal.options.namespace,
-            taskQueue: {
-              name: deps.taskQueue,
-              kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
-            },
-            taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-          })
-          .then((response): Check => {
-            const pollers = response.pollers?.length ?? 0;
-            return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
-          })
-          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-        orchestratorCheck().catch((error: unknown): OrchestratorCheck => ({
-          ok: false,
-          detail: reason(error),
-        })),
-      ]);
+      // One deadline for every Temporal call of the report: a slow Temporal fails its checks, never hangs.
+      const [temporalCheck, postgresCheck, workersCheck, orchestrator] = await control.within(() =>
+        Promise.all([
+          deps.temporal.workflowService
+            .getSystemInfo({})
+            .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
+            .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+          checkPostgres(),
+          deps.temporal.workflowService
+            .describeTaskQueue({
+              namespace: deps.temporal.options.namespace,
+              taskQueue: {
+                name: deps.taskQueue,
+                kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+              },
+              taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+            })
+            .then((response): Check => {
+              const pollers = response.pollers?.length ?? 0;
+              return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
+            })
+            .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+          orchestratorCheck().catch((error: unknown): OrchestratorCheck => ({
+            ok: false,
+            detail: reason(error),
+          })),
+        ]),
+      );
       const checks = {
         temporal: temporalCheck,
         postgres: postgresCheck,

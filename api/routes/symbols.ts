@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { SymbolConfigSchema } from '../../workflows/symbol/symbol-config';
 import type { ApiDependencies } from '../app';
-import { bearerAuth } from '../auth';
+import { refuse } from '../errors';
 import { orchestratorControl } from '../orchestrator';
 import {
   AddSymbolBodySchema,
@@ -14,7 +14,8 @@ import {
   UpdateSymbolBodySchema,
 } from '../schemas';
 
-const refusals = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const refusals = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const mutate = { access: 'mutate' } as const;
 
 /** Strategy names and params are checked against the strategy registry here, before any workflow sees them. */
 function parseConfig(config: unknown) {
@@ -28,25 +29,25 @@ function parseConfig(config: unknown) {
 
 /** `/symbols`: add, list, show, update, pause, resume and remove symbols through the orchestrator. */
 export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
-  const control = orchestratorControl(deps.temporal, deps.orchestrator);
-  const auth = bearerAuth(deps.apiToken);
+  const control = orchestratorControl(deps.temporal, deps.orchestrator, {
+    readTimeoutMs: deps.temporalReadTimeoutMs,
+  });
   const tags = ['symbols'];
 
   app.post(
     '/symbols',
     {
-      preHandler: auth,
+      config: mutate,
       schema: {
         tags,
         summary: 'Add a symbol: the orchestrator starts its workflow on the owning shard',
-        security: [{ bearer: [] }],
         body: AddSymbolBodySchema,
         response: { 201: ControlResultSchema, ...refusals },
       },
     },
     async (request, reply) => {
       const config = parseConfig(request.body.config);
-      if (!config.ok) return reply.code(400).send({ error: 'Bad Request', message: config.message });
+      if (!config.ok) return refuse(reply, 400, config.message);
       return reply.code(201).send(await control.addSymbol(request.body.symbol, config.config));
     },
   );
@@ -57,20 +58,21 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       schema: {
         tags,
         summary: 'Every registered symbol with its shard and state',
-        response: { 200: z.object({ symbols: z.array(SymbolViewSchema) }) },
+        response: { 200: z.object({ symbols: z.array(SymbolViewSchema) }), 503: ErrorSchema },
       },
     },
-    async () => {
-      const [status, registered] = await Promise.all([control.status(), control.listRegistered()]);
-      const held = await control.shardEntries(status);
-      return {
-        symbols: registered.map((entry) => ({
-          ...entry,
-          status: held.get(entry.symbol)?.status ?? 'unknown',
-          config: held.get(entry.symbol)?.config ?? null,
-        })),
-      };
-    },
+    async () =>
+      control.within(async () => {
+        const [status, registered] = await Promise.all([control.status(), control.listRegistered()]);
+        const held = await control.shardEntries(status);
+        return {
+          symbols: registered.map((entry) => ({
+            ...entry,
+            status: held.get(entry.symbol)?.status ?? 'unknown',
+            config: held.get(entry.symbol)?.config ?? null,
+          })),
+        };
+      }),
   );
 
   app.get(
@@ -80,16 +82,17 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
         tags,
         summary: "One symbol: configuration, state and each strategy's open orders",
         params: SymbolParamsSchema,
-        response: { 200: SymbolDetailSchema, 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: SymbolDetailSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (request, reply) => {
-      const entry = await control.registered(request.params.symbol);
-      if (!entry)
-        return reply
-          .code(404)
-          .send({ error: 'Not Found', message: `${request.params.symbol} is not registered` });
-      const state = await control.symbolState(entry.workflowId);
+      const { symbol } = request.params;
+      const found = await control.within(async () => {
+        const entry = await control.registered(symbol);
+        return entry && { entry, state: await control.symbolState(entry.workflowId) };
+      });
+      if (!found) return refuse(reply, 404, `${symbol} is not registered`);
+      const { entry, state } = found;
       return {
         ...entry,
         status: state?.status ?? 'unknown',
@@ -103,11 +106,10 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
   app.put(
     '/symbols/:symbol',
     {
-      preHandler: auth,
+      config: mutate,
       schema: {
         tags,
         summary: "Replace a symbol's configuration",
-        security: [{ bearer: [] }],
         params: SymbolParamsSchema,
         body: UpdateSymbolBodySchema,
         response: { 200: ControlResultSchema, ...refusals },
@@ -115,7 +117,7 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     },
     async (request, reply) => {
       const config = parseConfig(request.body.config);
-      if (!config.ok) return reply.code(400).send({ error: 'Bad Request', message: config.message });
+      if (!config.ok) return refuse(reply, 400, config.message);
       return control.updateSymbol(request.params.symbol, config.config);
     },
   );
@@ -123,11 +125,10 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
   app.delete(
     '/symbols/:symbol',
     {
-      preHandler: auth,
+      config: mutate,
       schema: {
         tags,
         summary: 'Remove a symbol: its workflow cancels its open orders, then completes',
-        security: [{ bearer: [] }],
         params: SymbolParamsSchema,
         response: { 202: ControlResultSchema, ...refusals },
       },
@@ -139,11 +140,10 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     app.post(
       `/symbols/:symbol/${action}`,
       {
-        preHandler: auth,
+        config: mutate,
         schema: {
           tags,
           summary: action === 'pause' ? 'Pause one symbol (cancels its resting orders)' : 'Resume one symbol',
-          security: [{ bearer: [] }],
           params: SymbolParamsSchema,
           response: { 200: ControlResultSchema, ...refusals },
         },
