@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   isGrpcCancelledError,
   isGrpcDeadlineError,
@@ -23,7 +25,7 @@ import {
   type OrchestratorStatus,
   type ShardSymbolEntry,
 } from '../workflows/orchestrator/messages';
-import type { OrchestratorInput } from '../workflows/orchestrator/orchestrator-workflow';
+import { RUN_CLOSING, type OrchestratorInput } from '../workflows/orchestrator/orchestrator-workflow';
 import type { SymbolConfigInput } from '../workflows/symbol/symbol-config';
 import { symbolStateQuery, type SymbolState } from '../workflows/symbol/symbol-messages';
 import { inFlightUpdateLane, queryLane } from './workflow-lanes';
@@ -101,6 +103,7 @@ function refusal(error: unknown): never {
     const message = error.cause?.message ?? error.message;
     if (/already registered/.test(message)) throw new ControlRefused(409, message);
     if (/not registered/.test(message)) throw new ControlRefused(404, message);
+    if (message === RUN_CLOSING) throw new ControlRefused(503, message);
     throw new ControlRefused(400, message);
   }
   if (error instanceof WorkflowNotFoundError)
@@ -114,10 +117,24 @@ export function orchestratorControl(
   options: { readTimeoutMs?: number } = {},
 ) {
   const readTimeoutMs = options.readTimeoutMs ?? TEMPORAL_READ_TIMEOUT_MS;
-  const update = <A>(definition: UpdateDefinition<ControlResult, [A]>, arg: A): Promise<ControlResult> =>
-    inFlightUpdateLane(ref.workflowId, () =>
-      client.workflow.getHandle(ref.workflowId).executeUpdate(definition, { args: [arg] }),
-    ).catch(refusal);
+  const update = async <A>(
+    definition: UpdateDefinition<ControlResult, [A]>,
+    arg: A,
+  ): Promise<ControlResult> => {
+    // The same update id on every try: a retry across the root's continue-as-new is answered, not re-applied.
+    const updateId = randomUUID();
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await inFlightUpdateLane(ref.workflowId, () =>
+          client.workflow.getHandle(ref.workflowId).executeUpdate(definition, { args: [arg], updateId }),
+        );
+      } catch (error) {
+        const closing = error instanceof WorkflowUpdateFailedError && error.cause?.message === RUN_CLOSING;
+        if (!closing || attempt >= 50) return refusal(error);
+        await sleep(100 * Math.min(attempt + 1, 5));
+      }
+    }
+  };
   const query = <R, A extends unknown[]>(workflowId: string, definition: QueryDefinition<R, A>, ...args: A) =>
     queryLane(workflowId, () => client.workflow.getHandle(workflowId).query(definition, ...args));
   const queryRoot = <R, A extends unknown[]>(definition: QueryDefinition<R, A>, ...args: A) =>

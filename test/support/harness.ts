@@ -191,6 +191,7 @@ export function testOrchestratorRef(
     shardMaxHistoryEvents?: number;
     maxHistoryEvents?: number;
     shardLivenessCheckMs?: number;
+    maxUpdatesPerRun?: number;
   } = {},
 ): OrchestratorRef {
   const id = uniqueName(name).replace(/_/g, '-');

@@ -59,6 +59,9 @@ export const OrchestratorInputSchema = z.object({
   /** How often each shard checks that its children still run. */
   shardLivenessCheckMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
 });
+/** The refusal of an update while the root closes a run to continue as new; the caller retries. */
+export const RUN_CLOSING = 'the orchestrator is starting a new run: retry in a moment';
+
 export type OrchestratorInput = z.input<typeof OrchestratorInputSchema> & { carried?: OrchestratorCarried };
 
 interface OrchestratorCarried extends RegistrySnapshot {
@@ -139,6 +142,9 @@ export async function orchestratorWorkflow(rawInput: OrchestratorInput = {}): Pr
     },
     validator: (payload: unknown) => {
       if (completedUpdates.get(currentUpdateInfo()?.id)) return;
+      // Past the bound this run takes no more updates, so its handlers and outboxes can drain and it can
+      // continue as new before the server's limit of updates per run (refused, not recorded: retry).
+      if (updatesThisRun >= input.maxUpdatesPerRun) throw new Error(RUN_CLOSING);
       registry.validate(kind, payload);
     },
   });
