@@ -23,12 +23,22 @@ export const SymbolViewSchema = z.object({
   shard: z.number(),
   workflowId: z.string(),
   paused: z.boolean(),
-  /** As the shard reports it: starting, running, paused, stopping, or unknown before it has heard. */
+  /** As the shard reports it: starting, running, paused, degraded, failed, stopping, or unknown. */
   status: z.string(),
+  /** What is wrong, each named; empty when healthy. */
+  problems: z.array(z.string()),
   config: z.unknown(),
 });
 
 export const SymbolDetailSchema = SymbolViewSchema.extend({
-  strategies: z.array(z.object({ name: z.string(), openOrders: z.array(z.string()), state: z.unknown() })),
+  strategies: z.array(
+    z.object({
+      name: z.string(),
+      openOrders: z.array(z.string()),
+      state: z.unknown(),
+      health: z.enum(['ok', 'degraded', 'failed']),
+      problems: z.array(z.string()),
+    }),
+  ),
   run: z.number().optional(),
 });

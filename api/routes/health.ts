@@ -32,12 +32,20 @@ const OrchestratorCheckSchema = z.discriminatedUnion('ok', [
 ]);
 type OrchestratorCheck = z.infer<typeof OrchestratorCheckSchema>;
 
+/** Every registered symbol that is not healthy, as its shard knows it: failed or degraded, with why. */
+const SymbolsCheckSchema = CheckSchema.extend({
+  unhealthy: z.array(z.object({ symbol: z.string(), status: z.string(), problems: z.array(z.string()) })),
+});
+type SymbolsCheck = z.infer<typeof SymbolsCheckSchema>;
+const UNHEALTHY = new Set(['failed', 'degraded']);
+
 const StatusSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.object({
     temporal: CheckSchema,
     postgres: CheckSchema,
     workers: CheckSchema,
+    symbols: SymbolsCheckSchema,
     orchestrator: OrchestratorCheckSchema,
   }),
 });
@@ -83,9 +91,27 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
   };
 
   /** Per-shard counts: symbols the root routed there, and what the shard holds by child status. */
-  const orchestratorCheck = async (): Promise<OrchestratorCheck> => {
+  const orchestratorCheck = async (): Promise<[OrchestratorCheck, SymbolsCheck]> => {
     const status = await control.status();
     const held = await control.shardEntries(status);
+    const unhealthy = [...held.values()]
+      .filter((entry) => UNHEALTHY.has(entry.status))
+      .map(({ symbol, status: symbolStatus, problems }) => ({
+        symbol,
+        status: symbolStatus,
+        problems: problems ?? [],
+      }));
+    const symbols: SymbolsCheck = {
+      ok: unhealthy.length === 0,
+      detail:
+        unhealthy.length === 0
+          ? `${held.size} symbols, none failed or degraded`
+          : `${unhealthy.length} of ${held.size} symbols failed or degraded: ${unhealthy
+              .slice(0, 10)
+              .map((entry) => `${entry.symbol} (${entry.status})`)
+              .join(', ')}`,
+      unhealthy: unhealthy.slice(0, 100),
+    };
     const shards = status.shards.map((shard) => {
       const byStatus: Record<string, number> = {};
       for (const entry of held.values()) {
@@ -94,7 +120,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       }
       return { ...shard, byStatus };
     });
-    return {
+    const orchestrator: OrchestratorCheck = {
       ok: true,
       detail: `${status.symbolCount} symbols on ${status.shardCount} shards${status.globalPaused ? ' (paused)' : ''}`,
       workflowId: status.workflowId,
@@ -102,6 +128,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       droppedSignals: status.droppedSignals,
       shards,
     };
+    return [orchestrator, symbols];
   };
   const shardOf = (status: Awaited<ReturnType<typeof control.status>>, symbol: string) =>
     shardForSymbol(symbol, status.shardCount);
@@ -112,13 +139,13 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       schema: {
         tags,
         summary:
-          'Readiness: Temporal, PostgreSQL, workflow pollers and the orchestrator with per-shard counts (503 when any check fails or Temporal does not answer in time)',
+          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, and every failed or degraded symbol (503 when any check fails or Temporal does not answer in time)',
         response: { 200: StatusSchema, 503: StatusSchema },
       },
     },
     async (_request, reply) => {
       // One deadline for every Temporal call of the report: a slow Temporal fails its checks, never hangs.
-      const [temporalCheck, postgresCheck, workersCheck, orchestrator] = await control.within(() =>
+      const [temporalCheck, postgresCheck, workersCheck, [orchestrator, symbols]] = await control.within(() =>
         Promise.all([
           deps.temporal.workflowService
             .getSystemInfo({})
@@ -139,10 +166,10 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
               return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
             })
             .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-          orchestratorCheck().catch((error: unknown): OrchestratorCheck => ({
-            ok: false,
-            detail: reason(error),
-          })),
+          orchestratorCheck().catch((error: unknown): [OrchestratorCheck, SymbolsCheck] => [
+            { ok: false, detail: reason(error) },
+            { ok: false, detail: `unknown: ${reason(error)}`, unhealthy: [] },
+          ]),
         ]),
       );
       const checks = {
@@ -150,6 +177,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
         postgres: postgresCheck,
         workers: workersCheck,
         orchestrator,
+        symbols,
       };
       const healthy = Object.values(checks).every((check) => check.ok);
       return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', checks });

@@ -21,6 +21,8 @@ const OrderViewSchema = z.object({
   filledQuantity: z.string(),
   averagePrice: z.string().nullable(),
   rejection: z.string().nullable(),
+  /** Which of Keel's limits refused it before it was sent (status `denied`), with the numbers. */
+  denial: z.string().nullable(),
 });
 const FillViewSchema = z.object({
   clientOrderId: z.string(),
@@ -71,6 +73,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
           filledQuantity: row.filled_quantity,
           averagePrice: row.average_price,
           rejection: row.rejection,
+          denial: row.denial,
         })),
       };
     },

@@ -69,6 +69,7 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
           symbols: registered.map((entry) => ({
             ...entry,
             status: held.get(entry.symbol)?.status ?? 'unknown',
+            problems: held.get(entry.symbol)?.problems ?? [],
             config: held.get(entry.symbol)?.config ?? null,
           })),
         };
@@ -96,6 +97,7 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       return {
         ...entry,
         status: state?.status ?? 'unknown',
+        problems: state?.problems ?? [],
         config: state?.config ?? null,
         strategies: state?.strategies ?? [],
         run: state?.run,

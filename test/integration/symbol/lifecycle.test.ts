@@ -12,6 +12,7 @@ import type { GridParamsInput } from '../../../workflows/strategies/grid/grid-pa
 import {
   authHeader,
   createSimWorld,
+  readAuthHeader,
   startHarness,
   testOrchestratorRef,
   type Harness,
@@ -230,6 +231,21 @@ describe('symbol lifecycle', () => {
         (entry.problems ?? []).some((problem) => /API key revoked/.test(problem))
       );
     });
+    // The API's views: the symbol list, the symbol itself, and /status, which is no longer ok.
+    const listed = await app.inject({ method: 'GET', url: '/symbols', headers: readAuthHeader });
+    const view = listed.json<{ symbols: Array<{ symbol: string; status: string; problems: string[] }> }>();
+    const row = view.symbols.find((entry) => entry.symbol === symbol);
+    assert.equal(row?.status, 'failed');
+    assert.match(row?.problems.join('\n') ?? '', /API key revoked/);
+    const detail = await app.inject({ method: 'GET', url: `/symbols/${symbol}`, headers: readAuthHeader });
+    assert.equal(detail.json<{ strategies: Array<{ health: string }> }>().strategies[0]?.health, 'failed');
+    const status = await app.inject({ method: 'GET', url: '/status', headers: readAuthHeader });
+    assert.equal(status.statusCode, 503, status.body);
+    const symbolsCheck = status.json<{
+      checks: { symbols: { ok: boolean; unhealthy: Array<{ symbol: string }> } };
+    }>().checks.symbols;
+    assert.equal(symbolsCheck.ok, false);
+    assert.ok(symbolsCheck.unhealthy.some((entry) => entry.symbol === symbol));
     const workflowId = (await control().registered(symbol))?.workflowId ?? '';
     await waitFor('the SymbolStatus search attribute', async () => {
       for await (const execution of harness.client.workflow.list({
@@ -312,6 +328,14 @@ describe('symbol lifecycle', () => {
     for (const { denial } of await denials(limited))
       assert.match(denial, /maxOpenOrders: LIM-USDT already holds 3 live orders, the limit is 3/);
     assert.deepEqual((await denials(limited)).map((row) => row.strategy).sort(), ['grid', 'quote', 'quote']);
+    const listed = await app.inject({
+      method: 'GET',
+      url: `/symbols/${limited}/orders?status=denied`,
+      headers: readAuthHeader,
+    });
+    const denied = listed.json<{ orders: Array<{ status: string; denial: string | null }> }>().orders;
+    assert.equal(denied.length, 3, listed.body);
+    assert.ok(denied.every((order) => order.status === 'denied' && /maxOpenOrders/.test(order.denial ?? '')));
 
     const notional = 'NOT-USDT';
     // One base unit at 105 and 110 is over 100 of notional: the neutral grid's sells are denied.
