@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../api/app';
@@ -52,8 +53,10 @@ async function main(): Promise<void> {
     onShutdown('PostgreSQL', () => database.close());
 
     // The exchange: the in-process simulator (ccxt venues plug in here through the same connector factory).
-    const sim = startLocalSimWorld();
-    onShutdown('simulated exchange', async () => sim.stop());
+    // Its orders and balances live in a state file beside the rest of the local state, so the grids and the
+    // ledger find them again after a restart.
+    const sim = startLocalSimWorld({ stateFile: join(config.dataDir, 'sim', 'state.json') });
+    onShutdown('simulated exchange', () => sim.stop());
 
     const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
     onShutdown('worker connection', () => workerConnection.close());
@@ -120,7 +123,7 @@ async function main(): Promise<void> {
         `  API             : ${apiUrl}  (health: ${apiUrl}/health, status: ${apiUrl}/status)`,
         `  PostgreSQL      : ${redactDatabaseUrl(database.url)} (${database.source})`,
         `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
-        `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'})`,
+        `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'}; reads ${config.KEEL_API_READ_TOKEN || config.KEEL_API_TOKEN ? 'need a bearer token' : 'disabled: set KEEL_API_READ_TOKEN'})`,
         `  grids           : ${grids.join(', ') || 'none'} on the simulated binance spot (${apiUrl}/symbols)`,
         '  Ctrl-C stops everything.',
       ].join('\n'),
