@@ -54,6 +54,7 @@ const SYMBOLS = [
   'NOT-USDT',
   'LIV-USDT',
   'SIM-USDT',
+  'VAN-USDT',
 ];
 
 describe('symbol lifecycle', () => {
@@ -66,6 +67,8 @@ describe('symbol lifecycle', () => {
   const fillBeforeCancel = new Set<string>();
   /** Symbols whose next open-orders read the venue refuses for the account (a revoked key): once each. */
   const refuseNextRead = new Set<string>();
+  /** Symbols whose orders the venue has forgotten (a venue restored without them, as a restarted simulator was). */
+  const forgotten = new Set<string>();
   const connectors: ConnectorFactory = (venue, kind, account) => {
     const real = sim.connectors(venue, kind, account);
     const racing: ExchangeConnector = Object.create(real) as ExchangeConnector;
@@ -85,8 +88,11 @@ describe('symbol lifecycle', () => {
     racing.openOrders = async (symbol) => {
       if (symbol && refuseNextRead.delete(symbol))
         throw new ConnectorError('auth', 'binance: API key revoked (simulated)', -2015);
+      if (symbol && forgotten.has(symbol)) return [];
       return real.openOrders(symbol);
     };
+    racing.fetchOrderByClientId = async (symbol, clientOrderId) =>
+      forgotten.has(symbol) ? undefined : real.fetchOrderByClientId(symbol, clientOrderId);
     return racing;
   };
   const ref = testOrchestratorRef('lifecycle', { shardCount: 2, shardLivenessCheckMs: 1_000 });
@@ -389,5 +395,23 @@ describe('symbol lifecycle', () => {
       const { rows } = await database.pool.query('SELECT 1 FROM ledger_orders WHERE symbol = $1', [symbol]);
       assert.equal(rows.length, 0, 'nothing recorded, nothing sent');
     }
+  });
+
+  test('#11.11: orders the venue no longer knows make the strategy degraded, with the orders named', async () => {
+    const symbol = 'VAN-USDT';
+    await control().addSymbol(symbol, gridConfig(gridParams()));
+    await waitFor('the first layout', restingAre(symbol, ['buy 90', 'buy 95']));
+    const ids = market.openOrders('keel', symbol).map((order) => order.clientOrderId);
+    forgotten.add(symbol);
+    const degraded = await waitFor('the grid to show the vanished orders', async () => {
+      const state = await symbolState(symbol);
+      return state.status === 'degraded' ? state : undefined;
+    });
+    for (const id of ids) assert.match(degraded.problems.join('\n'), new RegExp(id));
+    // The operator re-lays the grid out: pause and resume; the vanished orders leave the plan.
+    forgotten.delete(symbol);
+    await control().pause(symbol);
+    await control().resume(symbol);
+    await waitFor('healthy again', async () => (await symbolState(symbol)).status === 'running');
   });
 });
