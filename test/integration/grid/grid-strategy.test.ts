@@ -7,6 +7,7 @@ import { takerOrder } from '../../../workers/sim-world';
 import {
   authHeader,
   createSimWorld,
+  readAuthHeader,
   startHarness,
   testOrchestratorRef,
   type Harness,
@@ -124,10 +125,18 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
   });
 
   test('the API shows the ledger: orders, fills, and the position with its realized PnL', async () => {
-    const orders = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/orders` });
+    const orders = await app.inject({
+      method: 'GET',
+      url: `/symbols/${SYMBOL}/orders`,
+      headers: readAuthHeader,
+    });
     assert.equal(orders.statusCode, 200, orders.body);
     assert.equal(orders.json<{ orders: unknown[] }>().orders.length, 4);
-    const open = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/orders?status=open` });
+    const open = await app.inject({
+      method: 'GET',
+      url: `/symbols/${SYMBOL}/orders?status=open`,
+      headers: readAuthHeader,
+    });
     assert.deepEqual(
       open
         .json<{ orders: Array<{ side: string; price: string }> }>()
@@ -135,10 +144,18 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
         .sort(),
       ['buy 90', 'buy 95'],
     );
-    const fills = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/fills` });
+    const fills = await app.inject({
+      method: 'GET',
+      url: `/symbols/${SYMBOL}/fills`,
+      headers: readAuthHeader,
+    });
     assert.equal(fills.json<{ fills: unknown[] }>().fills.length, 2);
     // Bought 1 @ 95, sold 1 @ 100: flat, realized 5.
-    const positions = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}/positions` });
+    const positions = await app.inject({
+      method: 'GET',
+      url: `/symbols/${SYMBOL}/positions`,
+      headers: readAuthHeader,
+    });
     assert.deepEqual(positions.json(), {
       positions: [{ strategy: 'grid', quantity: '0', averagePrice: '0', realizedPnl: '5', fills: 2 }],
     });
@@ -147,7 +164,7 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
       `/symbols/${SYMBOL}/fills?limit=abc`,
       '/symbols/not-a-symbol!/orders',
     ]) {
-      const bad = await app.inject({ method: 'GET', url });
+      const bad = await app.inject({ method: 'GET', url, headers: readAuthHeader });
       assert.equal(bad.statusCode, 400, `${url}: ${bad.body}`);
       assert.ok(bad.json<{ message: string }>().message.length > 0);
     }
@@ -185,7 +202,7 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
       'SELECT client_order_id FROM ledger_orders WHERE symbol = $1 LIMIT 1',
       [SYMBOL],
     );
-    const prefix = rows[0]!.client_order_id.slice(0, 9); // the symbol chain's 8 characters + the slot
+    const prefix = rows[0]!.client_order_id.slice(0, 15); // the symbol chain's 14 characters + the slot
     const strayId = `${prefix}zzzzzz001`;
     const staleId = `${prefix}zzzzzz002`;
     // On the venue under the grid's prefix, unknown to plan and ledger (as after restoring an old backup).
