@@ -143,7 +143,10 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
       try {
         return await watch();
       } catch (error) {
-        if (error instanceof CancelledFailure) return { reason: 'interrupted', changes: [] };
+        // Asked to stop (a command arrived): whatever the call in flight then did — a cancellation, or a
+        // venue error — the watch only owes its caller what it found, and it found nothing yet.
+        if (error instanceof CancelledFailure || context.cancellationSignal.aborted)
+          return { reason: 'interrupted', changes: [] };
         throw error;
       } finally {
         clearInterval(beating);
