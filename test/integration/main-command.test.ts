@@ -74,6 +74,7 @@ describe('the main command (npm start)', () => {
       KEEL_DATA_DIR: mkdtempSync(join(env.tmpDir, 'main-')),
       DATABASE_URL: database.url,
       TEMPORAL_CLI: env.temporalCli,
+      KEEL_API_READ_TOKEN: TEST_API_READ_TOKEN,
     });
     try {
       await run.waitFor(/\[keel\] ready/, 90_000);
@@ -81,10 +82,18 @@ describe('the main command (npm start)', () => {
       assert.match(run.stdout, new RegExp(`API {13}: http://127.0.0.1:${ports.KEEL_API_PORT}`));
 
       assert.equal((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status, 200);
-      const status = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/status`);
+      const status = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/status`, {
+        headers: readAuthHeader,
+      });
       const body = (await status.json()) as { status: string; checks: Record<string, { ok: boolean }> };
       assert.equal(status.status, 200, JSON.stringify(body));
-      assert.deepEqual(Object.keys(body.checks).sort(), ['orchestrator', 'postgres', 'temporal', 'workers']);
+      assert.deepEqual(Object.keys(body.checks).sort(), [
+        'orchestrator',
+        'postgres',
+        'symbols',
+        'temporal',
+        'workers',
+      ]);
       for (const [name, check] of Object.entries(body.checks)) assert.equal(check.ok, true, `${name} check`);
 
       const { rows } = await database.pool.query<{ workflow_id: string }>(

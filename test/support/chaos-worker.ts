@@ -17,30 +17,38 @@ const env = (name: string) => {
 
 const pool = await connectPool(env('KEEL_CHAOS_DATABASE_URL'));
 const connectors = new Map<string, ExchangeConnector>();
-const requestTimeoutMs = 2000;
+/** Both short (the venue's default recvWindow is 5 s), so proving an order absent (the settle window below) takes little. */
+const requestTimeoutMs = 1000;
+const recvWindowMs = 1000;
+
+function connectorFor(venue: SimVenueName, market: MarketKind, account: string): ExchangeConnector {
+  const key = `${venue}/${market}/${account}`;
+  let connector = connectors.get(key);
+  if (!connector) {
+    connector = createSimHttpConnector({
+      baseUrl: env('KEEL_CHAOS_SIM_URL'),
+      venue,
+      market,
+      account,
+      requestTimeoutMs,
+      recvWindowMs,
+    });
+    connectors.set(key, connector);
+  }
+  return connector;
+}
+
 const harness = await startHarness({
   address: env('KEEL_CHAOS_TEMPORAL'),
   taskQueue: env('KEEL_CHAOS_TASK_QUEUE'),
   worker: {
     deps: {
       pool,
-      connectors: (venue, market: MarketKind, account) => {
-        const key = `${venue}/${market}/${account}`;
-        let connector = connectors.get(key);
-        if (!connector) {
-          connector = createSimHttpConnector({
-            baseUrl: env('KEEL_CHAOS_SIM_URL'),
-            venue: venue as SimVenueName,
-            market,
-            account,
-            requestTimeoutMs,
-          });
-          connectors.set(key, connector);
-        }
-        return connector;
-      },
-      // A request may arrive up to its timeout after it was sent: only then does absence prove anything.
-      settleWindowMs: () => requestTimeoutMs + 1000,
+      connectors: (venue, market, account) => connectorFor(venue as SimVenueName, market, account),
+      // The venue executes a request within its expiry of being sent, or never; with this window a request
+      // may leave up to requestTimeoutMs after its send was claimed (later it is dropped unsent).
+      settleWindowMs: (venue) =>
+        connectorFor(venue as SimVenueName, 'spot', 'keel').requestExpiryMs + requestTimeoutMs,
     },
   },
 });

@@ -124,10 +124,12 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
     KEEL_CHAOS_SIM_URL: simUrl,
     KEEL_CHAOS_TASK_QUEUE: taskQueue,
   };
+  /** PostgreSQL's clock now: ledger rows created (or sent) after it were so after this moment. */
+  const ledgerNow = async () =>
+    (await database.pool.query<{ now: string }>('SELECT now()::text AS now')).rows[0]?.now ?? 'infinity';
   const startWorker = async (): Promise<WorkerProcess> => {
     const child = await spawnWorker(workerEnv);
-    const { rows } = await database.pool.query<{ now: string }>('SELECT now()::text AS now');
-    return { child, readyAt: rows[0]?.now ?? '-infinity' };
+    return { child, readyAt: await ledgerNow() };
   };
   let worker = await startWorker();
   // The worker runs in its own process (above): this process needs only a client.
@@ -146,42 +148,51 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
     const symbolState = () => control.symbolState(symbolWorkflowId);
     // Read on the venue itself, past the faults the worker's connector meets.
     const venueOpen = async () => market.openOrders('keel', SYMBOL);
-    const resting = async () =>
-      (await venueOpen()).map((order) => `${order.side} ${Number(order.price)}`).sort();
-    /** waitFor on the symbol's state and the venue's resting orders; a timeout names what it saw last. */
-    const until = async (
-      what: string,
-      check: (state: Awaited<ReturnType<typeof symbolState>>, prices: number[]) => boolean,
-      timeoutMs = 90_000,
-    ) => {
-      let last = '';
-      await waitFor(
-        what,
-        async () => {
-          const state = await symbolState();
-          const orders = await venueOpen();
-          const ledger = await database.pool.query<{ status: string; n: number }>(
-            'SELECT status, count(*)::int AS n FROM ledger_orders GROUP BY status ORDER BY status',
-          );
-          last = JSON.stringify({
-            status: state?.status,
-            problems: state?.problems,
-            planned: state?.strategies[0]?.openOrders,
-            resting: await resting(),
-            ledger: Object.fromEntries(ledger.rows.map((row) => [row.status, row.n])),
-          });
-          return check(
-            state,
-            orders.map((order) => Number(order.price)),
-          );
-        },
-        timeoutMs,
-        200,
-      ).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${last}`);
+    const resting = () =>
+      market
+        .openOrders('keel', SYMBOL)
+        .map((order) => `${order.side} ${Number(order.price)}`)
+        .sort();
+    /** What the test sees of the grid: its state, the venue's book, the ledger, Temporal's pending activities. */
+    const observe = async () => {
+      const [state, described, ledger, unsettled] = await Promise.all([
+        symbolState(),
+        client.workflow.getHandle(symbolWorkflowId).describe(),
+        database.pool.query<{ status: string; n: number }>(
+          'SELECT status, count(*)::int AS n FROM ledger_orders GROUP BY status ORDER BY status',
+        ),
+        database.pool.query(
+          `SELECT client_order_id, status, side, price::text, send_attempts, sent_at::text FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown')`,
+        ),
+      ]);
+      return JSON.stringify({
+        status: state?.status,
+        problems: state?.problems,
+        planned: state?.strategies[0]?.openOrders,
+        resting: resting(),
+        ledger: Object.fromEntries(ledger.rows.map((row) => [row.status, row.n])),
+        unsettled: unsettled.rows,
+        pendingActivities: (described.raw.pendingActivities ?? []).map((activity) => ({
+          type: activity.activityType?.name,
+          attempt: activity.attempt,
+          lastFailure: activity.lastFailure?.message,
+        })),
       });
     };
-    await until('the grid laid out', (_, prices) => prices.length >= 6);
+    /** waitFor on the symbol's state; a timeout says what the test saw of the grid last. */
+    const until = async (
+      what: string,
+      check: (state: Awaited<ReturnType<typeof symbolState>>) => boolean | Promise<boolean>,
+      timeoutMs = 90_000,
+    ) => {
+      await waitFor(what, async () => check(await symbolState()), timeoutMs, 200).catch(
+        async (error: unknown) => {
+          const seen = await observe().catch((failure: unknown) => `(nothing: ${String(failure)})`);
+          throw new Error(`${error instanceof Error ? error.message : String(error)}; last seen: ${seen}`);
+        },
+      );
+    };
+    await until('the grid laid out', async () => (await venueOpen()).length >= 6);
 
     /** Placements the venue answered (a row leaves intent/sending/unknown only with the venue's word). */
     const answered = async () => {
@@ -193,11 +204,9 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
     /** Waits until the grid has placed `n` more orders with the venue's answer: it trades on after `what`. */
     const progress = async (what: string, n = 3) => {
       const before = await answered();
-      await waitFor(
+      await until(
         `${n} more placements answered after ${what}`,
         async () => (await answered()) >= before + n,
-        90_000,
-        200,
       );
     };
 
@@ -246,14 +255,26 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
       await progress('replacing the instances');
     };
 
-    /** Resting orders only on `next`'s levels, and at least one on a level `previous` does not have. */
-    const laidOutOn = (next: GridParamsInput, previous: GridParamsInput) => {
+    /**
+     * The grid places on `next`'s levels: its last 4 placements since `since` all lie on them, and one of
+     * them on a level `previous` does not have. (The taker keeps trading, so the book itself rarely holds a
+     * whole layout; the ledger keeps every placement.)
+     */
+    const placesOn = (next: GridParamsInput, previous: GridParamsInput, since: string) => {
       const on = (levels: number[], price: number) => levels.some((level) => Math.abs(level - price) < 1e-9);
       const [levels, old] = [levelsOf(next), levelsOf(previous)];
-      return (prices: number[]) =>
-        prices.length >= 4 &&
-        prices.every((price) => on(levels, price)) &&
-        prices.some((price) => !on(old, price));
+      return async () => {
+        const { rows } = await database.pool.query<{ price: string }>(
+          `SELECT price::text FROM ledger_orders WHERE created_at > $1::timestamptz ORDER BY created_at DESC LIMIT 4`,
+          [since],
+        );
+        const prices = rows.map((row) => Number(row.price));
+        return (
+          prices.length === 4 &&
+          prices.every((price) => on(levels, price)) &&
+          prices.some((price) => !on(old, price))
+        );
+      };
     };
 
     /** Pause (every order cancelled), new levels while paused, resume: the grid comes back on them. */
@@ -263,14 +284,15 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
       await control.pause(SYMBOL);
       await until(
         'paused with nothing resting',
-        (state, prices) => state?.status === 'paused' && prices.length === 0,
+        async (state) => state?.status === 'paused' && (await venueOpen()).length === 0,
       );
       await control.updateSymbol(SYMBOL, symbolConfig(params, maxOpenOrders));
+      const resumedAt = await ledgerNow();
       await control.resume(SYMBOL);
-      const onNewLevels = laidOutOn(params, previous);
+      const onNewLevels = placesOn(params, previous, resumedAt);
       await until(
         `resumed on ${params.levels} levels`,
-        (state, prices) => state?.status === 'running' && onNewLevels(prices),
+        async (state) => state?.status === 'running' && (await onNewLevels()),
       );
       counts.pauseUpdateResumes += 1;
       await progress('pause, update and resume');
@@ -279,17 +301,16 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
     /** New bounds: the old generation is cancelled and a new one laid out on the new levels. */
     const regrid = async () => {
       const previous = params;
-      const shift = params.lowerPrice === '90' ? 2 : -2;
+      // Half a level or less: every level moves (9 levels are 2.5 apart, 11 levels 2).
+      const shift = params.lowerPrice === '90' ? 1 : -1;
       params = {
         ...params,
         lowerPrice: String(Number(params.lowerPrice) + shift),
         upperPrice: String(Number(params.upperPrice) + shift),
       };
+      const onNewLevels = placesOn(params, previous, await ledgerNow());
       await control.updateSymbol(SYMBOL, symbolConfig(params, maxOpenOrders));
-      const onNewLevels = laidOutOn(params, previous);
-      await until(`the grid laid out on ${params.lowerPrice}..${params.upperPrice}`, (_, prices) =>
-        onNewLevels(prices),
-      );
+      await until(`the grid placing on ${params.lowerPrice}..${params.upperPrice}`, () => onNewLevels());
       counts.regrids += 1;
       await progress('the regrid');
     };
@@ -322,24 +343,37 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
       }
     })();
 
-    for (let cycle = 0; cycle < CYCLES; cycle += 1) {
-      await aimedKill();
-      await replaceInstances();
-      await aimedKill();
+    const restartDevServer = async () => {
       await server.kill();
       server = await startDevServer(serverOptions);
       counts.devServerRestarts += 1;
       await progress('the dev server restart');
-      await pauseUpdateResume();
-      await aimedKill();
+    };
+    const restartPostgres = async () => {
       await database.close();
       database = await openDatabase(pgOptions);
       counts.postgresRestarts += 1;
       await progress('the PostgreSQL restart');
-      await regrid();
-      await aimedKill();
+    };
+    const started = performance.now();
+    /** One step of the schedule, logged with the time it ended (a soak's log shows where it spends it). */
+    const step = async (name: string, run: () => Promise<void>) => {
+      await run();
+      console.log(`[grid chaos] ${name} (${Math.round((performance.now() - started) / 1000)} s)`);
+    };
+    for (let cycle = 1; cycle <= CYCLES; cycle += 1) {
+      await step(`cycle ${cycle}: aimed kill`, aimedKill);
+      await step(`cycle ${cycle}: risk change, instances replaced`, replaceInstances);
+      await step(`cycle ${cycle}: aimed kill`, aimedKill);
+      await step(`cycle ${cycle}: dev server restart`, restartDevServer);
+      await step(`cycle ${cycle}: pause, new levels, resume`, pauseUpdateResume);
+      await step(`cycle ${cycle}: aimed kill`, aimedKill);
+      await step(`cycle ${cycle}: PostgreSQL restart`, restartPostgres);
+      await step(`cycle ${cycle}: regrid, new bounds`, regrid);
+      await step(`cycle ${cycle}: aimed kill`, aimedKill);
     }
-    await progress('the last kill', 6); // trading goes on under the faults after the last disruption
+    // Trading goes on under the faults after the last disruption.
+    await step('trading after the last kill', () => progress('the last kill', 6));
     taking = false;
     await taker;
     for (const fault of faults) sim.exchange.faults.remove(fault.id);
@@ -348,19 +382,15 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
 
     // Settled: nothing unknown in the ledger, and the grid's open orders are exactly the venue's.
     const venueOpenIds = async () => (await venueOpen()).map((o) => o.clientOrderId).sort();
-    await waitFor(
-      'the grid to settle',
-      async () => {
+    await step('settled', () =>
+      until('the grid to settle', async (state) => {
         const { rows } = await database.pool.query(
           `SELECT 1 FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown')`,
         );
         if (rows.length > 0) return false;
-        const state = await symbolState();
         const planned = [...(state?.strategies[0]?.openOrders ?? [])].sort();
         return JSON.stringify(planned) === JSON.stringify(await venueOpenIds());
-      },
-      90_000,
-      500,
+      }),
     );
 
     const venueOrders = market.accountOrders('keel', SYMBOL);

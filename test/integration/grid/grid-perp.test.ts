@@ -2,16 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { takerOrder } from '../../../workers/sim-world';
-import {
-  authHeader,
-  createSimWorld,
-  readAuthHeader,
-  startHarness,
-  testOrchestratorRef,
-  type Harness,
-} from '../../support/harness';
+import { createSimWorld, readAuthHeader, testOrchestratorRef, type Harness } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
+import { addThroughApi, gridConfig, gridParams, restingAre as restingOn, startGridHarness } from './grid-kit';
 
 /**
  * A grid on a perpetual (market 'perp'): orders on the simulator's perp book, fills, and the position the
@@ -30,13 +24,7 @@ describe('grid on a perpetual: orders, fills, and the venue position equal to th
   let app: FastifyInstance;
   let database: TestDatabase;
 
-  const resting = () =>
-    perp
-      .openOrders('keel', SYMBOL)
-      .map((order) => `${order.side} ${Number(order.price)}`)
-      .sort();
-  const restingAre = (expected: string[]) => () =>
-    JSON.stringify(resting()) === JSON.stringify([...expected].sort());
+  const restingAre = (expected: string[]) => restingOn(perp, SYMBOL, expected);
   const take = (side: 'buy' | 'sell', price: string) => takerOrder(perp, { symbol: SYMBOL, side, price });
   /** The venue's position of Keel's account (0 when it has none). */
   const venuePosition = async () =>
@@ -57,11 +45,7 @@ describe('grid on a perpetual: orders, fills, and the venue position equal to th
 
   before(async () => {
     sim.exchange.venue('binance').deposit('perp', 'taker', 'USDT', '1000000');
-    const started = await startHarness({
-      database: 'grid_perp',
-      worker: { deps: { connectors: sim.connectors, settleWindowMs: () => 0 } },
-      orchestrator: ref,
-    });
+    const started = await startGridHarness('grid_perp', sim.connectors, ref);
     harness = started;
     ({ app, database } = started);
   });
@@ -70,34 +54,11 @@ describe('grid on a perpetual: orders, fills, and the venue position equal to th
   test('a neutral perp grid lays out both sides, goes short and long through fills, and the venue agrees with the ledger', async () => {
     // Levels 90, 95, 100, 105, 110 around referencePrice 101 (empty book): the 100 level stays empty,
     // buys at 90 and 95, sells at 105 and 110 (a short on a perp).
-    const added = await app.inject({
-      method: 'POST',
-      url: '/symbols',
-      headers: authHeader,
-      payload: {
-        symbol: SYMBOL,
-        config: {
-          venues: [{ venue: 'binance', market: 'perp', account: 'keel' }],
-          strategies: [
-            {
-              name: 'grid',
-              params: {
-                mode: 'neutral',
-                lowerPrice: '90',
-                upperPrice: '110',
-                levels: 5,
-                orderSize: { unit: 'base', amount: '1' },
-                maxInventory: '5',
-                referencePrice: '101',
-                pollMs: 100,
-                watchMs: 2000,
-              },
-            },
-          ],
-        },
-      },
-    });
-    assert.equal(added.statusCode, 201, added.body);
+    await addThroughApi(
+      app,
+      SYMBOL,
+      gridConfig('perp', gridParams({ mode: 'neutral', maxInventory: '5', referencePrice: '101' })),
+    );
     await waitFor('both sides laid out', restingAre(['buy 90', 'buy 95', 'sell 105', 'sell 110']));
     assert.deepEqual(spot.openOrders('keel', SYMBOL), [], 'nothing on the spot market');
 

@@ -8,14 +8,9 @@ import {
   type ConnectorFactory,
   type ExchangeConnector,
 } from '../../../connectors/exchange-connector';
-import {
-  authHeader,
-  createSimWorld,
-  startHarness,
-  testOrchestratorRef,
-  type Harness,
-} from '../../support/harness';
+import { authHeader, createSimWorld, testOrchestratorRef, type Harness } from '../../support/harness';
 import { waitFor } from '../../support/wait';
+import { gridConfig, gridParams, startGridHarness } from './grid-kit';
 
 /**
  * A command (here a pause) interrupts the grid's watch while one of its venue calls is in flight, and that
@@ -51,11 +46,7 @@ describe('a watch interrupted by a command while a venue call fails', () => {
   let app: FastifyInstance;
 
   before(async () => {
-    const started = await startHarness({
-      database: 'grid_watch_interrupted',
-      worker: { deps: { connectors, settleWindowMs: () => 0 } },
-      orchestrator: ref,
-    });
+    const started = await startGridHarness('grid_watch_interrupted', connectors, ref);
     harness = started;
     ({ app } = started);
   });
@@ -63,25 +54,10 @@ describe('a watch interrupted by a command while a venue call fails', () => {
 
   test('the grid pauses as asked, healthy, instead of failing', async () => {
     const control = orchestratorControl(harness.client, ref);
-    const added = await control.addSymbol(SYMBOL, {
-      venues: [{ venue: 'binance', market: 'spot', account: 'keel' }],
-      strategies: [
-        {
-          name: 'grid',
-          params: {
-            mode: 'long',
-            lowerPrice: '90',
-            upperPrice: '110',
-            levels: 5,
-            orderSize: { unit: 'base', amount: '1' },
-            maxInventory: '10',
-            referencePrice: '101',
-            pollMs: 100,
-            watchMs: 5000,
-          },
-        },
-      ],
-    });
+    const added = await control.addSymbol(
+      SYMBOL,
+      gridConfig('spot', gridParams({ referencePrice: '101', watchMs: 5000 })),
+    );
     await waitFor('the grid laid out', () => market.openOrders('keel', SYMBOL).length === 2);
 
     failOnCancel = { armed: true, waiting: false };
