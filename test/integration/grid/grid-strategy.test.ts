@@ -15,30 +15,13 @@ import {
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import { gridConfig as exampleGridConfig, gridParams } from './grid-kit';
 
 const SYMBOL = 'GRD-USDT';
 
 // Levels 90, 95, 100, 105, 110. No book yet, so the grid lays out around referencePrice 101: the level
 // nearest it (100) stays empty, a long grid buys at 95 and 90 and sells nothing.
-const gridConfig = {
-  venues: [{ venue: 'binance', market: 'spot', account: 'keel' }],
-  strategies: [
-    {
-      name: 'grid',
-      params: {
-        mode: 'long',
-        lowerPrice: '90',
-        upperPrice: '110',
-        levels: 5,
-        orderSize: { unit: 'base', amount: '1' },
-        maxInventory: '10',
-        referencePrice: '101',
-        pollMs: 100,
-        watchMs: 2000,
-      },
-    },
-  ],
-};
+const gridConfig = exampleGridConfig('spot', gridParams({ referencePrice: '101' }));
 
 describe('grid strategy end to end: orchestrator → symbol workflow → exactly-once orders → ledger', () => {
   const sim = createSimWorld([SYMBOL]);

@@ -19,24 +19,16 @@ import {
 } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
+import { gridParams as exampleGridParams } from '../grid/grid-kit';
 
 /**
  * The symbol lifecycle around the order path: configuration changes, pause and resume, fills that race a
  * cancel. Each test names the #11 item it proves; each failed on the code before its fix.
  */
 
-const gridParams = (overrides: Partial<GridParamsInput> = {}): GridParamsInput => ({
-  mode: 'long',
-  lowerPrice: '90',
-  upperPrice: '110',
-  levels: 5,
-  orderSize: { unit: 'base', amount: '1' },
-  maxInventory: '10',
-  referencePrice: '101',
-  pollMs: 100,
-  watchMs: 2000,
-  ...overrides,
-});
+/** The shared example grid (levels 90 … 110), laid out around 101 while the book is empty. */
+const gridParams = (overrides: Partial<GridParamsInput> = {}) =>
+  exampleGridParams({ referencePrice: '101', ...overrides });
 const gridConfig = (params: GridParamsInput, risk?: { maxOpenOrders: number }) => ({
   venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
   strategies: [{ name: 'grid', params }],
