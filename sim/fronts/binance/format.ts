@@ -1,3 +1,4 @@
+import { decimalPlaces } from '../../../domain/decimal';
 import { canonicalToVenue } from '../../../domain/symbols';
 import type { Instrument as SimInstrument } from '../../instruments';
 import type { FillView, OrderView } from '../../orders';
@@ -14,11 +15,6 @@ export const binanceSymbol = (symbol: string): string =>
 /** `binance-spot-7` -> 7: Binance order ids are numbers. */
 export function numericOrderId(orderId: string): number {
   return Number(orderId.slice(orderId.lastIndexOf('-') + 1));
-}
-
-function decimals(step: string): number {
-  const dot = step.indexOf('.');
-  return dot < 0 ? 0 : step.replace(/0+$/, '').length - dot - 1;
 }
 
 function orderType(o: OrderView): string {
@@ -169,8 +165,8 @@ export function futuresExchangeInfo(instruments: SimInstrument[], now: number): 
       baseAsset: i.base,
       quoteAsset: i.quote,
       marginAsset: i.quote,
-      pricePrecision: decimals(i.spec.tickSize),
-      quantityPrecision: decimals(i.spec.lotSize),
+      pricePrecision: decimalPlaces(i.spec.tickSize),
+      quantityPrecision: decimalPlaces(i.spec.lotSize),
       baseAssetPrecision: 8,
       quotePrecision: 8,
       underlyingType: 'COIN',
