@@ -6,6 +6,7 @@ import { asFailure, createMarketActivities } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
+import { createPreTrade } from './reference-prices';
 import { createSmokeActivities } from './smoke-activities';
 
 export interface ActivityDependencies {
@@ -30,7 +31,12 @@ export function createActivities(deps: ActivityDependencies) {
     }
     return deps.connectors(venue, market, account);
   };
-  const exactlyOnce = { pool: deps.pool, connectors, settleWindowMs: deps.settleWindowMs ?? (() => 30_000) };
+  const exactlyOnce = {
+    pool: deps.pool,
+    connectors,
+    settleWindowMs: deps.settleWindowMs ?? (() => 30_000),
+    preTradeFor: createPreTrade(deps.pool, connectors),
+  };
   return failingLoudly({
     ...createSmokeActivities(deps),
     ...createMarketActivities(deps),

@@ -11,6 +11,7 @@ import {
   type PlaceOrderInput,
   type PlacementResult,
 } from './place-order-once';
+import { createPreTrade } from './reference-prices';
 
 export interface WatchedOrder {
   clientOrderId: string;
@@ -104,6 +105,7 @@ export async function lookUpChange(
 
 export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
   const placeRecorded = createOrderPlacer(deps);
+  const preTradeFor = deps.preTradeFor ?? createPreTrade(deps.pool, deps.connectors);
   return {
     /**
      * Long-running and heartbeating: polls the venue quietly and returns only when something the
@@ -173,11 +175,12 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
             if (firing >= 0) {
               // If an earlier attempt of this watch fired one before it died, that one is returned instead:
               // its trigger has filled too, so it is seen here, and only it may ever be placed.
+              const chosen = contingencies[firing]?.order;
               const row = await recordOneIntentOf(
                 deps.pool,
                 intents,
                 intents[firing],
-                contingencies[firing]?.order.limits,
+                chosen && (await preTradeFor(chosen, chosen.limits)),
               );
               if (row) return fire(row, changes);
             }

@@ -9,7 +9,7 @@ import {
 import {
   ClientOrderIdConflict,
   findOrder,
-  markSending,
+  claimSend,
   markUnknown,
   recordIntent,
   recordRejection,
@@ -17,10 +17,12 @@ import {
   settledStatuses,
   type LedgerOrder,
   type OrderIntent,
-  type OrderLimits,
+  type PreTrade,
 } from '../db/order-ledger';
+import type { RiskLimits } from '../domain/risk';
 import { type Venue } from '../domain/venues';
 import { asFailure, type Where } from './market-snapshot';
+import { createPreTrade, type PreTradeFor } from './reference-prices';
 
 export interface ExactlyOnceOrderDependencies {
   pool: Pool;
@@ -31,14 +33,19 @@ export interface ExactlyOnceOrderDependencies {
    * arrive after the lookup. Zero for the in-process simulator, whose calls are over when they return.
    */
   settleWindowMs: (venue: Venue) => number;
+  /** The risk check's inputs from outside the ledger (activities/reference-prices.ts); one per worker. */
+  preTradeFor?: PreTradeFor;
 }
 
 export interface PlaceOrderInput extends Omit<OrderIntent, 'venue' | 'workflowId'> {
   venue: Venue;
   postOnly?: boolean;
   timeInForce?: 'GTC' | 'IOC' | 'FOK';
-  /** The symbol's limits: an order that breaks one is denied (recorded, never sent). Every order carries them. */
-  limits: OrderLimits;
+  /**
+   * The symbol's own risk limits; the tightest of these and the account's and global ones applies. An
+   * order that breaks one is denied: recorded with the rule and the numbers, never sent.
+   */
+  limits: RiskLimits;
   /** Whether the symbol's configuration means real money on this venue (VenueRef.live). */
   live: boolean;
 }
@@ -52,8 +59,10 @@ export interface PlacementResult {
   averagePrice: string | null;
   /** Why the venue (or the connector's own checks) refused it: OrderRejected. */
   rejection: string | null;
-  /** Which of Keel's limits refused it before it was sent (status `denied`): OrderDenied. */
+  /** Which of Keel's limits refused it before it was sent (status `denied`), with the numbers. */
   denial: string | null;
+  /** The risk rule that denied it (domain/risk.ts RISK_RULES), to act on without parsing `denial`. */
+  denialRule: string | null;
 }
 
 const toResult = (row: LedgerOrder): PlacementResult => ({
@@ -64,6 +73,7 @@ const toResult = (row: LedgerOrder): PlacementResult => ({
   averagePrice: row.average_price,
   rejection: row.rejection,
   denial: row.denial,
+  denialRule: row.denial_rule,
 });
 
 /**
@@ -112,9 +122,11 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
     // Taken before the claim is written, so the deadline below is never later than the window on the
     // database's clock (which starts when the claim is written).
     const claimedAt = Date.now();
-    if (!(await markSending(deps.pool, row))) {
-      // Another attempt got there first (a retry racing a zombie), or a reconcile abandoned the order:
-      // this attempt sends nothing. The next one reads the row again and asks the venue.
+    const claim = await claimSend(deps.pool, row);
+    if (claim !== 'claimed') {
+      // Halted since the intent was recorded (now denied), or another attempt got there first (a retry
+      // racing a zombie), or a reconcile abandoned the order: this attempt sends nothing. The next one
+      // reads the row again and asks the venue.
       const now = await findOrder(deps.pool, input.clientOrderId);
       if (now && settledStatuses.has(now.status)) return toResult(now);
       throw ApplicationFailure.retryable(
@@ -183,10 +195,10 @@ function sendDeadline(claimedAt: number, window: number, exchange: ExchangeConne
 export async function recordIntentOrRefuse(
   pool: Pool,
   intent: OrderIntent,
-  limits?: OrderLimits,
+  preTrade?: PreTrade,
 ): Promise<LedgerOrder> {
   try {
-    return await recordIntent(pool, intent, limits);
+    return await recordIntent(pool, intent, preTrade);
   } catch (error) {
     if (error instanceof ClientOrderIdConflict)
       throw ApplicationFailure.nonRetryable(error.message, 'ClientOrderIdConflict');
@@ -224,12 +236,14 @@ export async function cancelRecorded(
 
 export function createExactlyOnceOrderActivities(deps: ExactlyOnceOrderDependencies) {
   const placeRecorded = createOrderPlacer(deps);
+  const preTradeFor = deps.preTradeFor ?? createPreTrade(deps.pool, deps.connectors);
   const workflowId = () => Context.current().info.workflowExecution?.workflowId ?? 'none';
   const placeOnce = async (input: PlaceOrderInput) => {
     refuseMixedMoney(input, deps.connectors(input.venue, input.market, input.account));
+    const preTrade = await preTradeFor(input, input.limits);
     return placeRecorded(
       input,
-      await recordIntentOrRefuse(deps.pool, { ...input, workflowId: workflowId() }, input.limits),
+      await recordIntentOrRefuse(deps.pool, { ...input, workflowId: workflowId() }, preTrade),
     );
   };
 

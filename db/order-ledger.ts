@@ -2,12 +2,14 @@ import type pg from 'pg';
 import type { Pool } from 'pg';
 import { z } from 'zod';
 import { type Order } from '../connectors/exchange-connector';
-import { compare, multiply } from '../domain/decimal';
+import { compare } from '../domain/decimal';
+import { preTradeDenial, tightestLimits, type Denial, type RiskLimits } from '../domain/risk';
 import { OrderSideSchema, OrderStatusSchema, OrderTypeSchema } from '../domain/trading';
 import type { OrderType, Side } from '../domain/trading';
 import { MarketKindSchema } from '../domain/venues';
 import type { MarketKind } from '../domain/venues';
 import { withTransaction } from './pool';
+import { lockAllAccounts, lockForRisk, readRiskPicture, STATES_OVER_ORDER } from './risk';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -44,6 +46,12 @@ export const LedgerOrderSchema = z.object({
   rejection: z.string().nullable(),
   /** Which of Keel's limits refused it (status `denied`), with the numbers. */
   denial: z.string().nullable(),
+  denial_rule: z.string().nullable(),
+  /** When the venue first acknowledged it. */
+  landed_at: z.date().nullable(),
+  /** The kill switch that handled it, and what became of it. */
+  kill_switch: z.string().nullable(),
+  kill_outcome: z.string().nullable(),
   send_attempts: z.number(),
   sent_at: z.date().nullable(),
   /** Milliseconds since the last request for it was sent, on PostgreSQL's clock (null: never sent). */
@@ -73,15 +81,10 @@ export const settledStatuses: ReadonlySet<LedgerStatus> = new Set([
   'denied',
 ]);
 
-/** Live orders: what the limits count. */
-const LIVE_STATUSES = ['intent', 'sending', 'unknown', 'open', 'partially-filled'];
-
-/** The limits that hold for every order of a symbol, whatever strategy places it. */
-export interface OrderLimits {
-  /** Live orders one symbol may hold across all its strategies. */
-  maxOpenOrders: number;
-  /** Price × quantity of any one order, in quote currency. */
-  maxOrderNotional: string;
+/** What the risk check needs besides the ledger: the symbol's own limits and, for the price band, a mid. */
+export interface PreTrade {
+  limits: RiskLimits;
+  referencePrice?: string | undefined;
 }
 
 /**
@@ -96,9 +99,11 @@ export class ClientOrderIdConflict extends Error {
 
 const parseRow = (row: unknown) => LedgerOrderSchema.parse(row);
 
+// Stamped with clock_timestamp(), not the transaction's start: the orders-per-second limit counts rows by
+// it, and a transaction that waited for the account's lock must not look older than it is.
 const INSERT_INTENT = `INSERT INTO ledger_orders (client_order_id, venue, market, account, symbol, strategy, workflow_id,
-                                                  side, order_type, price, quantity, status, denial)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+                                                  side, order_type, price, quantity, status, denial, denial_rule, created_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, clock_timestamp())`;
 const intentValues = (intent: OrderIntent) => [
   intent.clientOrderId,
   intent.venue,
@@ -116,61 +121,55 @@ const intentValues = (intent: OrderIntent) => [
 /**
  * Records the intent, or returns the row already recorded under this client order id. A recorded row
  * that describes a different order means two intents derived the same id: refused, never overwritten.
- * With `limits`, a new intent that breaks one is recorded as `denied`, with the rule and the numbers, and
- * is never sent. Serialised per symbol, so two placements cannot both take the last open-order slot.
+ * With `preTrade`, a new intent is judged by the risk check (domain/risk.ts) first: one that breaks a rule
+ * is recorded as `denied`, with the rule and the numbers, and is never sent. Serialised per symbol and
+ * per account (db/risk.ts lockForRisk), so two placements cannot both take the last slot of a limit.
  */
 export async function recordIntent(
   pool: Pool,
   intent: OrderIntent,
-  limits?: OrderLimits,
+  preTrade?: PreTrade,
 ): Promise<LedgerOrder> {
   return withTransaction(pool, async (client) => {
-    await lockSymbol(client, intent.workflowId);
+    await lockForRisk(client, intent);
     const { rows } = await client.query(`SELECT ${ROW} FROM ledger_orders WHERE client_order_id = $1`, [
       intent.clientOrderId,
     ]);
     if (rows[0]) return sameOrderOrRefuse(parseRow(rows[0]), intent);
-    return insertIntent(client, intent, limits);
+    return insertIntent(client, intent, preTrade);
   });
 }
 
-const lockSymbol = (client: pg.ClientBase, workflowId: string) =>
-  client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keel-limits:${workflowId}`]);
-
-/** Inserts the intent, or its denial when it breaks one of the limits. */
+/** Inserts the intent, or its denial when the risk check refuses it. */
 async function insertIntent(
   client: pg.ClientBase,
   intent: OrderIntent,
-  limits?: OrderLimits,
+  preTrade?: PreTrade,
 ): Promise<LedgerOrder> {
-  const denial = limits ? await limitBroken(client, intent, limits) : undefined;
+  const denial = preTrade ? await riskDenial(client, intent, preTrade) : undefined;
   const inserted = await client.query(`${INSERT_INTENT} RETURNING ${ROW}`, [
     ...intentValues(intent),
     denial === undefined ? 'intent' : 'denied',
-    denial ?? null,
+    denial ? `${denial.rule}: ${denial.detail}` : null,
+    denial?.rule ?? null,
   ]);
   return parseRow(inserted.rows[0]);
 }
 
-/** Which limit the intent breaks, with the numbers; undefined when it keeps them all. */
-async function limitBroken(
+async function riskDenial(
   client: pg.ClientBase,
   intent: OrderIntent,
-  limits: OrderLimits,
-): Promise<string | undefined> {
-  if (intent.price !== undefined) {
-    const notional = multiply(intent.price, intent.quantity);
-    if (compare(notional, limits.maxOrderNotional) > 0)
-      return `maxOrderNotional: ${intent.price} × ${intent.quantity} = ${notional} is above ${limits.maxOrderNotional}`;
+  preTrade: PreTrade,
+): Promise<Denial | undefined> {
+  const first = await readRiskPicture(client, intent, preTrade.limits);
+  const limits = tightestLimits(preTrade.limits, ...first.stored);
+  let picture = first.picture;
+  if (limits.maxTotalExposure !== undefined) {
+    // Every account's orders count: read again under the lock that serialises them all.
+    await lockAllAccounts(client);
+    picture = (await readRiskPicture(client, intent, preTrade.limits)).picture;
   }
-  const { rows } = await client.query<{ live: number }>(
-    `SELECT count(*)::int AS live FROM ledger_orders WHERE workflow_id = $1 AND status = ANY($2::text[])`,
-    [intent.workflowId, LIVE_STATUSES],
-  );
-  const live = rows[0]?.live ?? 0;
-  if (live >= limits.maxOpenOrders)
-    return `maxOpenOrders: ${intent.symbol} already holds ${live} live orders, the limit is ${limits.maxOpenOrders}`;
-  return undefined;
+  return preTradeDenial(intent, { ...picture, referencePrice: preTrade.referencePrice }, limits);
 }
 
 /** The recorded row, when it is the very order the intent describes; a conflict otherwise. */
@@ -206,7 +205,7 @@ export async function recordOneIntentOf(
   pool: Pool,
   alternatives: OrderIntent[],
   chosen: OrderIntent | undefined,
-  limits?: OrderLimits,
+  preTrade?: PreTrade,
 ): Promise<LedgerOrder | undefined> {
   const ids = alternatives.map((intent) => intent.clientOrderId);
   if (ids.length === 0) return undefined;
@@ -218,8 +217,8 @@ export async function recordOneIntentOf(
     );
     const row = rows[0] ? parseRow(rows[0]) : undefined;
     if (row || !chosen) return row;
-    await lockSymbol(client, chosen.workflowId);
-    return insertIntent(client, chosen, limits);
+    await lockForRisk(client, chosen);
+    return insertIntent(client, chosen, preTrade);
   });
 }
 
@@ -233,18 +232,35 @@ export async function findOrder(pool: Pool, clientOrderId: string): Promise<Ledg
 /**
  * Claims the right to send: moves the row to `sending` only if it is still as `seen` (same status, same
  * number of sends). Of two attempts that read the same row (a retry and a zombie), one wins; the loser
- * gets false and must not send. From here on only a venue lookup can say whether the request arrived.
+ * gets 'lost' and must not send. From here on only a venue lookup can say whether the request arrived.
+ *
+ * A HALTED state over the order (the kill switch, a breaker, an operator) set since its intent was
+ * recorded stops it here: the row becomes `denied` and is never sent ('halted'). The state is read in the
+ * same statement as the claim, so an order is either sent before a halt is written or never sent.
  */
-export async function markSending(
+export async function claimSend(
   pool: Pool,
-  seen: Pick<LedgerOrder, 'client_order_id' | 'status' | 'send_attempts'>,
-): Promise<boolean> {
-  const { rowCount } = await pool.query(
-    `UPDATE ledger_orders SET status = 'sending', sent_at = now(), send_attempts = send_attempts + 1, updated_at = now()
-     WHERE client_order_id = $1 AND status = $2 AND send_attempts = $3 AND status IN ('intent', 'sending', 'unknown')`,
-    [seen.client_order_id, seen.status, seen.send_attempts],
+  seen: Pick<LedgerOrder, 'client_order_id' | 'status' | 'send_attempts' | 'venue' | 'account' | 'symbol'>,
+): Promise<'claimed' | 'lost' | 'halted'> {
+  const { rows } = await pool.query<{ claimed: boolean }>(
+    `WITH halt AS (SELECT source, source || ': ' || reason AS why FROM trading_states
+                   WHERE state = 'HALTED' AND ${STATES_OVER_ORDER} ORDER BY source = 'kill-switch' DESC LIMIT 1),
+          kill AS (SELECT incident FROM kill_switch_incidents WHERE lifted_at IS NULL ORDER BY engaged_at DESC LIMIT 1)
+     UPDATE ledger_orders SET
+       kill_switch = CASE WHEN (SELECT source FROM halt) = 'kill-switch' THEN (SELECT incident FROM kill) ELSE kill_switch END,
+       kill_outcome = CASE WHEN (SELECT source FROM halt) = 'kill-switch' THEN 'denied-before-send' ELSE kill_outcome END,
+       status = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 'denied' ELSE 'sending' END,
+       denial = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 'halted: trading is HALTED (' || (SELECT why FROM halt) || ')' END,
+       denial_rule = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 'halted' END,
+       sent_at = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN sent_at ELSE now() END,
+       send_attempts = send_attempts + CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 0 ELSE 1 END,
+       updated_at = now()
+     WHERE client_order_id = $4 AND status = $5 AND send_attempts = $6 AND status IN ('intent', 'sending', 'unknown')
+     RETURNING status = 'sending' AS claimed`,
+    [seen.venue, seen.account, seen.symbol, seen.client_order_id, seen.status, seen.send_attempts],
   );
-  return rowCount === 1;
+  if (!rows[0]) return 'lost';
+  return rows[0].claimed ? 'claimed' : 'halted';
 }
 
 /** The order was proven absent from the venue and will never be sent. */
@@ -286,12 +302,13 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
     );
     if (!rows[0]) throw new Error(`no ledger row for ${order.clientOrderId}`);
     const before = parseRow(rows[0]);
-    await client.query(
+    const fill = await client.query<{ quantity: string; price: string }>(
       `INSERT INTO ledger_fills (client_order_id, symbol, strategy, side, quantity, price, cumulative_quantity)
        SELECT $1, $2, $3, $4, $5::numeric - $6::numeric,
               ($5::numeric * $7::numeric - $6::numeric * COALESCE($8::numeric, $7::numeric)) / NULLIF($5::numeric - $6::numeric, 0), $5
        WHERE $5::numeric > $6::numeric AND $7::numeric IS NOT NULL
-       ON CONFLICT (client_order_id, cumulative_quantity) DO NOTHING`,
+       ON CONFLICT (client_order_id, cumulative_quantity) DO NOTHING
+       RETURNING quantity::text, price::text`,
       [
         order.clientOrderId,
         before.symbol,
@@ -305,13 +322,15 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
         before.average_price,
       ],
     );
+    if (fill.rows[0]) await movePosition(client, before, fill.rows[0]);
     const priced = (order.averagePrice ?? before.price) !== null;
     const updated = await client.query(
       `UPDATE ledger_orders
        -- A stale report (an older lookup) never reopens an order the venue has already closed.
        SET status = CASE WHEN status IN ('filled', 'canceled', 'expired') THEN status ELSE $2 END,
            venue_order_id = $3, filled_quantity = CASE WHEN $8::boolean THEN GREATEST(filled_quantity, $4::numeric) ELSE filled_quantity END,
-           average_price = COALESCE($5::numeric, average_price), fee = $6, fee_asset = $7, updated_at = now()
+           average_price = COALESCE($5::numeric, average_price), fee = $6, fee_asset = $7, updated_at = now(),
+           landed_at = COALESCE(landed_at, now())
        WHERE client_order_id = $1
        RETURNING ${ROW}`,
       [
@@ -415,4 +434,19 @@ export async function fillsBySymbol(pool: Pool, symbol: string, limit: number): 
     [symbol, limit],
   );
   return rows.map((row) => LedgerFillSchema.parse(row));
+}
+
+/** Keeps the account's net position in the symbol (db/risk.ts reads it) in step with a recorded fill. */
+async function movePosition(
+  client: pg.ClientBase,
+  order: LedgerOrder,
+  fill: { quantity: string; price: string },
+) {
+  await client.query(
+    `INSERT INTO ledger_positions (venue, market, account, symbol, quantity, last_price)
+     VALUES ($1, $2, $3, $4, CASE WHEN $5 = 'buy' THEN $6::numeric ELSE -$6::numeric END, $7)
+     ON CONFLICT (venue, market, account, symbol) DO UPDATE
+       SET quantity = ledger_positions.quantity + EXCLUDED.quantity, last_price = EXCLUDED.last_price`,
+    [order.venue, order.market, order.account, order.symbol, order.side, fill.quantity, fill.price],
+  );
 }

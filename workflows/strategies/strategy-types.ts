@@ -1,15 +1,18 @@
 import { z } from 'zod';
 import type { createActivities } from '../../activities';
+import { RiskLimitsSchema } from '../../domain/risk';
 import { DecimalParamSchema } from '../../domain/trading';
 import type { VenueRef } from '../../domain/venues';
 
-export const RiskLimitsSchema = z.object({
-  /** Resting orders one symbol may hold across all its strategies. */
-  maxOpenOrders: z.number().int().min(0).max(200).default(20),
-  /** Price × quantity of any one order, in quote currency. */
+/**
+ * The symbol's own pre-trade limits (domain/risk.ts); account and global ones are set through the risk
+ * workflow, and the tightest applies. Two hold by default, so no symbol trades without a bound.
+ */
+export const SymbolRiskSchema = RiskLimitsSchema.extend({
+  maxOpenOrders: z.number().int().min(0).max(10_000).default(20),
   maxOrderNotional: DecimalParamSchema.default('10000'),
 });
-export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
+export type SymbolRisk = z.infer<typeof SymbolRiskSchema>;
 
 export type KeelActivities = ReturnType<typeof createActivities>;
 
@@ -20,7 +23,7 @@ export interface StrategyContext {
   /** The strategy's position in the symbol's configuration: part of its client order ids. */
   slot: number;
   venue: VenueRef;
-  risk: RiskLimits;
+  risk: SymbolRisk;
   /** The stable scope of this symbol workflow chain: its orders' client order ids start with its prefix. */
   orderIdScope: string;
   /** The next client order id of the chain for this strategy: never one the chain has issued before. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VenueRefSchema } from '../../domain/venues';
 import { findStrategy, strategyRegistry } from '../strategies/strategy-registry';
-import { RiskLimitsSchema } from '../strategies/strategy-types';
+import { SymbolRiskSchema } from '../strategies/strategy-types';
 
 export const StrategyConfigSchema = z
   .object({
@@ -21,7 +21,7 @@ export const SymbolConfigShapeSchema = z
   .object({
     strategies: z.array(StrategyConfigSchema).max(8).default([]),
     venues: z.array(VenueRefSchema.strict()).min(1).max(4),
-    risk: RiskLimitsSchema.strict().default({ maxOpenOrders: 20, maxOrderNotional: '10000' }),
+    risk: SymbolRiskSchema.default({ maxOpenOrders: 20, maxOrderNotional: '10000' }),
     /**
      * When a strategy fails (an order activity failed for good, the venue refused the account): cancel its
      * orders (default) or leave them resting for an operator to handle. Either way it stops trading and the

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { VenueRef } from '../../domain/venues';
-import type { RiskLimits, StrategyHealth } from '../strategies/strategy-types';
+import type { SymbolRisk, StrategyHealth } from '../strategies/strategy-types';
 import type { SymbolConfig, SymbolStatus } from './symbol-config';
 import type { SymbolCommandSchema } from './symbol-messages';
 
@@ -19,7 +19,7 @@ export type SymbolEffect =
       slot: number;
       name: string;
       venue: VenueRef;
-      risk: RiskLimits;
+      risk: SymbolRisk;
       params: unknown;
       carried: unknown;
     }

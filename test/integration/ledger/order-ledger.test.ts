@@ -4,7 +4,7 @@ import {
   ClientOrderIdConflict,
   findOrder,
   markAbandoned,
-  markSending,
+  claimSend,
   recordIntent,
   recordOneIntentOf,
   recordVenueOrder,
@@ -36,22 +36,22 @@ describe('order ledger: the guards that keep a client order id to one send', () 
   test('two attempts that read the same row: only one may send', async () => {
     const seen = await recordIntent(database.pool, intent('L1'));
     const [first, second] = await Promise.all([
-      markSending(database.pool, seen),
-      markSending(database.pool, seen),
+      claimSend(database.pool, seen),
+      claimSend(database.pool, seen),
     ]);
-    assert.deepEqual([first, second].sort(), [false, true]);
+    assert.deepEqual([first, second].sort(), ['claimed', 'lost']);
     const row = await findOrder(database.pool, 'L1');
     assert.equal(row?.status, 'sending');
     assert.equal(row?.send_attempts, 1);
     // A later attempt that read the row after that send (status sending, one send) may send again.
-    assert.equal(await markSending(database.pool, row), true);
+    assert.equal(await claimSend(database.pool, row), 'claimed');
     assert.equal((await findOrder(database.pool, 'L1'))?.send_attempts, 2);
   });
 
   test('an abandoned order can never be claimed for sending', async () => {
     const seen = await recordIntent(database.pool, intent('L2'));
     assert.equal((await markAbandoned(database.pool, 'L2'))?.status, 'abandoned');
-    assert.equal(await markSending(database.pool, seen), false);
+    assert.equal(await claimSend(database.pool, seen), 'lost');
     assert.equal(await markAbandoned(database.pool, 'L2'), undefined, 'only unsent states can be abandoned');
   });
 
@@ -132,7 +132,7 @@ describe('order ledger: the guards that keep a client order id to one send', () 
   });
 
   test('#11.6: an intent that breaks a limit is recorded as denied with the rule and the numbers, never as an intent', async () => {
-    const limits = { maxOpenOrders: 2, maxOrderNotional: '150' };
+    const limits = { limits: { maxOpenOrders: 2, maxOrderNotional: '150' } };
     const mine = (id: string, price = '100') => ({ ...intent(id, price), workflowId: 'symbol:LIM-USDT' });
     const expensive = await recordIntent(database.pool, mine('D0', '151'), limits);
     assert.equal(expensive.status, 'denied');

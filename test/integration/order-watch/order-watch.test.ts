@@ -8,7 +8,7 @@ import {
   type WatchResult,
 } from '../../../activities/order-watch';
 import { createSimConnector } from '../../../connectors/sim/in-process-connector';
-import { findOrder, markSending, recordIntent } from '../../../db/order-ledger';
+import { findOrder, claimSend, recordIntent } from '../../../db/order-ledger';
 import { SimExchange } from '../../../sim';
 import { takerOrder } from '../../../workers/sim-world';
 import { startHarness, type Harness } from '../../support/harness';
@@ -198,7 +198,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     takerOrder(market, { symbol, side: 'sell', price: '29000', quantity: '0.01' });
     const sent = contingencies[1]!.order;
     const row = await recordIntent(database.pool, { ...sent, workflowId: 'w' });
-    assert.equal(await markSending(database.pool, row), true);
+    assert.equal(await claimSend(database.pool, row), 'claimed');
     market.placeOrder({ ...sent, account: 'keel' });
 
     // Without the ledger check this attempt would fire r0, the first trigger it sees: a stray order.
@@ -224,7 +224,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     // An earlier run sent wFx (the answer was lost, the ledger says unknown) and stopped tracking it.
     const lost = { ...contingenciesFor('wF')[1]!.order, clientOrderId: 'wFx', price: '28000' };
     const row = await recordIntent(database.pool, { ...lost, workflowId: 'w' });
-    assert.equal(await markSending(database.pool, row), true);
+    assert.equal(await claimSend(database.pool, row), 'claimed');
     market.placeOrder({ ...lost, account: 'keel' });
     // And wFy was recorded but never sent.
     await recordIntent(database.pool, { ...lost, clientOrderId: 'wFy', price: '27000', workflowId: 'w' });

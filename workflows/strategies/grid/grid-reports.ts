@@ -7,7 +7,8 @@ export interface VenueReport {
   filledQuantity: string;
 }
 
-const CLOSED = new Set(['filled', 'canceled', 'expired', 'rejected', 'abandoned']);
+// A denied order was never sent (the risk check refused it): closed as if cancelled unfilled.
+const CLOSED = new Set(['filled', 'canceled', 'expired', 'rejected', 'abandoned', 'denied']);
 
 /** Names one of the grid's orders for its whole life. */
 export interface GridOrderRef {

@@ -67,6 +67,8 @@ interface GridStrategyState {
   problems: string[];
   /** Orders the plan holds that the venue no longer knows: shown, no longer watched, until they leave the plan. */
   missing?: string[];
+  /** The risk check's last denial, until an order is placed again: the grid trades short of its plan. */
+  denied?: string;
 }
 
 const sameOrder = (placed: PlaceOrderInput, command: SubmitOrder) =>
@@ -174,6 +176,10 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
             clientOrderId: placed.clientOrderId,
             reason: placed.rejection,
           });
+        if (placed.status === 'denied') {
+          log.warn('grid order denied by the risk check', { symbol, denial: placed.denial });
+          state.denied = placed.denial ?? placed.denialRule ?? 'denied';
+        } else delete state.denied;
         await execute(report(command, placed));
       }
     };
@@ -342,6 +348,7 @@ export const gridStrategy: StrategyDefinition<GridParams> = {
           ...((state.missing ?? []).length > 0
             ? [`the venue no longer knows these orders of the plan: ${(state.missing ?? []).join(', ')}`]
             : []),
+          ...(state.denied ? [`the risk check denied its last order: ${state.denied}`] : []),
         ];
         return { status: problems.length > 0 ? 'degraded' : 'ok', problems };
       },

@@ -1,0 +1,76 @@
+import type { Pool } from 'pg';
+import { z } from 'zod';
+import { LedgerOrderSchema, type LedgerOrder } from './order-ledger';
+import { LIVE_STATUSES } from './risk';
+
+const ROW = `*, (extract(epoch FROM now() - sent_at) * 1000)::float8 AS since_sent_ms`;
+const parseRow = (row: unknown) => LedgerOrderSchema.parse(row);
+
+export const KillOutcomeSchema = z.enum([
+  'denied-before-send',
+  'cancelled-resting',
+  'cancelled-after-landing',
+  'closed-before-cancel',
+  'never-landed',
+]);
+export type KillOutcome = z.infer<typeof KillOutcomeSchema>;
+
+/** Every order the ledger holds live, on every venue: what a kill switch must bring to an end. */
+export async function liveOrders(pool: Pool): Promise<LedgerOrder[]> {
+  const { rows } = await pool.query(
+    `SELECT ${ROW} FROM ledger_orders WHERE status = ANY($1::text[]) ORDER BY venue, market, account, created_at`,
+    [LIVE_STATUSES],
+  );
+  return rows.map(parseRow);
+}
+
+/** An intent not yet sent: denied for good, unless an attempt claimed it for sending first (false). */
+export async function denyUnsent(pool: Pool, clientOrderId: string, incident: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    `UPDATE ledger_orders SET status = 'denied', denial_rule = 'halted',
+       denial = 'halted: the kill switch ' || $2 || ' engaged before it was sent',
+       kill_switch = $2, kill_outcome = 'denied-before-send', updated_at = now()
+     WHERE client_order_id = $1 AND status = 'intent'`,
+    [clientOrderId, incident],
+  );
+  return rowCount === 1;
+}
+
+/**
+ * Records what the kill switch did with an order. 'cancelled' becomes cancelled-after-landing when the
+ * venue first acknowledged the order after the kill switch engaged (it was in flight then), and
+ * cancelled-resting when it rested before.
+ */
+export async function markKillOutcome(
+  pool: Pool,
+  clientOrderId: string,
+  incident: string,
+  outcome: KillOutcome | 'cancelled',
+): Promise<void> {
+  await pool.query(
+    `UPDATE ledger_orders o SET kill_switch = $2, updated_at = now(),
+       kill_outcome = CASE WHEN $3 <> 'cancelled' THEN $3
+                           WHEN o.landed_at > k.engaged_at THEN 'cancelled-after-landing'
+                           ELSE 'cancelled-resting' END
+     FROM kill_switch_incidents k WHERE o.client_order_id = $1 AND k.incident = $2`,
+    [clientOrderId, incident, outcome],
+  );
+}
+
+export interface KillSwitchTally {
+  outcome: KillOutcome;
+  count: number;
+  /** Up to 20 client order ids, for the report. */
+  examples: string[];
+}
+
+/** What the kill switch has done so far, from the ledger. */
+export async function killSwitchTally(pool: Pool, incident: string): Promise<KillSwitchTally[]> {
+  const { rows } = await pool.query<{ outcome: string; count: number; examples: string[] }>(
+    `SELECT kill_outcome AS outcome, count(*)::int AS count,
+            (array_agg(client_order_id ORDER BY client_order_id))[1:20] AS examples
+     FROM ledger_orders WHERE kill_switch = $1 AND kill_outcome IS NOT NULL GROUP BY kill_outcome ORDER BY 1`,
+    [incident],
+  );
+  return rows.map((row) => ({ ...row, outcome: KillOutcomeSchema.parse(row.outcome) }));
+}
