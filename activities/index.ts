@@ -2,12 +2,15 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import type { Venue } from '../domain/venues';
+import { createAlertActivities, type AlertSettings } from './alerts';
 import { asFailure, createMarketActivities } from './market-snapshot';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createPreTrade } from './reference-prices';
+import { createRiskActivities } from './risk';
 import { createSmokeActivities } from './smoke-activities';
+import { recordVenueCalls } from './venue-calls';
 
 export interface ActivityDependencies {
   pool: Pool;
@@ -18,11 +21,15 @@ export interface ActivityDependencies {
    * Default 30 s, above ccxt's 10 s timeout plus Binance's 5 s recvWindow.
    */
   settleWindowMs?: (venue: Venue) => number;
+  /** KEEL_KILL_SWITCH_TOKEN: what a kill switch lift must prove knowledge of (activities/risk.ts). */
+  killSwitchToken?: string | undefined;
+  /** Where alerts go (Slack, Telegram); undefined: nowhere, and every alert says 'off'. */
+  alerts?: AlertSettings | undefined;
 }
 
 /** Every activity Keel registers, built from real dependencies by workers and from test ones by tests. */
 export function createActivities(deps: ActivityDependencies) {
-  const connectors: ConnectorFactory = (venue, market, account) => {
+  const configured: ConnectorFactory = (venue, market, account) => {
     if (!deps.connectors) {
       throw ApplicationFailure.nonRetryable(
         'this worker has no exchange connectors configured',
@@ -31,6 +38,8 @@ export function createActivities(deps: ActivityDependencies) {
     }
     return deps.connectors(venue, market, account);
   };
+  // Every venue call is timed for the circuit breakers.
+  const connectors = recordVenueCalls(deps.pool, configured).connectors;
   const exactlyOnce = {
     pool: deps.pool,
     connectors,
@@ -39,10 +48,12 @@ export function createActivities(deps: ActivityDependencies) {
   };
   return failingLoudly({
     ...createSmokeActivities(deps),
-    ...createMarketActivities(deps),
+    ...createMarketActivities({ connectors }),
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities(exactlyOnce),
+    ...createRiskActivities({ ...exactlyOnce, killSwitchToken: deps.killSwitchToken }),
+    ...createAlertActivities({ pool: deps.pool, alerts: deps.alerts }),
   });
 }
 

@@ -9,9 +9,11 @@ import { authenticate, declareAccess, DOCS_PREFIX } from './auth';
 import { answerError, answerFrameworkError } from './errors';
 import { apiLogger } from './log';
 import { defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
+import type { RiskRef } from './risk';
 import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
+import { riskRoutes } from './routes/risk';
 import { symbolRoutes } from './routes/symbols';
 
 export interface ApiDependencies {
@@ -24,10 +26,14 @@ export interface ApiDependencies {
   logStream?: { write(line: string): void };
   /** The root to steer; production: `keel-orchestrator`. */
   orchestrator?: OrchestratorRef;
+  /** The risk workflow; production: `keel-risk`. */
+  risk?: RiskRef;
   /** KEEL_API_TOKEN: the bearer token of every mutating route (it reads too); without it mutations are refused. */
   apiToken?: string | undefined;
   /** KEEL_API_READ_TOKEN: a bearer token that only reads; without either token reads are refused. */
   readToken?: string | undefined;
+  /** KEEL_KILL_SWITCH_TOKEN: only redacted from the log here; the worker checks a lift's proof of it. */
+  killSwitchToken?: string | undefined;
   /** How long a read waits for Temporal before answering 503 (TEMPORAL_READ_TIMEOUT_MS by default). */
   temporalReadTimeoutMs?: number;
 }
@@ -59,7 +65,7 @@ const BODY_LIMIT = 256 * 1024;
 export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> {
   const resolved = { ...deps, orchestrator: deps.orchestrator ?? defaultOrchestratorRef };
   const app = Fastify({
-    logger: apiLogger({ ...deps, secrets: [deps.apiToken, deps.readToken] }),
+    logger: apiLogger({ ...deps, secrets: [deps.apiToken, deps.readToken, deps.killSwitchToken] }),
     bodyLimit: BODY_LIMIT,
     ...API_TIMEOUTS,
     frameworkErrors: answerFrameworkError,
@@ -84,5 +90,6 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(symbolRoutes, resolved);
   await app.register(controlRoutes, resolved);
   await app.register(ledgerRoutes, resolved);
+  await app.register(riskRoutes, resolved);
   return app;
 }

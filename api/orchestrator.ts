@@ -56,7 +56,7 @@ export async function ensureOrchestrator(client: Client, taskQueue: string, ref:
 /** A control call refused by the orchestrator, with the HTTP status it maps to. */
 export class ControlRefused extends Error {
   constructor(
-    readonly statusCode: 400 | 404 | 409 | 503,
+    readonly statusCode: 400 | 403 | 404 | 409 | 503,
     message: string,
   ) {
     super(message);

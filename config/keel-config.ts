@@ -35,6 +35,8 @@ export const KeelConfigSchema = z.object({
   KEEL_API_TOKEN: optionalString,
   /** Bearer token that only reads (ledger, symbols, status). Unset and no KEEL_API_TOKEN: reads answer 403. */
   KEEL_API_READ_TOKEN: optionalString,
+  /** Lifting the kill switch needs it (API body `token`, or a proof made with it). Unset: nothing lifts it. */
+  KEEL_KILL_SWITCH_TOKEN: optionalString,
   /** Shards of a new orchestrator root; a running root keeps the count it started with. */
   KEEL_SHARD_COUNT: z.coerce.number().int().min(1).max(MAX_SHARD_COUNT).default(DEFAULT_SHARD_COUNT),
   /** Symbols `npm start` runs a demonstration grid on against the simulator; `none` for none. */

@@ -1,19 +1,11 @@
+import { createHmac } from 'node:crypto';
 import type { Pool } from 'pg';
-import { z } from 'zod';
+import { KillOutcomeSchema, type KillOutcome, type KillSwitchTally } from '../domain/risk';
 import { LedgerOrderSchema, type LedgerOrder } from './order-ledger';
 import { LIVE_STATUSES } from './risk';
 
 const ROW = `*, (extract(epoch FROM now() - sent_at) * 1000)::float8 AS since_sent_ms`;
 const parseRow = (row: unknown) => LedgerOrderSchema.parse(row);
-
-export const KillOutcomeSchema = z.enum([
-  'denied-before-send',
-  'cancelled-resting',
-  'cancelled-after-landing',
-  'closed-before-cancel',
-  'never-landed',
-]);
-export type KillOutcome = z.infer<typeof KillOutcomeSchema>;
 
 /** Every order the ledger holds live, on every venue: what a kill switch must bring to an end. */
 export async function liveOrders(pool: Pool): Promise<LedgerOrder[]> {
@@ -57,13 +49,6 @@ export async function markKillOutcome(
   );
 }
 
-export interface KillSwitchTally {
-  outcome: KillOutcome;
-  count: number;
-  /** Up to 20 client order ids, for the report. */
-  examples: string[];
-}
-
 /** What the kill switch has done so far, from the ledger. */
 export async function killSwitchTally(pool: Pool, incident: string): Promise<KillSwitchTally[]> {
   const { rows } = await pool.query<{ outcome: string; count: number; examples: string[] }>(
@@ -73,4 +58,13 @@ export async function killSwitchTally(pool: Pool, incident: string): Promise<Kil
     [incident],
   );
   return rows.map((row) => ({ ...row, outcome: KillOutcomeSchema.parse(row.outcome) }));
+}
+
+/**
+ * What lifts kill switch `incident`: HMAC-SHA256 of it under KEEL_KILL_SWITCH_TOKEN, in hex. The API makes
+ * it from the token an operator gives; the worker checks it with its own copy. Only the proof travels
+ * through the workflow (and its history), and it lifts that one incident, never a later one.
+ */
+export function liftProof(token: string, incident: string): string {
+  return createHmac('sha256', token).update(`keel-lift:${incident}`).digest('hex');
 }

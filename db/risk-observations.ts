@@ -43,12 +43,16 @@ export interface TradedBook {
   lastPrice: string | null;
 }
 
-/** What Keel trades now: every book with live orders or a position. The stale-quote breaker watches these. */
+/** What Keel trades now: every book with live orders or a position. The breakers watch these. */
 export async function tradedBooks(pool: Pool): Promise<TradedBook[]> {
   const { rows } = await pool.query<TradedBook>(
     `SELECT venue, market, account, symbol, COALESCE(p.quantity, 0)::text AS quantity, p.last_price::text AS "lastPrice"
      FROM (SELECT DISTINCT venue, market, account, symbol FROM ledger_orders WHERE status = ANY($1::text[])
-           UNION SELECT venue, market, account, symbol FROM ledger_positions WHERE quantity <> 0) books
+           UNION SELECT venue, market, account, symbol FROM ledger_positions WHERE quantity <> 0
+           -- A symbol the stale breaker halted keeps being watched, so that fresh quotes can lift it.
+           UNION (SELECT DISTINCT ON (symbol) venue, market, account, symbol FROM ledger_orders
+                  WHERE symbol IN (SELECT scope_key FROM trading_states WHERE scope = 'symbol' AND source = 'breaker:stale')
+                  ORDER BY symbol, created_at DESC)) books
      LEFT JOIN ledger_positions p USING (venue, market, account, symbol)
      ORDER BY venue, market, account, symbol`,
     [LIVE_STATUSES],

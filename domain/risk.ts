@@ -169,12 +169,8 @@ export function preTradeDenial(
       detail: `quantity ${order.quantity} is above ${limits.maxOrderQuantity}`,
     };
   const price = order.price ?? picture.referencePrice;
-  const needsPrice =
-    limits.maxOrderNotional !== undefined ||
-    limits.maxAccountExposure !== undefined ||
-    limits.maxTotalExposure !== undefined;
-  if (price === undefined && needsPrice)
-    return { rule: 'maxOrderNotional', detail: 'no price to value the order against the notional limits' };
+  if (price === undefined && limits.maxOrderNotional !== undefined)
+    return { rule: 'maxOrderNotional', detail: 'no price to value the order against its notional limit' };
   if (price !== undefined && above(multiply(price, order.quantity), limits.maxOrderNotional))
     return {
       rule: 'maxOrderNotional',
@@ -228,7 +224,13 @@ function exposureDenial(
       rule: 'maxPosition',
       detail: `position ${picture.book.position} with open buys ${picture.book.openBuy} and sells ${picture.book.openSell} could reach ${after} with this ${order.side} of ${order.quantity}; the limit is ${limits.maxPosition}`,
     };
-  if (price === undefined) return undefined;
+  if (price === undefined) {
+    const unvalued = limits.maxAccountExposure !== undefined ? 'maxAccountExposure' : 'maxTotalExposure';
+    const limited = limits.maxAccountExposure !== undefined || limits.maxTotalExposure !== undefined;
+    return limited
+      ? { rule: unvalued, detail: 'no price to value the order against its exposure limit' }
+      : undefined;
+  }
   // The symbol's exposure is revalued at the higher of its mark and this order's price.
   const mark = picture.markPrice && compare(picture.markPrice, price) > 0 ? picture.markPrice : price;
   const added = subtract(multiply(after, mark), multiply(before, picture.markPrice ?? '0'));
@@ -242,4 +244,26 @@ function exposureDenial(
       return { rule, detail: `exposure would reach ${next} (now ${current ?? '0'}); the limit is ${limit}` };
   }
   return undefined;
+}
+
+/** What the kill switch did with an order, as the ledger records it. */
+export const KillOutcomeSchema = z.enum([
+  /** An intent it denied: never sent. */
+  'denied-before-send',
+  /** Resting on the venue before it engaged, then cancelled. */
+  'cancelled-resting',
+  /** In flight when it engaged: cancelled once it had landed. */
+  'cancelled-after-landing',
+  /** Filled (or otherwise closed) before the cancel reached it. */
+  'closed-before-cancel',
+  /** In flight when it engaged and proven never to have reached the venue. */
+  'never-landed',
+]);
+export type KillOutcome = z.infer<typeof KillOutcomeSchema>;
+
+export interface KillSwitchTally {
+  outcome: KillOutcome;
+  count: number;
+  /** Up to 20 client order ids, for the report. */
+  examples: string[];
 }

@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { alertSettingsFromEnv } from '../activities/alerts';
 import { buildApp } from '../api/app';
 import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
+import { ensureRisk } from '../api/risk';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
@@ -65,7 +67,13 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       // The in-process simulator's calls are over when they return: a lookup that finds nothing is final.
-      deps: { pool: database.pool, connectors: sim.connectors, settleWindowMs: () => 0 },
+      deps: {
+        pool: database.pool,
+        connectors: sim.connectors,
+        settleWindowMs: () => 0,
+        killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
+        alerts: alertSettingsFromEnv(),
+      },
     });
     const workerRun = worker.run();
     onShutdown('worker', async () => {
@@ -81,6 +89,8 @@ async function main(): Promise<void> {
     // applies only to a new root (a running one keeps the count it started with).
     const orchestrator = { ...defaultOrchestratorRef, input: { shardCount: config.KEEL_SHARD_COUNT } };
     await ensureOrchestrator(client, config.TEMPORAL_TASK_QUEUE, orchestrator);
+    // The risk engine's workflow: its states and the kill switch hold in PostgreSQL whether it runs or not.
+    await ensureRisk(client, config.TEMPORAL_TASK_QUEUE);
 
     const app = await buildApp({
       temporal: client,
@@ -89,6 +99,7 @@ async function main(): Promise<void> {
       orchestrator,
       apiToken: config.KEEL_API_TOKEN,
       readToken: config.KEEL_API_READ_TOKEN,
+      killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
       logLevel: config.KEEL_LOG_LEVEL,
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {

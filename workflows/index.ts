@@ -2,3 +2,4 @@ export { smokeWorkflow } from './smoke-workflow';
 export { orchestratorWorkflow } from './orchestrator/orchestrator-workflow';
 export { shardWorkflow } from './orchestrator/shard-workflow';
 export { symbolWorkflow } from './symbol/symbol-workflow';
+export { riskWorkflow } from './risk/risk-workflow';

@@ -23,6 +23,10 @@ const OrderViewSchema = z.object({
   rejection: z.string().nullable(),
   /** Which of Keel's limits refused it before it was sent (status `denied`), with the numbers. */
   denial: z.string().nullable(),
+  /** The risk rule that denied it (domain/risk.ts RISK_RULES). */
+  denialRule: z.string().nullable(),
+  /** What a kill switch did with it (cancelled-resting, cancelled-after-landing, denied-before-send, ...). */
+  killOutcome: z.string().nullable(),
 });
 const FillViewSchema = z.object({
   clientOrderId: z.string(),
@@ -74,6 +78,8 @@ export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
           averagePrice: row.average_price,
           rejection: row.rejection,
           denial: row.denial,
+          denialRule: row.denial_rule,
+          killOutcome: row.kill_outcome,
         })),
       };
     },

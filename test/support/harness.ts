@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ActivityDependencies } from '../../activities';
 import { buildApp } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
+import { ensureRisk, type RiskRef } from '../../api/risk';
 import { installRuntime } from '../../workers/runtime';
 import { bundleWorkflows, createKeelWorker, keelDataConverter } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -64,6 +65,8 @@ export interface HarnessOptions {
   worker?: WorkerSpec | false;
   /** Starts this root orchestrator (idempotently, as `workers/main.ts` does) and the control API for it. */
   orchestrator?: OrchestratorRef;
+  /** Starts this risk workflow (as `workers/main.ts` does); the control API, if any, steers it. */
+  risk?: RiskRef;
 }
 
 export interface Harness {
@@ -160,6 +163,7 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: 'default' });
 
+    if (options.risk) await ensureRisk(client, taskQueue, options.risk);
     let app: FastifyInstance | undefined;
     if (options.orchestrator) {
       if (!database) throw new Error('the control API needs a database: give the harness one');
@@ -169,6 +173,7 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
         pool: database.pool,
         taskQueue,
         orchestrator: options.orchestrator,
+        ...(options.risk ? { risk: options.risk } : {}),
         apiToken: TEST_API_TOKEN,
         readToken: TEST_API_READ_TOKEN,
       });
@@ -209,4 +214,9 @@ export async function listExecutions(client: Client, query: string) {
       type: execution.type,
     });
   return executions;
+}
+
+/** A risk workflow of its own for one test (breaker settings as the test needs them). */
+export function testRiskRef(name: string, input: RiskRef['input'] = {}): RiskRef {
+  return { workflowId: `${uniqueName(name).replace(/_/g, '-')}-risk`, input };
 }
