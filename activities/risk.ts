@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
 import type { ConnectorFactory, ExchangeConnector } from '../connectors/exchange-connector';
-import { denyUnsent, killSwitchTally, liftProof, liveOrders, markKillOutcome } from '../db/kill-switch';
+import { denyUnsent, killSwitchTally, liftProof, liveOrders, tagLiveOrders } from '../db/kill-switch';
 import { markAbandoned, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
 import {
   engageKillSwitch,
@@ -73,26 +73,18 @@ export function createRiskActivities(deps: RiskActivityDependencies) {
       const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
       if (!found) {
         if (sinceSentMs(row) < deps.settleWindowMs(row.venue as Venue)) return false;
-        if (await markAbandoned(deps.pool, row.client_order_id))
-          await markKillOutcome(deps.pool, row.client_order_id, incident, 'never-landed');
+        await markAbandoned(deps.pool, row.client_order_id);
         return true;
       }
       const landed = await recordVenueOrder(deps.pool, found);
-      if (landed.status !== 'open' && landed.status !== 'partially-filled') {
-        await markKillOutcome(deps.pool, row.client_order_id, incident, 'closed-before-cancel');
-        return true;
-      }
+      if (landed.status !== 'open' && landed.status !== 'partially-filled') return true;
     }
     const cancelled = await cancelRecorded(deps.pool, exchange, row.symbol, row.client_order_id);
-    const outcome = cancelled?.status === 'canceled' ? 'cancelled' : 'closed-before-cancel';
-    if (!cancelled) {
-      // The venue no longer knows it: what it became is looked up on the next pass.
-      const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
-      if (found) await recordVenueOrder(deps.pool, found);
-      return false;
-    }
-    await markKillOutcome(deps.pool, row.client_order_id, incident, outcome);
-    return cancelled.status !== 'open' && cancelled.status !== 'partially-filled';
+    if (cancelled) return cancelled.status !== 'open' && cancelled.status !== 'partially-filled';
+    // The venue no longer knows it: what it became is looked up, and settled on the next pass.
+    const found = await exchange.fetchOrderByClientId(row.symbol, row.client_order_id);
+    if (found) await recordVenueOrder(deps.pool, found);
+    return false;
   }
 
   return {
@@ -117,6 +109,7 @@ export function createRiskActivities(deps: RiskActivityDependencies) {
     async sweepKillSwitch(input: { incident: string }): Promise<SweepResult> {
       let left = 0;
       const unreachable = new Set<string>();
+      await tagLiveOrders(deps.pool, input.incident);
       for (const row of await liveOrders(deps.pool)) {
         Context.current().heartbeat(row.client_order_id);
         if (unreachable.has(row.venue)) {

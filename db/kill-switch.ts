@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { Pool } from 'pg';
-import { KillOutcomeSchema, type KillOutcome, type KillSwitchTally } from '../domain/risk';
+import { KillOutcomeSchema, type KillSwitchTally } from '../domain/risk';
 import { LedgerOrderSchema, type LedgerOrder } from './order-ledger';
 import { LIVE_STATUSES } from './risk';
 
@@ -29,28 +29,38 @@ export async function denyUnsent(pool: Pool, clientOrderId: string, incident: st
 }
 
 /**
- * Records what the kill switch did with an order. 'cancelled' becomes cancelled-after-landing when the
- * venue first acknowledged the order after the kill switch engaged (it was in flight then), and
- * cancelled-resting when it rested before.
+ * Marks every order live now as the kill switch's to end: whoever then closes it (the sweep, or a
+ * strategy's watch recording a cancel whose response the sweep lost), the tally below accounts for it.
  */
-export async function markKillOutcome(
-  pool: Pool,
-  clientOrderId: string,
-  incident: string,
-  outcome: KillOutcome | 'cancelled',
-): Promise<void> {
+export async function tagLiveOrders(pool: Pool, incident: string): Promise<void> {
   await pool.query(
-    `UPDATE ledger_orders o SET kill_switch = $2, updated_at = now(),
-       kill_outcome = CASE WHEN $3 <> 'cancelled' THEN $3
-                           WHEN o.landed_at > k.engaged_at THEN 'cancelled-after-landing'
-                           ELSE 'cancelled-resting' END
-     FROM kill_switch_incidents k WHERE o.client_order_id = $1 AND k.incident = $2`,
-    [clientOrderId, incident, outcome],
+    `UPDATE ledger_orders SET kill_switch = $1 WHERE kill_switch IS NULL AND status = ANY($2::text[])`,
+    [incident, LIVE_STATUSES],
+  );
+}
+
+/**
+ * Names the outcome of every order of the kill switch that has ended. A cancelled order was in flight at
+ * the engagement when the venue first acknowledged it after `engaged_at` (cancelled after landing), and
+ * rested before otherwise.
+ */
+async function nameOutcomes(pool: Pool, incident: string): Promise<void> {
+  await pool.query(
+    `UPDATE ledger_orders o SET kill_outcome = CASE
+       WHEN o.status = 'canceled' AND o.landed_at > k.engaged_at THEN 'cancelled-after-landing'
+       WHEN o.status = 'canceled' THEN 'cancelled-resting'
+       WHEN o.status = 'abandoned' THEN 'never-landed'
+       WHEN o.status = 'denied' THEN 'denied-before-send'
+       ELSE 'closed-before-cancel' END
+     FROM kill_switch_incidents k
+     WHERE k.incident = $1 AND o.kill_switch = $1 AND o.kill_outcome IS NULL AND NOT (o.status = ANY($2::text[]))`,
+    [incident, LIVE_STATUSES],
   );
 }
 
 /** What the kill switch has done so far, from the ledger. */
 export async function killSwitchTally(pool: Pool, incident: string): Promise<KillSwitchTally[]> {
+  await nameOutcomes(pool, incident);
   const { rows } = await pool.query<{ outcome: string; count: number; examples: string[] }>(
     `SELECT kill_outcome AS outcome, count(*)::int AS count,
             (array_agg(client_order_id ORDER BY client_order_id))[1:20] AS examples

@@ -9,7 +9,7 @@ import type { OrderType, Side } from '../domain/trading';
 import { MarketKindSchema } from '../domain/venues';
 import type { MarketKind } from '../domain/venues';
 import { withTransaction } from './pool';
-import { lockAllAccounts, lockForRisk, readRiskPicture, STATES_OVER_ORDER } from './risk';
+import { KILL_SWITCH_LOCK, lockAllAccounts, lockForRisk, readRiskPicture, STATES_OVER_ORDER } from './risk';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -235,15 +235,20 @@ export async function findOrder(pool: Pool, clientOrderId: string): Promise<Ledg
  * gets 'lost' and must not send. From here on only a venue lookup can say whether the request arrived.
  *
  * A HALTED state over the order (the kill switch, a breaker, an operator) set since its intent was
- * recorded stops it here: the row becomes `denied` and is never sent ('halted'). The state is read in the
- * same statement as the claim, so an order is either sent before a halt is written or never sent.
+ * recorded stops it here: the row becomes `denied` and is never sent ('halted'). Claims hold the kill
+ * switch's lock shared, and engaging it takes the lock exclusively (db/risk.ts engageKillSwitch), so every
+ * claim either committed before the kill switch's `engaged_at` (its `sent_at` is earlier: sent before it)
+ * or reads it and is denied. The ledger can tell the two apart exactly.
  */
 export async function claimSend(
   pool: Pool,
   seen: Pick<LedgerOrder, 'client_order_id' | 'status' | 'send_attempts' | 'venue' | 'account' | 'symbol'>,
 ): Promise<'claimed' | 'lost' | 'halted'> {
-  const { rows } = await pool.query<{ claimed: boolean }>(
-    `WITH halt AS (SELECT source, source || ': ' || reason AS why FROM trading_states
+  const rows = await withTransaction(pool, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock_shared(hashtext('${KILL_SWITCH_LOCK}'))`);
+    return (
+      await client.query<{ claimed: boolean }>(
+        `WITH halt AS (SELECT source, source || ': ' || reason AS why FROM trading_states
                    WHERE state = 'HALTED' AND ${STATES_OVER_ORDER} ORDER BY source = 'kill-switch' DESC LIMIT 1),
           kill AS (SELECT incident FROM kill_switch_incidents WHERE lifted_at IS NULL ORDER BY engaged_at DESC LIMIT 1)
      UPDATE ledger_orders SET
@@ -252,13 +257,15 @@ export async function claimSend(
        status = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 'denied' ELSE 'sending' END,
        denial = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 'halted: trading is HALTED (' || (SELECT why FROM halt) || ')' END,
        denial_rule = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 'halted' END,
-       sent_at = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN sent_at ELSE now() END,
+       sent_at = CASE WHEN EXISTS (SELECT 1 FROM halt) THEN sent_at ELSE clock_timestamp() END,
        send_attempts = send_attempts + CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 0 ELSE 1 END,
        updated_at = now()
      WHERE client_order_id = $4 AND status = $5 AND send_attempts = $6 AND status IN ('intent', 'sending', 'unknown')
      RETURNING status = 'sending' AS claimed`,
-    [seen.venue, seen.account, seen.symbol, seen.client_order_id, seen.status, seen.send_attempts],
-  );
+        [seen.venue, seen.account, seen.symbol, seen.client_order_id, seen.status, seen.send_attempts],
+      )
+    ).rows;
+  });
   if (!rows[0]) return 'lost';
   return rows[0].claimed ? 'claimed' : 'halted';
 }
@@ -330,7 +337,7 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
        SET status = CASE WHEN status IN ('filled', 'canceled', 'expired') THEN status ELSE $2 END,
            venue_order_id = $3, filled_quantity = CASE WHEN $8::boolean THEN GREATEST(filled_quantity, $4::numeric) ELSE filled_quantity END,
            average_price = COALESCE($5::numeric, average_price), fee = $6, fee_asset = $7, updated_at = now(),
-           landed_at = COALESCE(landed_at, now())
+           landed_at = COALESCE(landed_at, clock_timestamp())
        WHERE client_order_id = $1
        RETURNING ${ROW}`,
       [

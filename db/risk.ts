@@ -273,11 +273,19 @@ export interface KillSwitchEngagement {
   reason: string;
 }
 
-/** Engages the kill switch (idempotent per incident): the global HALTED that only a lift removes. */
+/** Claims to send take it shared, the kill switch exclusively (see db/order-ledger.ts claimSend). */
+export const KILL_SWITCH_LOCK = 'keel-kill-switch';
+
+/**
+ * Engages the kill switch (idempotent per incident): the global HALTED that only a lift removes. Waits for
+ * claims to send in progress, then stamps `engaged_at`: every order sent before it has an earlier `sent_at`.
+ */
 export async function engageKillSwitch(pool: Pool, engagement: KillSwitchEngagement): Promise<void> {
   await withTransaction(pool, async (client) => {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('${KILL_SWITCH_LOCK}'))`);
     const { rowCount } = await client.query(
-      `INSERT INTO kill_switch_incidents (incident, engaged_by, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      `INSERT INTO kill_switch_incidents (incident, engaged_by, reason, engaged_at) VALUES ($1, $2, $3, clock_timestamp())
+       ON CONFLICT DO NOTHING`,
       [engagement.incident, engagement.actor, engagement.reason],
     );
     if (rowCount === 0) return;
