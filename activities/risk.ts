@@ -15,6 +15,7 @@ import {
   type StateChange,
 } from '../db/risk';
 import {
+  breakerStates,
   fillCashFlow,
   pruneObservations,
   recentDenials,
@@ -24,7 +25,7 @@ import {
   type VenueHealth,
 } from '../db/risk-observations';
 import { add, midpoint, multiply } from '../domain/decimal';
-import type { KillSwitchTally } from '../domain/risk';
+import type { KillSwitchTally, Trip } from '../domain/risk';
 import type { MarketKind, Venue } from '../domain/venues';
 import { cancelRecorded, sinceSentMs } from './place-order-once';
 
@@ -59,6 +60,8 @@ export interface Observations {
   quotes: Array<{ venue: string; market: string; symbol: string; ageMs: number | null }>;
   pnl?: { now: string; peak: string };
   denials: number;
+  /** States the breakers hold in the database now. */
+  held: Trip[];
 }
 
 export function createRiskActivities(deps: RiskActivityDependencies) {
@@ -147,11 +150,12 @@ export function createRiskActivities(deps: RiskActivityDependencies) {
 
     /** What the breakers look at, read from every worker's records and the venues' quotes. */
     async observeRisk(windows: BreakerWindows): Promise<Observations> {
-      const [latency, errors, books, denials] = await Promise.all([
+      const [latency, errors, books, denials, held] = await Promise.all([
         venueHealth(deps.pool, windows.latencyWindowMs),
         venueHealth(deps.pool, windows.errorWindowMs),
         tradedBooks(deps.pool),
         recentDenials(deps.pool, windows.denialWindowMs),
+        breakerStates(deps.pool),
       ]);
       const quotes: Observations['quotes'] = [];
       let unrealized = '0';
@@ -169,7 +173,7 @@ export function createRiskActivities(deps: RiskActivityDependencies) {
         const mark = quote ? midpoint(quote.bid, quote.ask) : book.lastPrice;
         if (mark) unrealized = add(unrealized, multiply(book.quantity, mark));
       }
-      const observations: Observations = { latency, errors, quotes, denials };
+      const observations: Observations = { latency, errors, quotes, denials, held };
       if (windows.drawdownWindowMs !== undefined) {
         const now = add(await fillCashFlow(deps.pool), unrealized);
         observations.pnl = { now, peak: await samplePnl(deps.pool, now, windows.drawdownWindowMs) };

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { BREAKERS, RiskScopeSchema, TradingStateSchema, type Trip } from '../domain/risk';
 import { LIVE_STATUSES } from './risk';
 
 export interface VenueHealth {
@@ -87,4 +88,30 @@ export async function recentDenials(pool: Pool, windowMs: number): Promise<numbe
     [windowMs],
   );
   return rows[0]?.count ?? 0;
+}
+
+/** The states circuit breakers hold now. */
+export async function breakerStates(pool: Pool): Promise<Trip[]> {
+  const { rows } = await pool.query<{
+    scope: string;
+    scope_key: string;
+    source: string;
+    state: string;
+    reason: string;
+  }>(
+    `SELECT scope, scope_key, source, state, reason FROM trading_states WHERE starts_with(source, 'breaker:') ORDER BY 1, 2, 3`,
+  );
+  return rows.flatMap((row) => {
+    const breaker = BREAKERS.find((name) => `breaker:${name}` === row.source);
+    if (!breaker) return [];
+    return [
+      {
+        breaker,
+        scope: RiskScopeSchema.parse(row.scope),
+        key: row.scope_key,
+        state: TradingStateSchema.parse(row.state),
+        reason: row.reason,
+      },
+    ];
+  });
 }

@@ -267,3 +267,15 @@ export interface KillSwitchTally {
   /** Up to 20 client order ids, for the report. */
   examples: string[];
 }
+
+export const BREAKERS = ['latency', 'errors', 'drawdown', 'stale'] as const;
+export type BreakerName = (typeof BREAKERS)[number];
+
+/** A state a circuit breaker holds over a scope (source `breaker:<name>` in the database). */
+export interface Trip {
+  breaker: BreakerName;
+  scope: RiskScope;
+  key: string;
+  state: TradingState;
+  reason: string;
+}

@@ -4,7 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { alertSettingsFromEnv } from '../activities/alerts';
 import { buildApp } from '../api/app';
 import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
-import { ensureRisk } from '../api/risk';
+import { defaultRiskRef, ensureRisk } from '../api/risk';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
@@ -97,6 +97,7 @@ async function main(): Promise<void> {
       pool: database.pool,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       orchestrator,
+      risk: defaultRiskRef,
       apiToken: config.KEEL_API_TOKEN,
       readToken: config.KEEL_API_READ_TOKEN,
       killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,

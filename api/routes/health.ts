@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { riskOverview } from '../../db/risk';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
 import { orchestratorControl, temporalUnavailable } from '../orchestrator';
+import { riskControl } from '../risk';
 
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 type Check = z.infer<typeof CheckSchema>;
@@ -39,6 +41,20 @@ const SymbolsCheckSchema = CheckSchema.extend({
 type SymbolsCheck = z.infer<typeof SymbolsCheckSchema>;
 const UNHEALTHY = new Set(['failed', 'degraded']);
 
+/** The risk engine: not ok while any trading state other than ACTIVE holds (kill switch, breaker, operator). */
+const RiskCheckSchema = CheckSchema.extend({
+  states: z.array(
+    z.object({
+      scope: z.string(),
+      key: z.string(),
+      source: z.string(),
+      state: z.string(),
+      reason: z.string(),
+    }),
+  ),
+});
+type RiskCheck = z.infer<typeof RiskCheckSchema>;
+
 const StatusSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.object({
@@ -47,6 +63,7 @@ const StatusSchema = z.object({
     workers: CheckSchema,
     symbols: SymbolsCheckSchema,
     orchestrator: OrchestratorCheckSchema,
+    risk: RiskCheckSchema,
   }),
 });
 
@@ -73,21 +90,54 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     async () => ({ status: 'ok' as const }),
   );
 
-  /** PostgreSQL answers `SELECT 1` within the same bound as Temporal (waiting for a pooled client included). */
-  const checkPostgres = async (): Promise<Check> => {
+  /** A database check bounded like Temporal's (waiting for a pooled client included): late is a failure. */
+  const bounded = async <C extends Check>(
+    check: () => Promise<C>,
+    late: (detail: string) => C,
+  ): Promise<C> => {
     const timer = new AbortController();
-    const late = sleep(control.readTimeoutMs, undefined, { signal: timer.signal }).then(
-      (): Check => ({
-        ok: false,
-        detail: `PostgreSQL did not answer within ${control.readTimeoutMs / 1000} s`,
-      }),
-      (): Check => ({ ok: false, detail: 'aborted' }),
+    const lateAnswer = sleep(control.readTimeoutMs, undefined, { signal: timer.signal }).then(
+      () => late(`PostgreSQL did not answer within ${control.readTimeoutMs / 1000} s`),
+      () => late('aborted'),
     );
-    const answer = deps.pool
-      .query('SELECT 1')
-      .then((): Check => ({ ok: true }))
-      .catch((error: unknown): Check => ({ ok: false, detail: reason(error) }));
-    return Promise.race([answer, late]).finally(() => timer.abort());
+    return Promise.race([check(), lateAnswer]).finally(() => timer.abort());
+  };
+
+  const checkPostgres = (): Promise<Check> =>
+    bounded(
+      () =>
+        deps.pool
+          .query('SELECT 1')
+          .then((): Check => ({ ok: true }))
+          .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+      (detail) => ({ ok: false, detail }),
+    );
+
+  /**
+   * Trading states from the database (where they hold whether or not the risk workflow runs) and, when the
+   * API steers one, the risk workflow's answer: breakers that cannot look are not watching.
+   */
+  const riskCheck = async (): Promise<RiskCheck> => {
+    const { states } = await riskOverview(deps.pool);
+    const listed = states.map((row) => ({
+      scope: row.scope,
+      key: row.scope_key,
+      source: row.source,
+      state: row.state,
+      reason: row.reason,
+    }));
+    const workflow = deps.risk ? await riskControl(deps.temporal, deps.risk).status() : undefined;
+    const problems = [
+      ...listed.map(
+        (row) => `${row.scope}${row.key ? ` ${row.key}` : ''} ${row.state} by ${row.source}: ${row.reason}`,
+      ),
+      ...(workflow?.lookFailing ? [`the circuit breakers cannot look: ${workflow.lookFailing}`] : []),
+    ];
+    return {
+      ok: problems.length === 0,
+      detail: problems.length === 0 ? 'every scope ACTIVE' : problems.join('; '),
+      states: listed,
+    };
   };
 
   /** Per-shard counts: symbols the root routed there, and what the shard holds by child status. */
@@ -139,45 +189,56 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       schema: {
         tags,
         summary:
-          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, and every failed or degraded symbol (503 when any check fails or Temporal does not answer in time)',
+          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, every failed or degraded symbol, and every trading state that is not ACTIVE (503 when any check fails or Temporal does not answer in time)',
         response: { 200: StatusSchema, 503: StatusSchema },
       },
     },
     async (_request, reply) => {
       // One deadline for every Temporal call of the report: a slow Temporal fails its checks, never hangs.
-      const [temporalCheck, postgresCheck, workersCheck, [orchestrator, symbols]] = await control.within(() =>
-        Promise.all([
-          deps.temporal.workflowService
-            .getSystemInfo({})
-            .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
-            .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-          checkPostgres(),
-          deps.temporal.workflowService
-            .describeTaskQueue({
-              namespace: deps.temporal.options.namespace,
-              taskQueue: {
-                name: deps.taskQueue,
-                kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
-              },
-              taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            })
-            .then((response): Check => {
-              const pollers = response.pollers?.length ?? 0;
-              return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
-            })
-            .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-          orchestratorCheck().catch((error: unknown): [OrchestratorCheck, SymbolsCheck] => [
-            { ok: false, detail: reason(error) },
-            { ok: false, detail: `unknown: ${reason(error)}`, unhealthy: [] },
+      const [temporalCheck, postgresCheck, workersCheck, [orchestrator, symbols], risk] =
+        await control.within(() =>
+          Promise.all([
+            deps.temporal.workflowService
+              .getSystemInfo({})
+              .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
+              .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+            checkPostgres(),
+            deps.temporal.workflowService
+              .describeTaskQueue({
+                namespace: deps.temporal.options.namespace,
+                taskQueue: {
+                  name: deps.taskQueue,
+                  kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
+                },
+                taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+              })
+              .then((response): Check => {
+                const pollers = response.pollers?.length ?? 0;
+                return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
+              })
+              .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+            orchestratorCheck().catch((error: unknown): [OrchestratorCheck, SymbolsCheck] => [
+              { ok: false, detail: reason(error) },
+              { ok: false, detail: `unknown: ${reason(error)}`, unhealthy: [] },
+            ]),
+            bounded(
+              () =>
+                riskCheck().catch((error: unknown): RiskCheck => ({
+                  ok: false,
+                  detail: reason(error),
+                  states: [],
+                })),
+              (detail) => ({ ok: false, detail, states: [] }),
+            ),
           ]),
-        ]),
-      );
+        );
       const checks = {
         temporal: temporalCheck,
         postgres: postgresCheck,
         workers: workersCheck,
         orchestrator,
         symbols,
+        risk,
       };
       const healthy = Object.values(checks).every((check) => check.ok);
       return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', checks });

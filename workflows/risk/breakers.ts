@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Observations } from '../../activities/risk';
 import { compare, subtract } from '../../domain/decimal';
-import type { RiskScope, TradingState } from '../../domain/risk';
+import type { RiskScope, Trip } from '../../domain/risk';
 import { DecimalParamSchema } from '../../domain/trading';
 
 /**
@@ -40,16 +40,6 @@ export const BreakerSettingsSchema = z
   .prefault({});
 export type BreakerSettings = z.infer<typeof BreakerSettingsSchema>;
 
-export type BreakerName = 'latency' | 'errors' | 'drawdown' | 'stale';
-
-export interface Trip {
-  breaker: BreakerName;
-  scope: RiskScope;
-  key: string;
-  state: TradingState;
-  reason: string;
-}
-
 export const tripKey = (trip: Pick<Trip, 'breaker' | 'scope' | 'key'>) =>
   `${trip.breaker}:${trip.scope}:${trip.key}`;
 
@@ -80,6 +70,9 @@ export function evaluateBreakers(
   memory: BreakerMemory,
 ): { actions: BreakerAction[]; memory: BreakerMemory } {
   const next: BreakerMemory = { ...memory, tripped: { ...memory.tripped }, lost: { ...memory.lost } };
+  // States a breaker holds in the database that this memory does not know (a risk workflow started anew):
+  // adopted, so they lift by the same rules as the trips this workflow made.
+  for (const held of seen.held) next.tripped[tripKey(held)] ??= held;
   const actions: BreakerAction[] = [];
   const incident = (name: string) => `${name}#${(next.incidents += 1)}`;
 
@@ -106,7 +99,11 @@ export function evaluateBreakers(
   };
 
   for (const venue of seen.latency) {
-    const slow = venue.calls >= settings.latency.minCalls && venue.p99Ms > settings.latency.p99Ms;
+    // Trips on enough calls to mean something; once tripped, holds while the calls there are slow.
+    const tripped = next.tripped[tripKey({ breaker: 'latency', scope: 'venue', key: venue.venue })];
+    const slow =
+      (tripped !== undefined || venue.calls >= settings.latency.minCalls) &&
+      venue.p99Ms > settings.latency.p99Ms;
     hold(
       {
         breaker: 'latency',
@@ -133,7 +130,7 @@ export function evaluateBreakers(
         scope: 'venue',
         key: venue.venue,
         state: 'HALTED',
-        reason: `${venue.errors} of ${venue.calls} calls failed in ${settings.errors.windowMs / 1000} s (above ${settings.errors.maxRate * 100} %)`,
+        reason: `${venue.errors} of ${venue.calls} calls failed in ${settings.errors.windowMs / 1000} s (above ${Math.round(settings.errors.maxRate * 1000) / 10} %)`,
       },
       venue.calls >= settings.errors.minCalls && rate > settings.errors.maxRate,
       false,
@@ -174,7 +171,15 @@ export function evaluateBreakers(
     );
   }
 
+  // The stale breaker halts a canonical symbol on every venue, so it judges a symbol by its stalest book:
+  // judged book by book, a symbol stale on one venue and fresh on another would trip and lift every look.
+  const stalest = new Map<string, Observations['quotes'][number]>();
+  const age = (quote: Observations['quotes'][number]) => quote.ageMs ?? Infinity;
   for (const quote of seen.quotes) {
+    const held = stalest.get(quote.symbol);
+    if (!held || age(quote) > age(held)) stalest.set(quote.symbol, quote);
+  }
+  for (const quote of stalest.values()) {
     const stale = quote.ageMs === null || quote.ageMs > settings.stale.maxAgeMs;
     hold(
       {

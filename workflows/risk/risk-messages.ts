@@ -1,12 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
-import {
-  RiskLimitsSchema,
-  RiskScopeSchema,
-  TradingStateSchema,
-  type KillSwitchTally,
-} from '../../domain/risk';
-import type { Trip } from './breakers';
+import { RiskLimitsSchema, RiskScopeSchema, TradingStateSchema } from '../../domain/risk';
+import type { Trip, KillSwitchTally } from '../../domain/risk';
 
 /*
  * The risk workflow's messages (`keel-risk`). Operators' changes exist as signals (`temporal workflow

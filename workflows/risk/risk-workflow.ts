@@ -246,7 +246,10 @@ export async function riskWorkflow(rawInput: RiskInput = {}): Promise<void> {
       const decided = evaluateBreakers(settings, seen, memory);
       memory = decided.memory;
       for (const action of decided.actions) {
-        if (action.type === 'alert') alert(action.incident, action.text);
+        // Incident numbers restart with a new workflow; its first run id keeps them new, and is the same
+        // across continue-as-new (and on replay).
+        if (action.type === 'alert')
+          alert(`${workflowInfo().firstExecutionRunId}:${action.incident}`, action.text);
         else
           await risk.applyTradingState({
             scope: action.trip.scope,

@@ -34,6 +34,17 @@ const activities = proxyActivities<KeelActivities>({
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
 });
 
+// Alerts retry for a while, then give up (logged): an alert must never hold up trading.
+const alerter = proxyActivities<Pick<KeelActivities, 'sendAlert'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    maximumInterval: '1 minute',
+    maximumAttempts: 20,
+    nonRetryableErrorTypes: ['AlertMisconfigured', 'AlertInvalid'],
+  },
+});
+const UNHEALTHY = new Set(['degraded', 'failed']);
+
 export interface SymbolInput {
   symbol: string;
   config: SymbolConfig;
@@ -237,6 +248,8 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
    */
   let publishedStatus: string | undefined;
   let reportedTrouble = '';
+  let alerted = false;
+  let alertsSent = 0;
   const publishStatus = async () => {
     const report = { symbol: input.symbol, status: machine.status, problems: machine.problems.slice(0, 50) };
     if (report.status !== publishedStatus) {
@@ -247,6 +260,17 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     if (trouble === reportedTrouble) return;
     reportedTrouble = trouble;
     if (trouble) log.warn('symbol is not healthy', report);
+    if (UNHEALTHY.has(report.status) && !alerted) {
+      alerted = true;
+      alertsSent += 1;
+      // One alert per spell of trouble (the alert activity dedupes retries by the incident id).
+      void alerter
+        .sendAlert({
+          incident: `symbol:${input.symbol}:${workflowInfo().runId}:${alertsSent}`,
+          text: `Keel: ${input.symbol} is ${report.status}: ${report.problems.join('; ').slice(0, 1000)}`,
+        })
+        .catch((error: unknown) => log.error('alert not delivered', { error: String(error) }));
+    } else if (!UNHEALTHY.has(report.status)) alerted = false;
     await getExternalWorkflowHandle(input.shardWorkflowId).signal(symbolStatusSignal, report);
   };
 

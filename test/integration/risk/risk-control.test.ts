@@ -126,6 +126,11 @@ describe('risk engine through the API: limits in the order path, trading states,
     assert.equal((await grid('HLT-USDT', {})).statusCode, 201);
     await waitFor('both buys denied', async () => (await ledger('HLT-USDT', 'denied')).length === 2);
     assert.deepEqual(await resting('HLT-USDT'), []);
+    const status = await app.inject({ method: 'GET', url: '/status', headers: readAuthHeader });
+    assert.equal(status.statusCode, 503, 'a halt is not healthy');
+    const risk = status.json<{ checks: { risk: { ok: boolean; detail: string } } }>().checks.risk;
+    assert.equal(risk.ok, false);
+    assert.match(risk.detail, /symbol HLT-USDT HALTED by operator: listing looks wrong/);
     for (const row of await ledger('HLT-USDT', 'denied')) {
       assert.equal(row.denialRule, 'halted');
       assert.match(row.denial ?? '', /operator: listing looks wrong/);
@@ -152,6 +157,8 @@ describe('risk engine through the API: limits in the order path, trading states,
       'the grid trading again',
       async () => JSON.stringify(await resting('HLT-USDT')) === '["buy 90","buy 95"]',
     );
+    const healthy = await app.inject({ method: 'GET', url: '/status', headers: readAuthHeader });
+    assert.equal(healthy.json<{ checks: { risk: { ok: boolean } } }>().checks.risk.ok, true, healthy.body);
     const changes = (
       await app.inject({ method: 'GET', url: '/risk/changes', headers: readAuthHeader })
     ).json<{
