@@ -90,6 +90,7 @@ describe('the main command (npm start)', () => {
       assert.deepEqual(Object.keys(body.checks).sort(), [
         'orchestrator',
         'postgres',
+        'risk',
         'symbols',
         'temporal',
         'workers',

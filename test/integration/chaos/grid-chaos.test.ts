@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,13 +15,13 @@ import { GridParamsSchema, type GridParamsInput } from '../../../workflows/strat
 import { createSimWorld, startHarness, testOrchestratorRef } from '../../support/harness';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import { killed, spawnKeelWorker } from '../../support/worker-process';
 
 const SYMBOL = 'CHX-USDT';
 /** Cycles of the schedule below; the soak (`npm run soak:grid`) runs many. */
 const CYCLES = Number(process.env.KEEL_CHAOS_CYCLES ?? 1);
 /** Every placement waits this long at the venue before it executes: the window an aimed kill lands in. */
 const PLACEMENT_LATENCY_MS = 200;
-const root = join(import.meta.dirname, '..', '..', '..');
 /** createSimWorld's instrument rules, for the grid's level prices. */
 const RULES = { tickSize: '0.01', lotSize: '0.001', minQuantity: '0.001', minNotional: '5' };
 
@@ -33,30 +33,6 @@ interface WorkerProcess {
   /** PostgreSQL's clock when the worker was ready: rows sent after it were sent by this worker. */
   readyAt: string;
 }
-
-function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'test', 'support', 'chaos-worker.ts')],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`chaos worker exited with ${code} before it was ready`)));
-  });
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 
 const gridParams = (overrides: Partial<GridParamsInput> = {}): GridParamsInput => ({
   // Neutral grid 90..110 in 9 levels (2.5 apart) around 100: buys below, sells above.
@@ -128,7 +104,7 @@ test(`grid under chaos (${CYCLES} cycle(s)): faults, aimed worker kills, restart
   const ledgerNow = async () =>
     (await database.pool.query<{ now: string }>('SELECT now()::text AS now')).rows[0]?.now ?? 'infinity';
   const startWorker = async (): Promise<WorkerProcess> => {
-    const child = await spawnWorker(workerEnv);
+    const child = await spawnKeelWorker(workerEnv);
     return { child, readyAt: await ledgerNow() };
   };
   let worker = await startWorker();

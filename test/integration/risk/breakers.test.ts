@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { riskControl } from '../../../api/risk';
 import { riskOverview } from '../../../db/risk';
+import { startAlertReceiver } from '../../support/alert-receiver';
 import {
   createSimWorld,
   startHarness,
@@ -16,50 +15,6 @@ import {
 import type { TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
 import { addThroughApi, gridConfig, gridParams, restingAre } from '../grid/grid-kit';
-
-interface Received {
-  method: string;
-  path: string;
-  contentType: string | undefined;
-  body: unknown;
-}
-
-/** A local stand-in for Slack and Telegram: records every request as it arrived and answers 200 like them. */
-async function startReceiver() {
-  const received: Received[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const path = request.url ?? '';
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        body = undefined;
-      }
-      received.push({
-        method: request.method ?? '',
-        path,
-        contentType: request.headers['content-type'],
-        body,
-      });
-      const telegram = path.startsWith('/tg/');
-      response.writeHead(200, { 'content-type': telegram ? 'application/json' : 'text/plain' });
-      response.end(telegram ? JSON.stringify({ ok: true, result: { message_id: received.length } }) : 'ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    received,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 const SYMBOL = 'LAT-USDT';
 const SLACK_PATH = '/slack/hook';
@@ -78,7 +33,7 @@ describe('circuit breakers on a live worker: a slow venue trips the latency brea
       denials: { perMinute: 10_000 },
     },
   });
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: Awaited<ReturnType<typeof startAlertReceiver>>;
   let stack: Harness | undefined;
   let client: Harness['client'];
   let database: TestDatabase;
@@ -94,7 +49,7 @@ describe('circuit breakers on a live worker: a slow venue trips the latency brea
     }));
 
   before(async () => {
-    receiver = await startReceiver();
+    receiver = await startAlertReceiver();
     // The simulator's clock starts in 2024 and moves only when stepped: brought to now, its quotes are
     // fresh for the stale breaker. Another participant's two-sided quote (mid 101) gives the book both sides.
     sim.exchange.step(Date.now() - sim.exchange.clock.now());
@@ -246,17 +201,21 @@ describe('circuit breakers on a live worker: a slow venue trips the latency brea
       status: string;
       attempts: number;
     }>('SELECT incident, channel, status, attempts FROM alerts ORDER BY incident, channel');
-    assert.deepEqual(sent, [
-      { incident: 'breaker:latency:venue:binance#1', channel: 'slack', status: 'sent', attempts: 1 },
-      { incident: 'breaker:latency:venue:binance#1', channel: 'telegram', status: 'sent', attempts: 1 },
-      { incident: 'breaker:latency:venue:binance:lifted#2', channel: 'slack', status: 'sent', attempts: 1 },
-      {
-        incident: 'breaker:latency:venue:binance:lifted#2',
-        channel: 'telegram',
-        status: 'sent',
-        attempts: 1,
-      },
-    ]);
+    // Incident ids start with the risk workflow's first run id, so a new risk workflow never reuses one.
+    assert.deepEqual(
+      sent.map((row) => ({ ...row, incident: row.incident.replace(/^[0-9a-f-]{36}:/, '') })),
+      [
+        { incident: 'breaker:latency:venue:binance#1', channel: 'slack', status: 'sent', attempts: 1 },
+        { incident: 'breaker:latency:venue:binance#1', channel: 'telegram', status: 'sent', attempts: 1 },
+        { incident: 'breaker:latency:venue:binance:lifted#2', channel: 'slack', status: 'sent', attempts: 1 },
+        {
+          incident: 'breaker:latency:venue:binance:lifted#2',
+          channel: 'telegram',
+          status: 'sent',
+          attempts: 1,
+        },
+      ],
+    );
     // The change log records the trip and the lift, both by the breaker.
     const { rows: changes } = await database.pool.query<{ actor: string; after: unknown }>(
       `SELECT actor, after FROM risk_changes WHERE scope = 'venue' AND scope_key = 'binance' ORDER BY id`,

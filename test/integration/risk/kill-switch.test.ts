@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -15,35 +14,11 @@ import { createSimWorld, startHarness, testOrchestratorRef, testRiskRef } from '
 import { createTestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import { killed, spawnKeelWorker } from '../../support/worker-process';
 
 const SYMBOLS = ['KSA-USDT', 'KSB-USDT', 'KSC-USDT'];
 const LATE = 'KSD-USDT';
-const root = join(import.meta.dirname, '..', '..', '..');
 const LIVE = ['intent', 'sending', 'unknown', 'open', 'partially-filled'];
-
-/** A Keel worker in a process of its own (test/support/chaos-worker.ts), so the test can SIGKILL it. */
-function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'test', 'support', 'chaos-worker.ts')],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready`)));
-  });
-}
-const killed = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 
 const grid: GridParamsInput = {
   mode: 'neutral',
@@ -92,7 +67,7 @@ test('kill switch: grids on several symbols, lost responses, orders in flight, a
     KEEL_CHAOS_SIM_URL: simUrl,
     KEEL_CHAOS_TASK_QUEUE: taskQueue,
   };
-  let worker = await spawnWorker(workerEnv);
+  let worker = await spawnKeelWorker(workerEnv);
   const connected = await startHarness({ address: server.address, worker: false });
   const orchestrator = testOrchestratorRef('kill-switch', { shardCount: 1 });
   // The breakers stay quiet here (the faults below would trip them): this test is the kill switch's.
@@ -141,7 +116,7 @@ test('kill switch: grids on several symbols, lost responses, orders in flight, a
     await killed(worker);
     await server.kill();
     server = await startDevServer(serverOptions);
-    worker = await spawnWorker(workerEnv);
+    worker = await spawnKeelWorker(workerEnv);
     await connected.stop();
     const reconnected = await startHarness({ address: server.address, worker: false });
     const risk = riskControl(reconnected.client, riskRef);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -10,6 +10,7 @@ import { createSimServer } from '../../../sim/server/server';
 import { createSimWorld, startHarness, type Harness } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
+import { killed, spawnKeelWorker } from '../../support/worker-process';
 import type { SteadyPlacementInput } from './rate-limit-workflow';
 
 /**
@@ -24,28 +25,6 @@ const SYMBOLS = ['RLA-USDT', 'RLB-USDT', 'RLC-USDT', 'RLD-USDT'];
 /** Placing workflows at once (two per symbol), each placing back to back for PLACING_MS. */
 const WORKFLOWS = 8;
 const PLACING_MS = 4_000;
-const root = join(import.meta.dirname, '..', '..', '..');
-
-function spawnWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'test', 'support', 'chaos-worker.ts')],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (chunk.toString().includes('ready')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`worker process exited with ${code} before it was ready`)));
-  });
-}
-
-const killed = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
 
 /** A buy resting far below any market (nothing sells there): each one placed lands and stays open. */
 const orderOf = (workflow: number): SteadyPlacementInput['order'] => ({
@@ -125,7 +104,7 @@ describe('maxOrdersPerSecond with two worker processes placing for the same acco
       KEEL_CHAOS_TASK_QUEUE: activityTaskQueue,
     };
     // Pushed as each is ready, so after() kills whichever started even if the other did not.
-    await Promise.all([0, 1].map(() => spawnWorker(workerEnv).then((child) => workers.push(child))));
+    await Promise.all([0, 1].map(() => spawnKeelWorker(workerEnv).then((child) => workers.push(child))));
   });
 
   after(async () => {

@@ -11,6 +11,7 @@ import {
   testRiskRef,
   type Harness,
 } from '../../support/harness';
+import { temporalCli } from '../../support/temporal-cli';
 import type { TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
 import { gridParams } from '../grid/grid-kit';
@@ -23,6 +24,8 @@ describe('risk engine through the API: limits in the order path, trading states,
   let database: TestDatabase;
   let app: FastifyInstance;
   let stack: Harness | undefined;
+  // Breakers look rarely here: this file is about operators' changes.
+  const riskRef = testRiskRef('risk-control', { breakers: { everyMs: 60_000 } });
 
   const resting = async (symbol: string) =>
     (await keel.openOrders(symbol)).map((order) => `${order.side} ${Number(order.price)}`).sort();
@@ -54,8 +57,7 @@ describe('risk engine through the API: limits in the order path, trading states,
         deps: { connectors: sim.connectors, settleWindowMs: () => 0, killSwitchToken: KILL_SWITCH_TOKEN },
       },
       orchestrator: testOrchestratorRef('risk-control', { shardCount: 1 }),
-      // Breakers look rarely here: this file is about operators' changes.
-      risk: testRiskRef('risk-control', { breakers: { everyMs: 60_000 } }),
+      risk: riskRef,
     });
     stack = started;
     ({ database, app } = started);
@@ -170,6 +172,77 @@ describe('risk engine through the API: limits in the order path, trading states,
         ['alice', 'checked', {}],
         ['alice', 'listing looks wrong', { operator: 'HALTED' }],
       ],
+    );
+  });
+
+  test('from the temporal CLI, as README shows: a signal sets a state, an update sets limits, a malformed signal is dropped', async () => {
+    const id = riskRef.workflowId;
+    await temporalCli(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      id,
+      '--name',
+      'setTradingState',
+      '--input',
+      '{"scope":"account","key":"binance:other","state":"REDUCING","actor":"carol","reason":"rebalancing"}',
+    );
+    await waitFor('the state from the CLI', async () =>
+      (await riskOverview(database.pool)).states.some(
+        (row) => row.scope_key === 'binance:other' && row.state === 'REDUCING' && row.actor === 'carol',
+      ),
+    );
+    await temporalCli(
+      'workflow',
+      'update',
+      'execute',
+      '--workflow-id',
+      id,
+      '--name',
+      'setRiskLimits',
+      '--input',
+      '{"scope":"account","key":"binance:other","limits":{"maxPosition":"2","maxOrdersPerSecond":5},"reason":"new account"}',
+    );
+    assert.deepEqual(
+      (await riskOverview(database.pool)).limits.map((row) => [row.scope_key, row.limits]),
+      [['binance:other', { maxPosition: '2', maxOrdersPerSecond: 5 }]],
+    );
+    await temporalCli(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      id,
+      '--name',
+      'setTradingState',
+      '--input',
+      '{"scope":"global","state":"PAUSED","reason":"no such state"}',
+    );
+    const status = async () =>
+      JSON.parse(
+        (await temporalCli('workflow', 'query', '--workflow-id', id, '--type', 'status', '--output', 'json'))
+          .stdout,
+      ) as {
+        queryResult: Array<{ dropped: number }>;
+      };
+    await waitFor('the malformed signal dropped', async () => (await status()).queryResult[0]?.dropped === 1);
+    assert.equal(
+      (await riskOverview(database.pool)).states.some((row) => row.scope === 'global'),
+      false,
+    );
+    await temporalCli(
+      'workflow',
+      'signal',
+      '--workflow-id',
+      id,
+      '--name',
+      'setTradingState',
+      '--input',
+      '{"scope":"account","key":"binance:other","state":"ACTIVE","actor":"carol","reason":"done"}',
+    );
+    await waitFor(
+      'the state lifted',
+      async () =>
+        !(await riskOverview(database.pool)).states.some((row) => row.scope_key === 'binance:other'),
     );
   });
 
