@@ -51,6 +51,11 @@ export interface BreakerWindows {
   errorWindowMs: number;
   drawdownWindowMs?: number | undefined;
   denialWindowMs: number;
+  /**
+   * Whether to ask the venues for quotes this time (stale-quote breaker, unrealized PnL): one request per
+   * traded book, so the workflow asks less often than it looks.
+   */
+  quotes: boolean;
 }
 
 export interface Observations {
@@ -159,7 +164,7 @@ export function createRiskActivities(deps: RiskActivityDependencies) {
       ]);
       const quotes: Observations['quotes'] = [];
       let unrealized = '0';
-      for (const book of books) {
+      for (const book of windows.quotes ? books : []) {
         const quote = await deps
           .connectors(book.venue as Venue, book.market as MarketKind, book.account)
           .bestBidAsk(book.symbol)
@@ -174,7 +179,7 @@ export function createRiskActivities(deps: RiskActivityDependencies) {
         if (mark) unrealized = add(unrealized, multiply(book.quantity, mark));
       }
       const observations: Observations = { latency, errors, quotes, denials, held };
-      if (windows.drawdownWindowMs !== undefined) {
+      if (windows.drawdownWindowMs !== undefined && windows.quotes) {
         const now = add(await fillCashFlow(deps.pool), unrealized);
         observations.pnl = { now, peak: await samplePnl(deps.pool, now, windows.drawdownWindowMs) };
       }

@@ -234,6 +234,10 @@ export async function riskWorkflow(rawInput: RiskInput = {}): Promise<void> {
   };
 
   /** One look of the circuit breakers: observe, decide (pure), then set states and raise alerts. */
+  // Quotes are asked for about three times per stale bound (every 10 s by default), not on every look:
+  // each is one request per traded book to the venues, whose rate limits the orders need more.
+  const quoteEvery = Math.max(1, Math.floor(settings.stale.maxAgeMs / 3 / settings.everyMs));
+  let looks = 0;
   const look = async () => {
     try {
       const seen = await risk.observeRisk({
@@ -241,6 +245,7 @@ export async function riskWorkflow(rawInput: RiskInput = {}): Promise<void> {
         errorWindowMs: settings.errors.windowMs,
         drawdownWindowMs: settings.drawdown?.windowMs,
         denialWindowMs: 60_000,
+        quotes: looks++ % quoteEvery === 0,
       });
       lookFailing = null;
       const decided = evaluateBreakers(settings, seen, memory);
