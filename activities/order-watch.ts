@@ -1,6 +1,6 @@
 import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Pool } from 'pg';
-import type { ExchangeConnector, Order } from '../connectors/exchange-connector';
+import { ConnectorError, type ExchangeConnector, type Order } from '../connectors/exchange-connector';
 import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
 import { compare, midpoint } from '../domain/decimal';
 import type { MarketKind, Venue } from '../domain/venues';
@@ -103,6 +103,9 @@ export async function lookUpChange(
   return { clientOrderId, status, filledQuantity, averagePrice };
 }
 
+const SKIPPED = Symbol('skipped');
+const MAX_TRANSIENT_FAILURES_IN_A_ROW = 10;
+
 export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
   const placeRecorded = createOrderPlacer(deps);
   const preTradeFor = deps.preTradeFor ?? createPreTrade(deps.pool, deps.connectors);
@@ -139,6 +142,8 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
         };
       };
 
+      /** Transient venue errors since the last call that succeeded (see unlessTransient). */
+      let failuresInARow = 0;
       // Heartbeats follow the clock, not the polls: a slow poll or a slow venue never makes a live watch look
       // dead, and the workflow's request to stop early arrives within a heartbeat.
       const beating = setInterval(() => context.heartbeat(), WATCH_HEARTBEAT_MS);
@@ -154,16 +159,39 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
         clearInterval(beating);
       }
 
+      /**
+       * A transient venue error costs one poll's call, not the watch: what the other calls found is kept
+       * and the call is made again next poll. Otherwise, with many orders to look up on a venue failing a
+       * tenth of its calls, nearly every attempt would fail and the watch would never report. Errors
+       * without a success in between are still thrown once there are too many: a down venue is not hidden.
+       */
+      async function unlessTransient<T>(call: () => Promise<T>): Promise<T | typeof SKIPPED> {
+        try {
+          const result = await call();
+          failuresInARow = 0;
+          return result;
+        } catch (error) {
+          const transient = error instanceof ConnectorError && error.retryable;
+          if (!transient || (failuresInARow += 1) > MAX_TRANSIENT_FAILURES_IN_A_ROW) throw error;
+          return SKIPPED;
+        }
+      }
+
       async function watch(): Promise<WatchResult> {
         const deadline = Date.now() + input.maxWaitMs;
         for (;;) {
           context.heartbeat();
           if (input.orders.length > 0) {
-            const open = await exchange.openOrders(input.symbol);
+            const open = await unlessTransient(() => exchange.openOrders(input.symbol));
+            if (open === SKIPPED) {
+              await context.sleep(input.pollMs);
+              continue;
+            }
             const changes: OrderChange[] = [];
             const missing: string[] = [];
             for (const clientOrderId of ordersToLookUp(input.orders, open)) {
-              const change = await lookUp(clientOrderId);
+              const change = await unlessTransient(() => lookUp(clientOrderId));
+              if (change === SKIPPED) continue;
               if (change) changes.push(change);
               else missing.push(clientOrderId);
             }

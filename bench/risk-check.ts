@@ -363,11 +363,16 @@ async function tracedPool(url: string) {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     Object.assign(client, {
       query: (...args: unknown[]) => {
-        const [text, params] = args;
+        const [first, second] = args;
+        // query(text, values) or query({ text, values, name }); callbacks pass through untimed.
+        const config = typeof first === 'object' && first !== null ? (first as pg.QueryConfig) : undefined;
+        const text = config ? config.text : first;
+        const params = config ? config.values : second;
         const into = state.into;
-        if (!into || typeof text !== 'string' || args.length > 2) return query(...args);
+        if (!into || typeof text !== 'string' || args.length > 2 || typeof second === 'function')
+          return query(...args);
         const started = performance.now();
-        return (query(text, params) as Promise<unknown>).finally(() => {
+        return (query(...args) as Promise<unknown>).finally(() => {
           const kind = statementOf(text);
           (into[kind] ??= []).push(performance.now() - started);
           state.samples.set(kind, { text, values: params });

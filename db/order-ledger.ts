@@ -9,7 +9,14 @@ import type { OrderType, Side } from '../domain/trading';
 import { MarketKindSchema } from '../domain/venues';
 import type { MarketKind } from '../domain/venues';
 import { withTransaction } from './pool';
-import { KILL_SWITCH_LOCK, lockAllAccounts, lockForRisk, readRiskPicture, STATES_OVER_ORDER } from './risk';
+import {
+  KILL_SWITCH_LOCK,
+  lockAllAccounts,
+  lockForRisk,
+  readRiskPicture,
+  readStoredLimits,
+  STATES_OVER_ORDER,
+} from './risk';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -161,14 +168,10 @@ async function riskDenial(
   intent: OrderIntent,
   preTrade: PreTrade,
 ): Promise<Denial | undefined> {
-  const first = await readRiskPicture(client, intent, preTrade.limits);
-  const limits = tightestLimits(preTrade.limits, ...first.stored);
-  let picture = first.picture;
-  if (limits.maxTotalExposure !== undefined) {
-    // Every account's orders count: read again under the lock that serialises them all.
-    await lockAllAccounts(client);
-    picture = (await readRiskPicture(client, intent, preTrade.limits)).picture;
-  }
+  const limits = tightestLimits(preTrade.limits, ...(await readStoredLimits(client, intent)));
+  // With a total exposure limit every account's orders count: read under the lock that serialises them all.
+  if (limits.maxTotalExposure !== undefined) await lockAllAccounts(client);
+  const picture = await readRiskPicture(client, intent, limits);
   return preTradeDenial(intent, { ...picture, referencePrice: preTrade.referencePrice }, limits);
 }
 

@@ -33,7 +33,6 @@ const numeric = z.union([z.string(), z.number()]).transform(String);
 
 const PictureRowSchema = z.object({
   states: z.array(z.object({ state: TradingStateSchema, source: z.string(), reason: z.string() })).nullable(),
-  limits: z.array(z.unknown()).nullable(),
   position: numeric,
   open_buy: numeric,
   open_sell: numeric,
@@ -44,19 +43,18 @@ const PictureRowSchema = z.object({
 
 // One round trip for everything every order needs. The rate counts on clock_timestamp(): intents are
 // stamped with it too, so a transaction that waited for the account's lock still counts what went before.
+// (Computed once, in a subquery, so that the account's time index serves the count.)
 const PICTURE = `
 SELECT
   (SELECT json_agg(json_build_object('state', state, 'source', source, 'reason', reason))
      FROM trading_states WHERE ${STATES_OVER_ORDER}) AS states,
-  (SELECT json_agg(limits) FROM risk_limits
-     WHERE scope = 'global' OR (scope = 'account' AND scope_key = $1 || ':' || $2)) AS limits,
   COALESCE((SELECT quantity FROM ledger_positions WHERE venue = $1 AND account = $2 AND symbol = $3 AND market = $4), 0) AS position,
   COALESCE(live.open_buy, 0) AS open_buy,
   COALESCE(live.open_sell, 0) AS open_sell,
   COALESCE((SELECT last_price FROM ledger_positions WHERE venue = $1 AND account = $2 AND symbol = $3 AND market = $4), live.top_price) AS mark_price,
   (SELECT count(*)::int FROM ledger_orders WHERE workflow_id = $5 AND status = ANY($6::text[])) AS open_orders,
   (SELECT count(*)::int FROM ledger_orders WHERE venue = $1 AND account = $2
-     AND created_at > clock_timestamp() - interval '1 second' AND status <> 'denied') AS orders_last_second
+     AND created_at > (SELECT clock_timestamp() - interval '1 second') AND status <> 'denied') AS orders_last_second
 FROM (SELECT sum(quantity - filled_quantity) FILTER (WHERE side = 'buy') AS open_buy,
              sum(quantity - filled_quantity) FILTER (WHERE side = 'sell') AS open_sell,
              max(price) AS top_price
@@ -83,21 +81,25 @@ SELECT COALESCE(sum(exposure) FILTER (WHERE venue = $1 AND account = $2), 0)::te
        COALESCE(sum(exposure), 0)::text AS total
 FROM books`;
 
-export interface PictureWithLimits {
-  picture: RiskPicture;
-  /** The tightest of the global and account limits in the database. */
-  stored: RiskLimits[];
+/** The global and the account's limits stored in the database (the symbol's travel with its orders). */
+export async function readStoredLimits(client: pg.ClientBase, order: OrderScope): Promise<RiskLimits[]> {
+  const { rows } = await client.query<{ limits: unknown }>(
+    `SELECT limits FROM risk_limits WHERE scope = 'global' OR (scope = 'account' AND scope_key = $1)`,
+    [accountKey(order.venue, order.account)],
+  );
+  return rows.map((row) => RiskLimitsSchema.parse(row.limits));
 }
 
 /**
  * Everything the pre-trade check reads, under the locks the caller holds. Exposure sums are read only when
- * an exposure limit applies, since they scan every live order of the account (or of every account).
+ * an exposure limit applies (`limits`: the tightest that hold), since they add up every live order of the
+ * account (or of every account).
  */
 export async function readRiskPicture(
   client: pg.ClientBase,
   order: OrderScope,
-  symbolLimits: RiskLimits,
-): Promise<PictureWithLimits> {
+  limits: RiskLimits,
+): Promise<RiskPicture> {
   const { rows } = await client.query(PICTURE, [
     order.venue,
     order.account,
@@ -110,7 +112,6 @@ export async function readRiskPicture(
   const states = row.states ?? [];
   const state = strictestState(states.map((entry) => entry.state));
   const setter = states.find((entry) => entry.state === state);
-  const stored = (row.limits ?? []).map((limits) => RiskLimitsSchema.parse(limits));
   const picture: RiskPicture = {
     state,
     ...(setter ? { stateReason: `${setter.source}: ${setter.reason}` } : {}),
@@ -119,9 +120,8 @@ export async function readRiskPicture(
     openOrders: row.open_orders,
     ordersLastSecond: row.orders_last_second,
   };
-  const all = [symbolLimits, ...stored];
-  const wantsAccount = all.some((limits) => limits.maxAccountExposure !== undefined);
-  const wantsTotal = all.some((limits) => limits.maxTotalExposure !== undefined);
+  const wantsAccount = limits.maxAccountExposure !== undefined;
+  const wantsTotal = limits.maxTotalExposure !== undefined;
   if (wantsAccount || wantsTotal) {
     const exposure = await client.query<{ account: string; total: string }>(EXPOSURE, [
       order.venue,
@@ -132,7 +132,7 @@ export async function readRiskPicture(
     picture.accountExposure = exposure.rows[0]?.account ?? '0';
     if (wantsTotal) picture.totalExposure = exposure.rows[0]?.total ?? '0';
   }
-  return { picture, stored };
+  return picture;
 }
 
 /**
