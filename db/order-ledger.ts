@@ -9,14 +9,7 @@ import type { OrderType, Side } from '../domain/trading';
 import { MarketKindSchema } from '../domain/venues';
 import type { MarketKind } from '../domain/venues';
 import { withTransaction } from './pool';
-import {
-  KILL_SWITCH_LOCK,
-  lockAllAccounts,
-  lockForRisk,
-  readRiskPicture,
-  readStoredLimits,
-  STATES_OVER_ORDER,
-} from './risk';
+import { KILL_SWITCH_LOCK, lockForRisk, readRiskPicture, STATES_OVER_ORDER } from './risk';
 
 const numeric = z.union([z.string(), z.number()]).transform((value) => String(value));
 
@@ -138,22 +131,23 @@ export async function recordIntent(
   preTrade?: PreTrade,
 ): Promise<LedgerOrder> {
   return withTransaction(pool, async (client) => {
-    await lockForRisk(client, intent);
+    const storedLimits = await lockForRisk(client, intent, preTrade?.limits);
     const { rows } = await client.query(`SELECT ${ROW} FROM ledger_orders WHERE client_order_id = $1`, [
       intent.clientOrderId,
     ]);
     if (rows[0]) return sameOrderOrRefuse(parseRow(rows[0]), intent);
-    return insertIntent(client, intent, preTrade);
+    return insertIntent(client, intent, preTrade, storedLimits);
   });
 }
 
-/** Inserts the intent, or its denial when the risk check refuses it. */
+/** Inserts the intent, or its denial when the risk check refuses it (`storedLimits`: from lockForRisk). */
 async function insertIntent(
   client: pg.ClientBase,
   intent: OrderIntent,
-  preTrade?: PreTrade,
+  preTrade: PreTrade | undefined,
+  storedLimits: RiskLimits[],
 ): Promise<LedgerOrder> {
-  const denial = preTrade ? await riskDenial(client, intent, preTrade) : undefined;
+  const denial = preTrade ? await riskDenial(client, intent, preTrade, storedLimits) : undefined;
   const inserted = await client.query(`${INSERT_INTENT} RETURNING ${ROW}`, [
     ...intentValues(intent),
     denial === undefined ? 'intent' : 'denied',
@@ -167,10 +161,9 @@ async function riskDenial(
   client: pg.ClientBase,
   intent: OrderIntent,
   preTrade: PreTrade,
+  storedLimits: RiskLimits[],
 ): Promise<Denial | undefined> {
-  const limits = tightestLimits(preTrade.limits, ...(await readStoredLimits(client, intent)));
-  // With a total exposure limit every account's orders count: read under the lock that serialises them all.
-  if (limits.maxTotalExposure !== undefined) await lockAllAccounts(client);
+  const limits = tightestLimits(preTrade.limits, ...storedLimits);
   const picture = await readRiskPicture(client, intent, limits);
   return preTradeDenial(intent, { ...picture, referencePrice: preTrade.referencePrice }, limits);
 }
@@ -220,8 +213,8 @@ export async function recordOneIntentOf(
     );
     const row = rows[0] ? parseRow(rows[0]) : undefined;
     if (row || !chosen) return row;
-    await lockForRisk(client, chosen);
-    return insertIntent(client, chosen, preTrade);
+    const storedLimits = await lockForRisk(client, chosen, preTrade?.limits);
+    return insertIntent(client, chosen, preTrade, storedLimits);
   });
 }
 

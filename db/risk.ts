@@ -23,6 +23,8 @@ export interface OrderScope {
 }
 
 export const LIVE_STATUSES = ['intent', 'sending', 'unknown', 'open', 'partially-filled'];
+/** The same, as an SQL list: a constant lets a prepared statement's generic plan use the partial indexes on it. */
+const LIVE_IN_SQL = `(${LIVE_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 /** Rows that hold a state over an order, in SQL: the order's venue, account and symbol, and global. */
 export const STATES_OVER_ORDER = `(scope = 'global'
@@ -39,116 +41,109 @@ const PictureRowSchema = z.object({
   mark_price: numeric.nullable(),
   open_orders: z.number(),
   orders_last_second: z.number(),
+  account_exposure: numeric.nullable(),
+  total_exposure: numeric.nullable(),
 });
 
-// One round trip for everything every order needs. The rate counts on clock_timestamp(): intents are
-// stamped with it too, so a transaction that waited for the account's lock still counts what went before.
-// (Computed once, in a subquery, so that the account's time index serves the count.)
+// One round trip for everything every order needs, prepared once per connection (planning it cost more than
+// running it). The book's position, live orders and exposure are kept
+// with every ledger write (migrations/0007_ledger_books.sql), so the exposure sums add one row per book.
+// The rate counts on clock_timestamp(): intents are stamped with it too, so a transaction that waited for
+// the account's lock still counts what went before. (Computed once, in a subquery, so that the account's
+// time index serves the count.)
 const PICTURE = `
 SELECT
   (SELECT json_agg(json_build_object('state', state, 'source', source, 'reason', reason))
      FROM trading_states WHERE ${STATES_OVER_ORDER}) AS states,
-  COALESCE((SELECT quantity FROM ledger_positions WHERE venue = $1 AND account = $2 AND symbol = $3 AND market = $4), 0) AS position,
-  COALESCE(live.open_buy, 0) AS open_buy,
-  COALESCE(live.open_sell, 0) AS open_sell,
-  COALESCE((SELECT last_price FROM ledger_positions WHERE venue = $1 AND account = $2 AND symbol = $3 AND market = $4), live.top_price) AS mark_price,
-  (SELECT count(*)::int FROM ledger_orders WHERE workflow_id = $5 AND status = ANY($6::text[])) AS open_orders,
+  COALESCE(book.quantity, 0) AS position,
+  COALESCE(book.open_buy, 0) AS open_buy,
+  COALESCE(book.open_sell, 0) AS open_sell,
+  COALESCE(book.last_price, book.top_open_price) AS mark_price,
+  (SELECT count(*)::int FROM ledger_orders WHERE workflow_id = $5 AND status IN ${LIVE_IN_SQL}) AS open_orders,
   (SELECT count(*)::int FROM ledger_orders WHERE venue = $1 AND account = $2
-     AND created_at > (SELECT clock_timestamp() - interval '1 second') AND status <> 'denied') AS orders_last_second
-FROM (SELECT sum(quantity - filled_quantity) FILTER (WHERE side = 'buy') AS open_buy,
-             sum(quantity - filled_quantity) FILTER (WHERE side = 'sell') AS open_sell,
-             max(price) AS top_price
-      FROM ledger_orders WHERE venue = $1 AND account = $2 AND symbol = $3 AND market = $4
-        AND status = ANY($6::text[])) AS live`;
-
-/** Worst-case exposure per account book, valued at its mark: the sum behind the exposure limits. */
-const EXPOSURE = `
-WITH live AS (
-  SELECT venue, market, account, symbol,
-         COALESCE(sum(quantity - filled_quantity) FILTER (WHERE side = 'buy'), 0) AS open_buy,
-         COALESCE(sum(quantity - filled_quantity) FILTER (WHERE side = 'sell'), 0) AS open_sell,
-         max(price) AS top_price
-  FROM ledger_orders WHERE status = ANY($3::text[]) AND ($4 OR (venue = $1 AND account = $2))
-  GROUP BY venue, market, account, symbol),
-books AS (
-  SELECT venue, account,
-         greatest(abs(COALESCE(p.quantity, 0) + COALESCE(l.open_buy, 0)),
-                  abs(COALESCE(p.quantity, 0) - COALESCE(l.open_sell, 0)))
-         * COALESCE(p.last_price, l.top_price, 0) AS exposure
-  FROM (SELECT * FROM ledger_positions WHERE $4 OR (venue = $1 AND account = $2)) p
-  FULL JOIN live l USING (venue, market, account, symbol))
-SELECT COALESCE(sum(exposure) FILTER (WHERE venue = $1 AND account = $2), 0)::text AS account,
-       COALESCE(sum(exposure), 0)::text AS total
-FROM books`;
-
-/** The global and the account's limits stored in the database (the symbol's travel with its orders). */
-export async function readStoredLimits(client: pg.ClientBase, order: OrderScope): Promise<RiskLimits[]> {
-  const { rows } = await client.query<{ limits: unknown }>(
-    `SELECT limits FROM risk_limits WHERE scope = 'global' OR (scope = 'account' AND scope_key = $1)`,
-    [accountKey(order.venue, order.account)],
-  );
-  return rows.map((row) => RiskLimitsSchema.parse(row.limits));
-}
+     AND created_at > (SELECT clock_timestamp() - interval '1 second') AND status <> 'denied') AS orders_last_second,
+  CASE WHEN $6 THEN (SELECT COALESCE(sum(exposure), 0) FROM ledger_positions WHERE venue = $1 AND account = $2) END
+    AS account_exposure,
+  CASE WHEN $7 THEN (SELECT COALESCE(sum(exposure), 0) FROM ledger_positions) END AS total_exposure
+FROM (SELECT 1) AS one
+LEFT JOIN ledger_positions book ON book.venue = $1 AND book.account = $2 AND book.symbol = $3 AND book.market = $4`;
 
 /**
- * Everything the pre-trade check reads, under the locks the caller holds. Exposure sums are read only when
- * an exposure limit applies (`limits`: the tightest that hold), since they add up every live order of the
- * account (or of every account).
+ * Everything the pre-trade check reads, under the locks the caller holds (`limits`: the tightest that
+ * hold; the exposure sums are read only when an exposure limit applies).
  */
 export async function readRiskPicture(
   client: pg.ClientBase,
   order: OrderScope,
   limits: RiskLimits,
 ): Promise<RiskPicture> {
-  const { rows } = await client.query(PICTURE, [
-    order.venue,
-    order.account,
-    order.symbol,
-    order.market,
-    order.workflowId,
-    LIVE_STATUSES,
-  ]);
+  const wantsAccount = limits.maxAccountExposure !== undefined;
+  const wantsTotal = limits.maxTotalExposure !== undefined;
+  const { rows } = await client.query({
+    name: 'keel-risk-picture',
+    text: PICTURE,
+    values: [
+      order.venue,
+      order.account,
+      order.symbol,
+      order.market,
+      order.workflowId,
+      wantsAccount || wantsTotal,
+      wantsTotal,
+    ],
+  });
   const row = PictureRowSchema.parse(rows[0]);
   const states = row.states ?? [];
   const state = strictestState(states.map((entry) => entry.state));
   const setter = states.find((entry) => entry.state === state);
-  const picture: RiskPicture = {
+  return {
     state,
     ...(setter ? { stateReason: `${setter.source}: ${setter.reason}` } : {}),
     book: { position: row.position, openBuy: row.open_buy, openSell: row.open_sell },
     markPrice: row.mark_price ?? undefined,
     openOrders: row.open_orders,
     ordersLastSecond: row.orders_last_second,
+    ...(row.account_exposure !== null ? { accountExposure: row.account_exposure } : {}),
+    ...(row.total_exposure !== null ? { totalExposure: row.total_exposure } : {}),
   };
-  const wantsAccount = limits.maxAccountExposure !== undefined;
-  const wantsTotal = limits.maxTotalExposure !== undefined;
-  if (wantsAccount || wantsTotal) {
-    const exposure = await client.query<{ account: string; total: string }>(EXPOSURE, [
-      order.venue,
-      order.account,
-      LIVE_STATUSES,
-      wantsTotal,
-    ]);
-    picture.accountExposure = exposure.rows[0]?.account ?? '0';
-    if (wantsTotal) picture.totalExposure = exposure.rows[0]?.total ?? '0';
-  }
-  return picture;
 }
+
+const TOTAL_EXPOSURE_LOCK = 'keel-total-exposure';
+
+const LOCKS = `
+SELECT pg_advisory_xact_lock(hashtext($1)), pg_advisory_xact_lock(hashtext($2)),
+       stored.limits,
+       CASE WHEN $3 AND ($4 OR stored.total)
+            THEN (SELECT true FROM pg_advisory_xact_lock(hashtext('${TOTAL_EXPOSURE_LOCK}'))) END AS all_accounts
+FROM (SELECT COALESCE(json_agg(limits), '[]') AS limits, COALESCE(bool_or(limits ? 'maxTotalExposure'), false) AS total
+      FROM risk_limits WHERE $3 AND (scope = 'global' OR (scope = 'account' AND scope_key = $5))) AS stored`;
+
+const LocksRowSchema = z.object({ limits: z.array(RiskLimitsSchema) });
 
 /**
  * Serialises placements where a limit counts across them: per symbol workflow (open orders), per account
- * (rate, position, account exposure) and, when a total exposure limit exists, globally. Always taken in
- * that order, so two placements never wait on each other crosswise.
+ * (rate, position, account exposure) and, when a total exposure limit applies, globally. Always taken in
+ * that order, so two placements never wait on each other crosswise. With `symbolLimits` (the order is to
+ * be checked) returns the global and the account's limits stored in the database, read in the same round
+ * trip (the symbol's own travel with its orders).
  */
-export async function lockForRisk(client: pg.ClientBase, order: OrderScope): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1)), pg_advisory_xact_lock(hashtext($2))', [
-    `keel-limits:${order.workflowId}`,
-    `keel-account:${accountKey(order.venue, order.account)}`,
-  ]);
-}
-
-export async function lockAllAccounts(client: pg.ClientBase): Promise<void> {
-  await client.query(`SELECT pg_advisory_xact_lock(hashtext('keel-total-exposure'))`);
+export async function lockForRisk(
+  client: pg.ClientBase,
+  order: OrderScope,
+  symbolLimits?: RiskLimits,
+): Promise<RiskLimits[]> {
+  const { rows } = await client.query({
+    name: 'keel-risk-locks',
+    text: LOCKS,
+    values: [
+      `keel-limits:${order.workflowId}`,
+      `keel-account:${accountKey(order.venue, order.account)}`,
+      symbolLimits !== undefined,
+      symbolLimits?.maxTotalExposure !== undefined,
+      accountKey(order.venue, order.account),
+    ],
+  });
+  return LocksRowSchema.parse(rows[0]).limits;
 }
 
 // ── Changes: states, limits, the kill switch ─────────────────────────────────────────────────────────
