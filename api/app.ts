@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Pool } from 'pg';
 import type { KeelConfig } from '../config/keel-config';
+import type { VenuesConfig } from '../config/venues';
 import { authenticate, declareAccess, DOCS_PREFIX } from './auth';
 import { answerError, answerFrameworkError } from './errors';
 import { apiLogger } from './log';
@@ -15,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
 import { riskRoutes } from './routes/risk';
 import { symbolRoutes } from './routes/symbols';
+import { venueRoutes } from './routes/venues';
 
 export interface ApiDependencies {
   temporal: Client;
@@ -34,6 +36,8 @@ export interface ApiDependencies {
   readToken?: string | undefined;
   /** KEEL_KILL_SWITCH_TOKEN: only redacted from the log here; the worker checks a lift's proof of it. */
   killSwitchToken?: string | undefined;
+  /** The venues the workers trade on (config/venues.ts); the simulator default when not given. */
+  venues?: VenuesConfig;
   /** How long a read waits for Temporal before answering 503 (TEMPORAL_READ_TIMEOUT_MS by default). */
   temporalReadTimeoutMs?: number;
 }
@@ -91,5 +95,6 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(controlRoutes, resolved);
   await app.register(ledgerRoutes, resolved);
   await app.register(riskRoutes, resolved);
+  await app.register(venueRoutes, resolved);
   return app;
 }

@@ -51,6 +51,8 @@ export const KeelConfigSchema = z.object({
             .map((symbol) => symbol.trim())
             .filter(Boolean),
     ),
+  /** The venue and account configuration file (YAML or JSON, docs/venues.md); unset: the in-process simulator. */
+  KEEL_CONFIG: optionalString,
   KEEL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 

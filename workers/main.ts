@@ -7,13 +7,16 @@ import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from 
 import { defaultRiskRef, ensureRisk } from '../api/risk';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
+import { loadVenuesConfig } from '../config/venues';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
+import { recordAccountChecks } from '../db/venue-accounts';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { ensureDemoGrids } from './demo-grids';
 import { installRuntime } from './runtime';
 import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
+import { venueConnectors } from './venue-connectors';
 import { createKeelWorker } from './worker';
 
 /**
@@ -42,6 +45,8 @@ async function main(): Promise<void> {
 
   try {
     const config = loadConfig();
+    // Read (credentials included) before anything starts: a bad file stops start-up with nothing half-started.
+    const venuesConfig = loadVenuesConfig(config.KEEL_CONFIG);
     // Keel owns shutdown order (API, worker, connections, database, server), so the SDK must not react to signals.
     installRuntime('WARN');
     const temporalServer = await provideTemporalServer(config);
@@ -54,11 +59,15 @@ async function main(): Promise<void> {
     });
     onShutdown('PostgreSQL', () => database.close());
 
-    // The exchange: the in-process simulator (ccxt venues plug in here through the same connector factory).
+    // The in-process simulator (the default venues; a configuration may use it for some venues or none).
     // Its orders and balances live in a state file beside the rest of the local state, so the grids and the
     // ledger find them again after a restart.
     const sim = startLocalSimWorld({ stateFile: join(config.dataDir, 'sim', 'state.json') });
     onShutdown('simulated exchange', () => sim.stop());
+    const venues = venueConnectors(venuesConfig, { simExchange: sim.exchange });
+    // Each configured account once: a venue that refuses its keys or does not answer stops nothing else.
+    const accountChecks = await venues.checkAccounts();
+    await recordAccountChecks(database.pool, accountChecks);
 
     const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
     onShutdown('worker connection', () => workerConnection.close());
@@ -66,11 +75,10 @@ async function main(): Promise<void> {
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      // The in-process simulator's calls are over when they return: a lookup that finds nothing is final.
       deps: {
         pool: database.pool,
-        connectors: sim.connectors,
-        settleWindowMs: () => 0,
+        connectors: venues.connectors,
+        settleWindowMs: venues.settleWindowMs,
         killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
         alerts: alertSettingsFromEnv(),
       },
@@ -102,6 +110,7 @@ async function main(): Promise<void> {
       readToken: config.KEEL_API_READ_TOKEN,
       killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
       logLevel: config.KEEL_LOG_LEVEL,
+      venues: venuesConfig,
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
       throw new Error(
@@ -120,11 +129,13 @@ async function main(): Promise<void> {
       ],
     });
 
-    const grids = await ensureDemoGrids(
-      orchestratorControl(client, orchestrator),
-      sim.exchange,
-      config.KEEL_DEMO_GRIDS,
+    // The demonstration grids trade on the simulated binance spot: only where binance is the simulator.
+    const simulatedBinance = venuesConfig.venues.some(
+      (setup) => setup.venue === 'binance' && setup.kind === 'sim',
     );
+    const grids = simulatedBinance
+      ? await ensureDemoGrids(orchestratorControl(client, orchestrator), sim.exchange, config.KEEL_DEMO_GRIDS)
+      : [];
 
     const apiUrl = `http://${config.KEEL_API_HOST}:${config.KEEL_API_PORT}`;
     console.log(
@@ -134,6 +145,10 @@ async function main(): Promise<void> {
         `  Temporal gRPC   : ${temporalServer.address}`,
         `  API             : ${apiUrl}  (health: ${apiUrl}/health, status: ${apiUrl}/status)`,
         `  PostgreSQL      : ${redactDatabaseUrl(database.url)} (${database.source})`,
+        `  venues          : ${venuesConfig.venues.map((setup) => `${setup.venue} (${setup.kind})`).join(', ')} from ${venuesConfig.source} (${apiUrl}/venues)`,
+        ...accountChecks.map(
+          (check) => `    ${check.venue}/${check.account}: ${check.state} (${check.detail})`,
+        ),
         `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
         `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'}; reads ${config.KEEL_API_READ_TOKEN || config.KEEL_API_TOKEN ? 'need a bearer token' : 'disabled: set KEEL_API_READ_TOKEN'})`,
         `  grids           : ${grids.join(', ') || 'none'} on the simulated binance spot (${apiUrl}/symbols)`,

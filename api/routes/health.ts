@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { defaultVenuesConfig } from '../../config/venues';
 import { riskOverview } from '../../db/risk';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
 import { orchestratorControl, temporalUnavailable } from '../orchestrator';
 import { riskControl } from '../risk';
+import { unhealthyAccounts } from '../venues';
 
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 type Check = z.infer<typeof CheckSchema>;
@@ -64,6 +66,7 @@ const StatusSchema = z.object({
     symbols: SymbolsCheckSchema,
     orchestrator: OrchestratorCheckSchema,
     risk: RiskCheckSchema,
+    venues: CheckSchema,
   }),
 });
 
@@ -183,19 +186,32 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
   const shardOf = (status: Awaited<ReturnType<typeof control.status>>, symbol: string) =>
     shardForSymbol(symbol, status.shardCount);
 
+  const venues = deps.venues ?? defaultVenuesConfig();
+  /** Every configured account's start-up check: one a venue refused or could not answer fails this. */
+  const venuesCheck = async (): Promise<Check> => {
+    const unhealthy = await unhealthyAccounts(venues, deps.pool);
+    const accounts = venues.venues.reduce((count, setup) => count + setup.accounts.length, 0);
+    if (unhealthy.length === 0)
+      return { ok: true, detail: accounts === 0 ? 'the in-process simulator' : `${accounts} accounts ok` };
+    return {
+      ok: false,
+      detail: unhealthy.map((row) => `${row.venue}/${row.account}: ${row.state} (${row.detail})`).join('; '),
+    };
+  };
+
   app.get(
     '/status',
     {
       schema: {
         tags,
         summary:
-          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, every failed or degraded symbol, and every trading state that is not ACTIVE (503 when any check fails or Temporal does not answer in time)',
+          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, every failed or degraded symbol, and every trading state that is not ACTIVE, every venue account whose start-up check failed (503 when any check fails or Temporal does not answer in time)',
         response: { 200: StatusSchema, 503: StatusSchema },
       },
     },
     async (_request, reply) => {
       // One deadline for every Temporal call of the report: a slow Temporal fails its checks, never hangs.
-      const [temporalCheck, postgresCheck, workersCheck, [orchestrator, symbols], risk] =
+      const [temporalCheck, postgresCheck, workersCheck, [orchestrator, symbols], risk, venuesState] =
         await control.within(() =>
           Promise.all([
             deps.temporal.workflowService
@@ -230,6 +246,10 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
                 })),
               (detail) => ({ ok: false, detail, states: [] }),
             ),
+            bounded(
+              () => venuesCheck().catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
+              (detail) => ({ ok: false, detail }),
+            ),
           ]),
         );
       const checks = {
@@ -239,6 +259,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
         orchestrator,
         symbols,
         risk,
+        venues: venuesState,
       };
       const healthy = Object.values(checks).every((check) => check.ok);
       return reply.code(healthy ? 200 : 503).send({ status: healthy ? 'ok' : 'degraded', checks });

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { defaultVenuesConfig } from '../../config/venues';
 import { SymbolConfigSchema } from '../../workflows/symbol/symbol-config';
 import type { ApiDependencies } from '../app';
 import { refuse } from '../errors';
@@ -13,6 +14,7 @@ import {
   SymbolViewSchema,
   UpdateSymbolBodySchema,
 } from '../schemas';
+import { venueRefusal } from '../venues';
 
 const refusals = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const mutate = { access: 'mutate' } as const;
@@ -33,6 +35,7 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     readTimeoutMs: deps.temporalReadTimeoutMs,
   });
   const tags = ['symbols'];
+  const venues = deps.venues ?? defaultVenuesConfig();
 
   app.post(
     '/symbols',
@@ -48,6 +51,8 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     async (request, reply) => {
       const config = parseConfig(request.body.config);
       if (!config.ok) return refuse(reply, 400, config.message);
+      const refusal = await venueRefusal(venues, deps.pool, config.config.venues);
+      if (refusal) return refuse(reply, refusal.statusCode, refusal.message);
       return reply.code(201).send(await control.addSymbol(request.body.symbol, config.config));
     },
   );
@@ -120,6 +125,8 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     async (request, reply) => {
       const config = parseConfig(request.body.config);
       if (!config.ok) return refuse(reply, 400, config.message);
+      const refusal = await venueRefusal(venues, deps.pool, config.config.venues);
+      if (refusal) return refuse(reply, refusal.statusCode, refusal.message);
       return control.updateSymbol(request.params.symbol, config.config);
     },
   );

@@ -28,8 +28,9 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     },
     bestBidAsk: (symbol) => fetchBestBidAsk(vm, symbol),
     watchBestBidAsk: (symbols, onQuote, signal) => watchBestBidAsk(vm, options, symbols, onQuote, signal),
-    // Pointed at other URLs (the simulator's Binance front, a test server), no real venue is reached.
-    live: options.apiUrls === undefined && options.wsUrls === undefined,
+    // Pointed at other URLs (the simulator's Binance front, a test server) or at the venue's testnet, no
+    // real money is at stake.
+    live: options.apiUrls === undefined && options.wsUrls === undefined && !options.sandbox,
     requestExpiryMs: vm.requestExpiryMs,
     createOrder: (order, send) => createOrder(vm, order, send),
     cancelOrder: (symbol, clientOrderId) => cancelOrder(vm, symbol, clientOrderId),

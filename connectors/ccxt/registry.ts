@@ -46,6 +46,15 @@ const PRO_CLASSES = {
 const shared = new Map<string, SharedExchange>();
 
 export interface SharedExchangeOptions {
+  /**
+   * The account's keys, resolved by the worker from its venue configuration (config/venues.ts); without
+   * them, `KEEL_<VENUE>_*` variables of `env`. Each account gets instances of its own.
+   */
+  credentials?: CcxtCredentials;
+  /** The Keel account the credentials belong to: instances are shared per venue and account. */
+  account?: string;
+  /** ccxt's testnet URLs (`setSandboxMode`). */
+  sandbox?: boolean;
   /** Replaces entries of `exchange.urls.api` (e.g. a loopback Binance-compatible front). */
   apiUrls?: Record<string, string>;
   /** Replaces entries of `exchange.urls.api.ws` on the ccxt.pro instance (e.g. the front's stream). */
@@ -64,11 +73,14 @@ function deadTable(table: unknown, dead: string): unknown {
 }
 
 const instanceKey = (venue: CcxtVenue, opts: SharedExchangeOptions): string =>
-  `${venue} ${JSON.stringify(opts.apiUrls ?? {})} ${JSON.stringify(opts.wsUrls ?? {})}`;
+  `${venue} ${opts.account ?? ''} ${opts.sandbox ? 'sandbox' : ''} ${JSON.stringify(opts.apiUrls ?? {})} ${JSON.stringify(opts.wsUrls ?? {})}`;
+
+const credentialsOf = (venue: CcxtVenue, opts: SharedExchangeOptions): CcxtCredentials =>
+  opts.credentials ?? credentialsFromEnv(venue, opts.env);
 
 function build(venue: CcxtVenue, opts: SharedExchangeOptions, pro: boolean): Exchange {
   const spec = VENUE_SPECS[venue];
-  const creds = credentialsFromEnv(venue, opts.env);
+  const creds = credentialsOf(venue, opts);
   const Cls = pro ? PRO_CLASSES[venue] : CLASSES[venue];
   const exchange: Exchange = new Cls({
     apiKey: creds.apiKey,
@@ -79,6 +91,7 @@ function build(venue: CcxtVenue, opts: SharedExchangeOptions, pro: boolean): Exc
     options: { ...spec.options, maxRetriesOnFailure: 0 },
   });
   exchange.verbose = false;
+  if (opts.sandbox) exchange.setSandboxMode(true);
   // Every request passes here when it finally leaves (after ccxt's rate-limit queue): an order request
   // past the deadline its placer set is dropped, unsent (connectors/send-deadline.ts).
   const send = exchange.fetch.bind(exchange);
@@ -109,7 +122,7 @@ export function sharedExchange(venue: CcxtVenue, opts: SharedExchangeOptions = {
   const key = instanceKey(venue, opts);
   const existing = shared.get(key);
   if (existing) return existing;
-  const creds = credentialsFromEnv(venue, opts.env);
+  const creds = credentialsOf(venue, opts);
   const exchange = build(venue, opts, false);
   let loading: Promise<void> | undefined;
   const entry: SharedExchange = {
@@ -156,7 +169,7 @@ export function sharedProExchange(
   const key = `${instanceKey(venue, opts)} #${slot}`;
   const existing = sharedPro.get(key);
   if (existing) return existing;
-  const creds = credentialsFromEnv(venue, opts.env);
+  const creds = credentialsOf(venue, opts);
   const exchange = build(venue, opts, true);
   let users = 0;
   let closing: Promise<void> | undefined;

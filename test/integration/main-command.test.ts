@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../../domain/ids';
@@ -93,6 +94,7 @@ describe('the main command (npm start)', () => {
         'risk',
         'symbols',
         'temporal',
+        'venues',
         'workers',
       ]);
       for (const [name, check] of Object.entries(body.checks)) assert.equal(check.ok, true, `${name} check`);
@@ -203,6 +205,34 @@ describe('the main command (npm start)', () => {
     assert.match(lines[0] ?? '', /^\[keel\] bad configuration: /);
     assert.match(lines[0] ?? '', /KEEL_API_PORT: must be a port number/);
     assert.match(lines[0] ?? '', /DATABASE_URL: must be a postgres:\/\//);
+  });
+
+  test('a bad venue configuration stops it with one line naming the key, before anything starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keel-main-venues-'));
+    const cases: Array<[string, RegExp]> = [
+      [
+        'venues:\n  binance:\n    kind: exchange\n',
+        /venues\.binance\.kind: must be one of sim, sim-http, ccxt/,
+      ],
+      [
+        'venues:\n  binance:\n    kind: ccxt\n    accounts:\n      - name: main\n        credentials: { env: { apiKey: NO_SUCH_KEY_VAR, secret: NO_SUCH_SECRET_VAR } }\n',
+        /venues\.binance\.accounts\.0\.credentials\.env\.apiKey: environment variable NO_SUCH_KEY_VAR is not set/,
+      ],
+    ];
+    for (const [index, [text, expected]] of cases.entries()) {
+      const file = join(dir, `keel.config.${index}.yaml`);
+      writeFileSync(file, text);
+      const ports = await freePorts();
+      const run = runMain({ ...ports, KEEL_CONFIG: file, KEEL_DATA_DIR: join(dir, `data-${index}`) });
+      assert.equal(await run.exit, 1, run.stderr);
+      const lines = run.stderr.trim().split('\n');
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0] ?? '', expected);
+      // Nothing half-started: no dev server, no API, no data directory.
+      assert.ok(await isPortFree(Number(ports.TEMPORAL_GRPC_PORT)), 'no dev server');
+      assert.ok(await isPortFree(Number(ports.KEEL_API_PORT)), 'no API');
+      assert.ok(!existsSync(join(dir, `data-${index}`)), 'no data directory');
+    }
   });
 
   test('an unreachable DATABASE_URL stops it with one line, and stops the dev server it started', async () => {

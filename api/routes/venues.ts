@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { defaultVenuesConfig } from '../../config/venues';
+import type { ApiDependencies } from '../app';
+import { venuesView } from '../venues';
+
+const VenueViewSchema = z.object({
+  venue: z.string(),
+  kind: z.enum(['sim', 'sim-http', 'ccxt']),
+  markets: z.array(z.string()),
+  sandbox: z.boolean().optional(),
+  emulated: z.boolean().optional(),
+  url: z.string().optional(),
+  accounts: z.array(
+    z.object({
+      name: z.string(),
+      credentials: z.enum(['env', 'file', 'none']),
+      health: z.string(),
+      detail: z.string(),
+      checkedAt: z.string().nullable(),
+    }),
+  ),
+});
+
+/** `GET /venues`: the configured venues, their markets and accounts (never a credential), with health. */
+export const venueRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
+  const venues = deps.venues ?? defaultVenuesConfig();
+  app.get(
+    '/venues',
+    {
+      schema: {
+        tags: ['venues'],
+        summary:
+          "Configured venues, markets and accounts with each account's start-up check (ok, bad-credentials, unreachable, error)",
+        response: { 200: z.object({ source: z.string(), venues: z.array(VenueViewSchema) }) },
+      },
+    },
+    async () => ({ source: venues.source, venues: await venuesView(venues, deps.pool) }),
+  );
+};

@@ -1,0 +1,152 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { inspect } from 'node:util';
+import { StartupError } from '../../config/startup-error';
+import { describeVenues, loadVenuesConfig, SIMULATED_VENUES } from '../../config/venues';
+
+const dir = mkdtempSync(join(tmpdir(), 'keel-venues-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+let files = 0;
+const write = (text: string, name = `keel.config.${(files += 1)}.yaml`) => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const KEY = 'k-4d1f0a9c7e2b';
+const SECRET = 's-93b7e1f05c2a8d64';
+const env = { BN_KEY: KEY, BN_SECRET: SECRET };
+
+/** The one line start-up prints: a StartupError whose message matches every pattern. */
+const refuses = (path: string, patterns: RegExp[], environment: NodeJS.ProcessEnv = env) => {
+  assert.throws(
+    () => loadVenuesConfig(path, environment),
+    (error: unknown) => {
+      assert.ok(error instanceof StartupError, `not a StartupError: ${String(error)}`);
+      assert.ok(!error.message.includes('\n'), 'one line');
+      for (const pattern of patterns) assert.match(error.message, pattern);
+      assert.ok(!error.message.includes(KEY) && !error.message.includes(SECRET), 'no credential values');
+      return true;
+    },
+  );
+};
+
+const ccxtBinance = (accounts: string) => `
+venues:
+  binance:
+    kind: ccxt
+    markets: [spot, perp]
+    sandbox: true
+    accounts:
+${accounts}
+`;
+
+describe('venue configuration (KEEL_CONFIG)', () => {
+  test('without a file: the in-process simulator, any account', () => {
+    const config = loadVenuesConfig(undefined);
+    assert.deepEqual(
+      config.venues.map((setup) => [setup.venue, setup.kind, setup.accounts.length]),
+      SIMULATED_VENUES.map((venue) => [venue, 'sim', 0]),
+    );
+  });
+
+  test('a ccxt venue with credentials from the environment, and the simulator beside it', () => {
+    const path = write(
+      `${ccxtBinance(`      - name: main
+        credentials: { env: { apiKey: BN_KEY, secret: BN_SECRET } }`)}
+  bybit:
+    kind: sim
+`,
+    );
+    const config = loadVenuesConfig(path, env);
+    const binance = config.venues.find((setup) => setup.venue === 'binance');
+    assert.equal(binance?.kind, 'ccxt');
+    assert.deepEqual(binance?.markets, ['spot', 'perp']);
+    const account = binance?.accounts[0];
+    assert.equal(account?.credentials?.apiKey.reveal(), KEY);
+    assert.equal(account?.credentials?.secret.reveal(), SECRET);
+    // However it is printed, a credential shows as [secret].
+    const printed = [
+      JSON.stringify(config),
+      inspect(config, { depth: 10 }),
+      String(account?.credentials?.secret),
+    ];
+    for (const text of printed) {
+      assert.ok(!text.includes(KEY) && !text.includes(SECRET), text);
+    }
+    assert.deepEqual(describeVenues(config)[0], {
+      venue: 'binance',
+      kind: 'ccxt',
+      markets: ['spot', 'perp'],
+      sandbox: true,
+      emulated: false,
+      accounts: [{ name: 'main', credentials: 'env' }],
+    });
+  });
+
+  test('the same as JSON, with credentials from a file of mode 0600', () => {
+    const secrets = join(dir, 'binance.json');
+    writeFileSync(secrets, JSON.stringify({ apiKey: KEY, secret: SECRET }));
+    chmodSync(secrets, 0o600);
+    const path = write(
+      JSON.stringify({
+        venues: {
+          binance: { kind: 'ccxt', accounts: [{ name: 'main', credentials: { file: 'binance.json' } }] },
+        },
+      }),
+      'keel.config.json',
+    );
+    const account = loadVenuesConfig(path, {}).venues[0]?.accounts[0];
+    assert.equal(account?.credentialSource, 'file');
+    assert.equal(account?.credentials?.secret.reveal(), SECRET);
+  });
+
+  test('a credentials file others can read stops start-up, naming the key and the fix', () => {
+    const secrets = join(dir, 'loose.json');
+    writeFileSync(secrets, JSON.stringify({ apiKey: KEY, secret: SECRET }));
+    chmodSync(secrets, 0o644);
+    refuses(write(ccxtBinance(`      - name: main\n        credentials: { file: loose.json }`)), [
+      /venues\.binance\.accounts\.0\.credentials\.file/,
+      /mode 644/,
+      /chmod 600/,
+    ]);
+  });
+
+  test('an unknown venue kind, naming the key and the kinds there are', () => {
+    refuses(write('venues:\n  binance:\n    kind: exchange\n'), [
+      /venues\.binance/,
+      /venues\.binance\.kind: must be one of sim, sim-http, ccxt/,
+    ]);
+  });
+
+  test('a credential variable that is not set', () => {
+    refuses(
+      write(
+        ccxtBinance(`      - name: main\n        credentials: { env: { apiKey: BN_KEY, secret: NOT_SET } }`),
+      ),
+      [/venues\.binance\.accounts\.0\.credentials\.env\.secret/, /NOT_SET is not set/],
+    );
+  });
+
+  test('a duplicate account', () => {
+    const account = `      - name: main\n        credentials: { env: { apiKey: BN_KEY, secret: BN_SECRET } }`;
+    refuses(write(ccxtBinance(`${account}\n${account}`)), [
+      /venues\.binance\.accounts\.1\.name/,
+      /"main" is listed twice/,
+    ]);
+  });
+
+  test('a ccxt account without credentials, a venue Keel does not know, a key that does not exist', () => {
+    refuses(write(ccxtBinance('      - name: main')), [/accounts\.0\.credentials/, /needs credentials/]);
+    refuses(write('venues:\n  kraken:\n    kind: sim\n'), [/venues\.kraken/]);
+    refuses(write('venues:\n  binance:\n    kind: sim\n    url: http://x\n'), [/venues\.binance/, /url/]);
+  });
+
+  test('a file that is missing or not YAML', () => {
+    refuses(join(dir, 'absent.yaml'), [/KEEL_CONFIG/, /ENOENT/]);
+    refuses(write('venues: [unclosed\n'), [/not valid YAML/]);
+  });
+});
