@@ -17,6 +17,7 @@ export async function venuesView(config: VenuesConfig, pool: Pool) {
         health: row?.state ?? 'unchecked',
         detail: row?.detail ?? 'no worker has checked it yet',
         checkedAt: row?.checked_at.toISOString() ?? null,
+        rateLimit: row?.rate_limit ?? '',
       };
     }),
   }));

@@ -9,6 +9,7 @@ const AccountHealthSchema = z.object({
   account: z.string(),
   state: AccountStateSchema,
   detail: z.string(),
+  rate_limit: z.string(),
   checked_at: z.date(),
 });
 export type AccountHealth = z.infer<typeof AccountHealthSchema>;
@@ -16,13 +17,13 @@ export type AccountHealth = z.infer<typeof AccountHealthSchema>;
 /** Records what a start-up check found (the latest check of an account wins). */
 export async function recordAccountChecks(
   pool: Pool,
-  checks: Array<{ venue: string; account: string; state: AccountState; detail: string }>,
+  checks: Array<{ venue: string; account: string; state: AccountState; detail: string; rateLimit: string }>,
 ): Promise<void> {
   for (const check of checks)
     await pool.query(
-      `INSERT INTO venue_accounts (venue, account, state, detail) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (venue, account) DO UPDATE SET state = $3, detail = $4, checked_at = now()`,
-      [check.venue, check.account, check.state, check.detail],
+      `INSERT INTO venue_accounts (venue, account, state, detail, rate_limit) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (venue, account) DO UPDATE SET state = $3, detail = $4, rate_limit = $5, checked_at = now()`,
+      [check.venue, check.account, check.state, check.detail, check.rateLimit],
     );
 }
 

@@ -5,6 +5,8 @@ CREATE TABLE venue_accounts (
   account    TEXT NOT NULL,
   state      TEXT NOT NULL CHECK (state IN ('ok', 'bad-credentials', 'unreachable', 'error')),
   detail     TEXT NOT NULL,
+  -- The request budget the worker's client keeps to for this account (e.g. ccxt's throttle).
+  rate_limit TEXT NOT NULL DEFAULT '',
   checked_at TIMESTAMPTZ NOT NULL DEFAULT now(),
   PRIMARY KEY (venue, account)
 );

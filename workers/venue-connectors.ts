@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StartupError } from '../config/startup-error';
 import type { AccountSetup, VenueSetup, VenuesConfig } from '../config/venues';
-import { createCcxtConnector, VENUE_SPECS, type CcxtVenue } from '../connectors/ccxt';
+import { createCcxtConnector, sharedExchange, VENUE_SPECS, type CcxtVenue } from '../connectors/ccxt';
 import {
   ConnectorError,
   type ConnectorFactory,
@@ -28,6 +28,8 @@ export interface AccountCheck {
   account: string;
   state: AccountState;
   detail: string;
+  /** The request budget this process's client keeps to for the account. */
+  rateLimit: string;
 }
 
 export interface VenueConnectors {
@@ -82,12 +84,46 @@ export function venueConnectors(
         setup.accounts.map(async (account): Promise<AccountCheck> => {
           const market = setup.markets[0] ?? 'spot';
           const outcome = await checkAccount(() => connectors(setup.venue, market, account.name), timeoutMs);
-          return { venue: setup.venue, account: account.name, ...outcome };
+          return {
+            venue: setup.venue,
+            account: account.name,
+            ...outcome,
+            rateLimit: rateLimitOf(setup, account),
+          };
         }),
       );
       return Promise.all(checks);
     },
   };
+}
+
+/**
+ * The options of an account's ccxt instances (shared per venue and account, connectors/ccxt/registry.ts):
+ * the one place a credential's value is revealed, to the venue client.
+ */
+function ccxtOptions(setup: Extract<VenueSetup, { kind: 'ccxt' }>, account: AccountSetup | undefined) {
+  const credentials = account?.credentials;
+  return {
+    venue: setup.venue as CcxtVenue,
+    account: account?.name,
+    sandbox: setup.sandbox,
+    credentials: {
+      apiKey: credentials?.apiKey.reveal(),
+      secret: credentials?.secret.reveal(),
+      password: credentials?.password?.reveal(),
+    },
+    ...(setup.frontUrl === undefined ? {} : FRONTS[setup.venue]?.(setup.frontUrl)),
+  };
+}
+
+/** ccxt throttles each account's instance to the venue's published request rate (weights counted). */
+function rateLimitOf(setup: VenueSetup, account: AccountSetup): string {
+  if (setup.kind !== 'ccxt') return 'none (simulator)';
+  const options = ccxtOptions(setup, account);
+  const intervalMs = sharedExchange(options.venue, options).exchange.rateLimit ?? 0;
+  return intervalMs > 0
+    ? `ccxt throttle: ${Math.round(1000 / intervalMs)} request units/s per account and process`
+    : 'ccxt: no throttle';
 }
 
 function validate(source: string, setup: VenueSetup, simExchange: SimExchange | undefined) {
@@ -124,22 +160,8 @@ function build(
         market,
         account,
       });
-    case 'ccxt': {
-      const venue = setup.venue as CcxtVenue;
-      const credentials = configured?.credentials;
-      return createCcxtConnector({
-        venue,
-        market,
-        account,
-        sandbox: setup.sandbox,
-        credentials: {
-          apiKey: credentials?.apiKey.reveal(),
-          secret: credentials?.secret.reveal(),
-          password: credentials?.password?.reveal(),
-        },
-        ...(setup.frontUrl === undefined ? {} : FRONTS[setup.venue]?.(setup.frontUrl)),
-      });
-    }
+    case 'ccxt':
+      return createCcxtConnector({ ...ccxtOptions(setup, configured), market });
   }
 }
 

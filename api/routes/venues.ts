@@ -18,6 +18,8 @@ const VenueViewSchema = z.object({
       health: z.string(),
       detail: z.string(),
       checkedAt: z.string().nullable(),
+      /** The request budget the worker keeps to for this account. */
+      rateLimit: z.string(),
     }),
   ),
 });

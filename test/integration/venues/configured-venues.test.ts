@@ -205,7 +205,7 @@ describe('venues from a configuration file: ccxt binance on the simulator front,
         venue: string;
         kind: string;
         emulated?: boolean;
-        accounts: Array<{ name: string; credentials: string; health: string }>;
+        accounts: Array<{ name: string; credentials: string; health: string; rateLimit: string }>;
       }>;
     }>();
     assert.deepEqual(
@@ -223,6 +223,14 @@ describe('venues from a configuration file: ccxt binance on the simulator front,
           accounts: ['main env ok', 'stale file bad-credentials'],
         },
         { venue: 'bybit', kind: 'sim', emulated: undefined, accounts: [] },
+      ],
+    );
+    // The budget ccxt keeps to for the account (binance: one request unit per 50 ms).
+    assert.deepEqual(
+      venues[0]?.accounts.map((account) => account.rateLimit),
+      [
+        'ccxt throttle: 20 request units/s per account and process',
+        'ccxt throttle: 20 request units/s per account and process',
       ],
     );
   });
