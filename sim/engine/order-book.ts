@@ -144,6 +144,18 @@ export class OrderBook {
     return order;
   }
 
+  /**
+   * Takes `lots` off a resting order in place: it keeps its place in the queue (as a venue's amend that only
+   * reduces quantity does). `lots` must be less than what remains.
+   */
+  reduce(id: number, lots: number): void {
+    const order = this.orders.get(id);
+    if (!order || lots <= 0 || lots >= order.remaining)
+      throw new Error(`cannot reduce order ${id} by ${lots}`);
+    order.remaining -= lots;
+    order.level!.totalLots -= lots;
+  }
+
   /** Top `n` levels of a side, best first, as [ticks, lots]. */
   depth(side: Side, n: number): Array<[number, number]> {
     const prices = this.prices[side];

@@ -237,9 +237,13 @@ describe('grid strategy end to end: orchestrator → symbol workflow → exactly
   });
 
   test('removing the symbol cancels every grid order before its workflow completes', async () => {
+    const shown = await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}`, headers: authHeader });
+    const { workflowId } = shown.json<{ workflowId: string }>();
     const removed = await app.inject({ method: 'DELETE', url: `/symbols/${SYMBOL}`, headers: authHeader });
     assert.ok(removed.statusCode < 300, removed.body);
-    await waitFor('no resting grid orders', async () => (await resting()).length === 0);
+    // Once the workflow has completed, its cancels are on the venue and in the ledger.
+    await stack!.client.workflow.getHandle(workflowId).result();
+    assert.deepEqual(await resting(), [], 'no resting grid orders');
     const { rows } = await database.pool.query<{ status: string }>(
       `SELECT status FROM ledger_orders WHERE symbol = $1 AND status IN ('open', 'partially-filled', 'intent', 'sending', 'unknown')`,
       [SYMBOL],
