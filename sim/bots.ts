@@ -19,6 +19,159 @@ export interface Bot {
   setState(state: BotState): void;
 }
 
+/**
+ * What a liquidity bot decides to do in one step, in order: cancel its resting orders on the symbol, or
+ * place one order (`priceTicks` absent: a market order). The decision functions below are pure apart
+ * from drawing on the given PRNG; the in-process bots here and the bot processes in `bot-client/` carry
+ * the actions out, each on its own side of the wire.
+ */
+export type BotAction =
+  | { type: 'cancel-all' }
+  | { type: 'place'; side: Side; lots: number; priceTicks?: number; tif?: 'GTC' | 'IOC' };
+
+export interface BotSizing {
+  /** Order notional range in quote units. */
+  minNotional: number;
+  maxNotional: number;
+}
+
+export interface MakerOptions extends BotSizing {
+  levels: number;
+  /** Half spread at the touch, bps of fair. */
+  halfSpreadBps: number;
+  /** Distance between successive levels, bps. */
+  levelStepBps: number;
+}
+
+export interface TakerOptions extends BotSizing {
+  probabilityPerStep: number;
+}
+
+export interface RandomOptions extends BotSizing {
+  probabilityPerStep: number;
+  widthBps: number;
+  cancelEverySteps: number;
+}
+
+/** The settings the synthetic market gives its bots (`SimExchange`), also the bot processes' defaults. */
+export const DEFAULT_MAKER_OPTIONS: Readonly<MakerOptions> = {
+  levels: 10,
+  halfSpreadBps: 1,
+  levelStepBps: 1,
+  minNotional: 1_000,
+  maxNotional: 20_000,
+};
+export const DEFAULT_TAKER_OPTIONS: Readonly<TakerOptions> = {
+  probabilityPerStep: 0.3,
+  minNotional: 200,
+  maxNotional: 5_000,
+};
+export const DEFAULT_RANDOM_OPTIONS: Readonly<RandomOptions> = {
+  probabilityPerStep: 0.5,
+  widthBps: 10,
+  cancelEverySteps: 20,
+  minNotional: 100,
+  maxNotional: 3_000,
+};
+
+function randomLots(inst: Instrument, prng: Prng, fairTicks: number, sizing: BotSizing): number {
+  const notional = sizing.minNotional + prng.next() * (sizing.maxNotional - sizing.minNotional);
+  const lots = inst.lotsFromFloat(notional / inst.ticksToFloat(fairTicks));
+  return Math.min(inst.maxLots, Math.max(inst.minLots, lots));
+}
+
+/** The maker's step: cancel its ladder, then `levels` bids and asks around fair value. */
+export function makerActions(
+  inst: Instrument,
+  prng: Prng,
+  fairTicks: number,
+  opts: MakerOptions,
+): BotAction[] {
+  const actions: BotAction[] = [{ type: 'cancel-all' }];
+  const bpsTicks = (fairTicks * 1) / 10_000;
+  for (let i = 0; i < opts.levels; i++) {
+    const offset = Math.max(1, Math.round(bpsTicks * (opts.halfSpreadBps + i * opts.levelStepBps)));
+    const bid = fairTicks - offset;
+    if (bid > 0)
+      actions.push({
+        type: 'place',
+        side: 'buy',
+        lots: randomLots(inst, prng, fairTicks, opts),
+        priceTicks: bid,
+      });
+    actions.push({
+      type: 'place',
+      side: 'sell',
+      lots: randomLots(inst, prng, fairTicks, opts),
+      priceTicks: fairTicks + offset,
+    });
+  }
+  return actions;
+}
+
+/** The taker's step: with `probabilityPerStep`, one market order on a random side. */
+export function takerActions(
+  inst: Instrument,
+  prng: Prng,
+  fairTicks: number,
+  opts: TakerOptions,
+): BotAction[] {
+  if (prng.next() >= opts.probabilityPerStep) return [];
+  const side = prng.next() < 0.5 ? 'buy' : 'sell';
+  return [{ type: 'place', side, lots: randomLots(inst, prng, fairTicks, opts) }];
+}
+
+/**
+ * The random trader's step number `step` (1-based): every `cancelEverySteps` steps it cancels its
+ * resting orders; then, with `probabilityPerStep`, one limit order within `widthBps` of fair, 30 % IOC.
+ */
+export function randomActions(
+  inst: Instrument,
+  prng: Prng,
+  fairTicks: number,
+  step: number,
+  opts: RandomOptions,
+): BotAction[] {
+  const actions: BotAction[] = [];
+  if (step % opts.cancelEverySteps === 0) actions.push({ type: 'cancel-all' });
+  if (prng.next() >= opts.probabilityPerStep) return actions;
+  const side = prng.next() < 0.5 ? 'buy' : 'sell';
+  const offset = Math.round(((prng.next() * 2 - 1) * opts.widthBps * fairTicks) / 10_000);
+  const price = Math.max(1, fairTicks + offset);
+  const tif = prng.next() < 0.3 ? 'IOC' : 'GTC';
+  actions.push({
+    type: 'place',
+    side,
+    lots: randomLots(inst, prng, fairTicks, opts),
+    priceTicks: price,
+    tif,
+  });
+  return actions;
+}
+
+/** Carries actions out on the venue market directly, swallowing business rejections: a bot that can't trade this tick just waits. */
+function apply(market: VenueMarket, account: AccountId, inst: Instrument, actions: BotAction[]): void {
+  for (const a of actions) {
+    if (a.type === 'cancel-all') {
+      for (const o of market.openRecords(account)) if (o.inst === inst) market.cancelRecord(o);
+      continue;
+    }
+    try {
+      market.place({
+        account,
+        symbol: inst.symbol,
+        side: a.side,
+        type: a.priceTicks === undefined ? 'market' : 'limit',
+        quantity: inst.formatQty(a.lots),
+        price: a.priceTicks === undefined ? undefined : inst.formatPrice(a.priceTicks),
+        timeInForce: a.tif,
+      });
+    } catch (e) {
+      if (!(e instanceof SimError)) throw e;
+    }
+  }
+}
+
 /** A bot whose only state is its random stream. */
 abstract class StatelessBot {
   protected abstract readonly prng: Prng;
@@ -28,50 +181,6 @@ abstract class StatelessBot {
   setState(state: BotState): void {
     this.prng.setState(state.prng);
   }
-}
-
-export interface BotSizing {
-  /** Order notional range in quote units. */
-  minNotional: number;
-  maxNotional: number;
-}
-
-function randomLots(inst: Instrument, prng: Prng, fairTicks: number, sizing: BotSizing): number {
-  const notional = sizing.minNotional + prng.next() * (sizing.maxNotional - sizing.minNotional);
-  const lots = inst.lotsFromFloat(notional / inst.ticksToFloat(fairTicks));
-  return Math.min(inst.maxLots, Math.max(inst.minLots, lots));
-}
-
-/** Places an order, swallowing business rejections: a bot that can't trade this tick just waits. */
-function tryPlace(
-  market: VenueMarket,
-  account: AccountId,
-  inst: Instrument,
-  side: Side,
-  lots: number,
-  opts: { priceTicks?: number; tif?: 'GTC' | 'IOC' },
-): void {
-  try {
-    market.place({
-      account,
-      symbol: inst.symbol,
-      side,
-      type: opts.priceTicks === undefined ? 'market' : 'limit',
-      quantity: inst.formatQty(lots),
-      price: opts.priceTicks === undefined ? undefined : inst.formatPrice(opts.priceTicks),
-      timeInForce: opts.tif,
-    });
-  } catch (e) {
-    if (!(e instanceof SimError)) throw e;
-  }
-}
-
-export interface MakerOptions extends BotSizing {
-  levels: number;
-  /** Half spread at the touch, bps of fair. */
-  halfSpreadBps: number;
-  /** Distance between successive levels, bps. */
-  levelStepBps: number;
 }
 
 /** Quotes `levels` bids and asks around fair value, replacing its whole ladder every step. */
@@ -87,33 +196,7 @@ export class MakerBot extends StatelessBot implements Bot {
   }
 
   step(fairTicks: number): void {
-    for (const o of this.market.openRecords(this.account))
-      if (o.inst === this.inst) this.market.cancelRecord(o);
-    const bpsTicks = (fairTicks * 1) / 10_000;
-    for (let i = 0; i < this.opts.levels; i++) {
-      const offset = Math.max(
-        1,
-        Math.round(bpsTicks * (this.opts.halfSpreadBps + i * this.opts.levelStepBps)),
-      );
-      const bid = fairTicks - offset;
-      if (bid > 0)
-        tryPlace(
-          this.market,
-          this.account,
-          this.inst,
-          'buy',
-          randomLots(this.inst, this.prng, fairTicks, this.opts),
-          { priceTicks: bid },
-        );
-      tryPlace(
-        this.market,
-        this.account,
-        this.inst,
-        'sell',
-        randomLots(this.inst, this.prng, fairTicks, this.opts),
-        { priceTicks: fairTicks + offset },
-      );
-    }
+    apply(this.market, this.account, this.inst, makerActions(this.inst, this.prng, fairTicks, this.opts));
   }
 }
 
@@ -124,22 +207,13 @@ export class TakerBot extends StatelessBot implements Bot {
     private readonly market: VenueMarket,
     private readonly inst: Instrument,
     protected readonly prng: Prng,
-    private readonly opts: BotSizing & { probabilityPerStep: number },
+    private readonly opts: TakerOptions,
   ) {
     super();
   }
 
   step(fairTicks: number): void {
-    if (this.prng.next() >= this.opts.probabilityPerStep) return;
-    const side = this.prng.next() < 0.5 ? 'buy' : 'sell';
-    tryPlace(
-      this.market,
-      this.account,
-      this.inst,
-      side,
-      randomLots(this.inst, this.prng, fairTicks, this.opts),
-      {},
-    );
+    apply(this.market, this.account, this.inst, takerActions(this.inst, this.prng, fairTicks, this.opts));
   }
 }
 
@@ -151,11 +225,7 @@ export class RandomBot implements Bot {
     private readonly market: VenueMarket,
     private readonly inst: Instrument,
     private readonly prng: Prng,
-    private readonly opts: BotSizing & {
-      probabilityPerStep: number;
-      widthBps: number;
-      cancelEverySteps: number;
-    },
+    private readonly opts: RandomOptions,
   ) {}
 
   getState(): BotState {
@@ -168,22 +238,7 @@ export class RandomBot implements Bot {
   }
 
   step(fairTicks: number): void {
-    if (++this.steps % this.opts.cancelEverySteps === 0) {
-      for (const o of this.market.openRecords(this.account))
-        if (o.inst === this.inst) this.market.cancelRecord(o);
-    }
-    if (this.prng.next() >= this.opts.probabilityPerStep) return;
-    const side = this.prng.next() < 0.5 ? 'buy' : 'sell';
-    const offset = Math.round(((this.prng.next() * 2 - 1) * this.opts.widthBps * fairTicks) / 10_000);
-    const price = Math.max(1, fairTicks + offset);
-    const tif = this.prng.next() < 0.3 ? 'IOC' : 'GTC';
-    tryPlace(
-      this.market,
-      this.account,
-      this.inst,
-      side,
-      randomLots(this.inst, this.prng, fairTicks, this.opts),
-      { priceTicks: price, tif },
-    );
+    const actions = randomActions(this.inst, this.prng, fairTicks, ++this.steps, this.opts);
+    apply(this.market, this.account, this.inst, actions);
   }
 }

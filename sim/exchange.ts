@@ -1,4 +1,11 @@
-import { MakerBot, RandomBot, TakerBot } from './bots';
+import {
+  DEFAULT_MAKER_OPTIONS,
+  DEFAULT_RANDOM_OPTIONS,
+  DEFAULT_TAKER_OPTIONS,
+  MakerBot,
+  RandomBot,
+  TakerBot,
+} from './bots';
 import type { Bot } from './bots';
 import { ManualClock } from './clock';
 import { SimError } from './errors';
@@ -169,27 +176,17 @@ export class SimExchange {
           this.bots.push(
             slot(
               new MakerBot(asAccountId('bot-maker'), market, inst, rng('maker'), {
-                levels: 10,
-                halfSpreadBps: 1,
-                levelStepBps: 1,
-                minNotional: 1_000,
-                maxNotional: 20_000,
+                ...DEFAULT_MAKER_OPTIONS,
               }),
             ),
             slot(
               new TakerBot(asAccountId('bot-taker'), market, inst, rng('taker'), {
-                probabilityPerStep: 0.3,
-                minNotional: 200,
-                maxNotional: 5_000,
+                ...DEFAULT_TAKER_OPTIONS,
               }),
             ),
             slot(
               new RandomBot(asAccountId('bot-random'), market, inst, rng('random'), {
-                probabilityPerStep: 0.5,
-                widthBps: 10,
-                cancelEverySteps: 20,
-                minNotional: 100,
-                maxNotional: 3_000,
+                ...DEFAULT_RANDOM_OPTIONS,
               }),
             ),
           );
