@@ -1,4 +1,4 @@
-import { decimalPlaces } from '../../../domain/decimal';
+import { decimalPlaces, multiply } from '../../../domain/decimal';
 import { canonicalToVenue } from '../../../domain/symbols';
 import type { Instrument as SimInstrument } from '../../instruments';
 import type { FillView, OrderView } from '../../orders';
@@ -22,7 +22,8 @@ function orderType(o: OrderView): string {
   return o.postOnly ? 'LIMIT_MAKER' : 'LIMIT';
 }
 
-export function spotOrder(o: OrderView): Record<string, unknown> {
+/** `quoteOrderQty`: the quote amount a MARKET order was placed for (Binance echoes it on placement). */
+export function spotOrder(o: OrderView, quoteOrderQty?: string): Record<string, unknown> {
   return {
     symbol: binanceSymbol(o.symbol),
     orderId: numericOrderId(o.orderId),
@@ -42,15 +43,19 @@ export function spotOrder(o: OrderView): Record<string, unknown> {
     updateTime: o.updatedAt,
     isWorking: true,
     workingTime: o.createdAt,
-    origQuoteOrderQty: '0',
+    origQuoteOrderQty: quoteOrderQty ?? '0',
     selfTradePreventionMode: 'NONE',
   };
 }
 
 /** POST /api/v3/order with newOrderRespType FULL: the order plus its fills. */
-export function spotOrderFull(o: OrderView, fills: FillView[]): Record<string, unknown> {
+export function spotOrderFull(
+  o: OrderView,
+  fills: FillView[],
+  quoteOrderQty?: string,
+): Record<string, unknown> {
   return {
-    ...spotOrder(o),
+    ...spotOrder(o, quoteOrderQty),
     transactTime: o.updatedAt,
     fills: fills.map((f) => ({
       price: f.price,
@@ -59,6 +64,49 @@ export function spotOrderFull(o: OrderView, fills: FillView[]): Record<string, u
       commissionAsset: f.feeAsset,
       tradeId: f.tradeId,
     })),
+  };
+}
+
+/** GET /api/v3/myTrades: one of the account's fills. */
+export function spotMyTrade(f: FillView): Record<string, unknown> {
+  return {
+    symbol: binanceSymbol(f.symbol),
+    id: f.tradeId,
+    orderId: numericOrderId(f.orderId),
+    orderListId: -1,
+    price: f.price,
+    qty: f.quantity,
+    quoteQty: multiply(f.price, f.quantity),
+    commission: f.fee,
+    commissionAsset: f.feeAsset,
+    time: f.ts,
+    isBuyer: f.side === 'buy',
+    isMaker: f.liquidity === 'maker',
+    isBestMatch: true,
+  };
+}
+
+/**
+ * GET /fapi/v1/userTrades: one of the account's fills. The simulator does not book realized PnL per
+ * fill, so `realizedPnl` is "0" (the position's realized PnL is in positionRisk / the ledger).
+ */
+export function futuresUserTrade(f: FillView, marginAsset: string): Record<string, unknown> {
+  return {
+    symbol: binanceSymbol(f.symbol),
+    id: f.tradeId,
+    orderId: numericOrderId(f.orderId),
+    side: f.side.toUpperCase(),
+    price: f.price,
+    qty: f.quantity,
+    realizedPnl: '0',
+    marginAsset,
+    quoteQty: multiply(f.price, f.quantity),
+    commission: f.fee,
+    commissionAsset: f.feeAsset,
+    time: f.ts,
+    positionSide: 'BOTH',
+    buyer: f.side === 'buy',
+    maker: f.liquidity === 'maker',
   };
 }
 
@@ -131,7 +179,7 @@ export function spotExchangeInfo(instruments: SimInstrument[], now: number): Rec
       orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET'],
       icebergAllowed: false,
       ocoAllowed: false,
-      quoteOrderQtyMarketAllowed: false,
+      quoteOrderQtyMarketAllowed: true,
       allowTrailingStop: false,
       cancelReplaceAllowed: false,
       isSpotTradingAllowed: true,

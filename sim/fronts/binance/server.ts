@@ -9,8 +9,10 @@ import type { RequestStamp, RequestTiming, Sleep } from '../../gateway';
 import { asAccountId, asSymbolId } from '../../ids';
 import type { PlaceOrderRequest } from '../../orders';
 import { closeHttp, listenHttp } from '../../server/http-listen';
+import { accountHistoryRoute } from './account-history';
 import { authenticate, requestStamp } from './auth';
 import type { FrontCredential } from './auth';
+import type { FrontContext } from './context';
 import { BinanceApiError, binanceErrorFromSim, binanceErrors } from './errors';
 import type { FrontMarket } from './errors';
 import {
@@ -26,6 +28,9 @@ import {
   spotOrder,
   spotOrderFull,
 } from './format';
+import { marketDataRoute } from './market-data';
+import { parseParams as parse } from './params';
+import { parseQuoteOrderQty, quantityForQuote } from './quote-order';
 import { attachMarketStream } from './stream';
 import type { MarketStream } from './stream';
 
@@ -59,7 +64,8 @@ const OrderParamsSchema = z.object({
   side: z.enum(['BUY', 'SELL']),
   type: z.enum(['LIMIT', 'MARKET', 'LIMIT_MAKER']),
   timeInForce: z.enum(['GTC', 'IOC', 'FOK', 'GTX']).optional(),
-  quantity: z.string(),
+  quantity: z.string().optional(),
+  quoteOrderQty: z.string().optional(),
   price: z.string().optional(),
   newClientOrderId: ClientIdSchema.optional(),
   reduceOnly: z.enum(['true', 'false']).optional(),
@@ -100,19 +106,6 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
       throw e;
     });
 
-  function parse<S extends z.ZodType>(schema: S, params: URLSearchParams): z.infer<S> {
-    const r = schema.safeParse(Object.fromEntries(params));
-    if (r.success) return r.data;
-    const issue = r.error.issues[0];
-    const name = issue?.path.join('.') ?? '?';
-    if (name === 'newClientOrderId')
-      throw new BinanceApiError(400, -1100, "Illegal characters found in parameter 'newClientOrderId'.");
-    if (name === 'type') throw new BinanceApiError(400, -1116, 'Invalid orderType.');
-    if (name === 'side') throw new BinanceApiError(400, -1117, 'Invalid side.');
-    if (name === 'timeInForce') throw new BinanceApiError(400, -1115, 'Invalid timeInForce.');
-    throw binanceErrors.mandatory(name);
-  }
-
   function symbolOf(m: FrontMarket, binanceSymbol: string): string {
     const s = venueToCanonical('binance', kindOf(m), binanceSymbol);
     if (!s || !exchange.market(venue, kindOf(m)).hasSymbol(s)) throw binanceErrors.badSymbol();
@@ -139,10 +132,27 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
     );
   }
 
-  function placeRequest(m: FrontMarket, acct: string, ctx: Ctx): PlaceOrderRequest {
+  /**
+   * The simulator request of a POST order. A spot MARKET order may name `quoteOrderQty` instead of
+   * `quantity`: its quantity is then derived from the book when it executes (`quoteAtoms`).
+   */
+  function placeRequest(
+    m: FrontMarket,
+    acct: string,
+    ctx: Ctx,
+  ): { req: PlaceOrderRequest; quoteOrderQty?: string; quoteAtoms?: bigint } {
     const p = parse(OrderParamsSchema, ctx.params);
     const symbol = symbolOf(m, p.symbol);
     const limit = p.type !== 'MARKET';
+    if (p.quoteOrderQty !== undefined && (limit || m === 'futures' || p.quantity !== undefined))
+      throw new BinanceApiError(400, -1106, "Parameter 'quoteOrderQty' sent when not required.");
+    const quoteAtoms = p.quoteOrderQty === undefined ? undefined : parseQuoteOrderQty(p.quoteOrderQty);
+    if (p.quantity === undefined && quoteAtoms === undefined) {
+      if (limit) throw binanceErrors.mandatory('quantity');
+      throw binanceErrors.badParam(
+        "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!",
+      );
+    }
     if (limit && p.price === undefined) throw binanceErrors.mandatory('price');
     if (p.type === 'LIMIT' && p.timeInForce === undefined) throw binanceErrors.mandatory('timeInForce');
     if (m === 'spot' && p.reduceOnly !== undefined)
@@ -150,18 +160,19 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
     const postOnly = p.type === 'LIMIT_MAKER' || p.timeInForce === 'GTX';
     if (p.type === 'LIMIT_MAKER' && m === 'futures')
       throw new BinanceApiError(400, -1116, 'Invalid orderType.');
-    return {
+    const req: PlaceOrderRequest = {
       account: acct,
       symbol,
       side: p.side === 'BUY' ? 'buy' : 'sell',
       type: limit ? 'limit' : 'market',
-      quantity: p.quantity,
+      quantity: p.quantity ?? '',
       price: limit ? p.price : undefined,
       timeInForce: !limit || postOnly ? undefined : p.timeInForce === 'GTX' ? undefined : p.timeInForce,
       postOnly: postOnly || undefined,
       reduceOnly: p.reduceOnly === 'true' || undefined,
       clientOrderId: p.newClientOrderId,
     };
+    return quoteAtoms === undefined ? { req } : { req, quoteOrderQty: p.quoteOrderQty, quoteAtoms };
   }
 
   async function orderRoutes(m: FrontMarket, ctx: Ctx): Promise<unknown> {
@@ -171,11 +182,23 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
     const acct = account(ctx);
     switch (ctx.method) {
       case 'POST': {
-        const req = placeRequest(m, acct, ctx);
-        const order = await run(m, 'createOrder', () => market.placeOrder(req), requestStamp(ctx.params));
+        const { req, quoteOrderQty, quoteAtoms } = placeRequest(m, acct, ctx);
+        const order = await run(
+          m,
+          'createOrder',
+          () =>
+            market.placeOrder(
+              quoteAtoms === undefined
+                ? req
+                : { ...req, quantity: quantityForQuote(market, req.symbol, req.side, quoteAtoms) },
+            ),
+          requestStamp(ctx.params),
+        );
         if (m === 'futures') return futuresOrder(order);
         const fills = market.accountFills(acct, order.symbol).filter((f) => f.orderId === order.orderId);
-        return ctx.params.get('newOrderRespType') === 'FULL' ? spotOrderFull(order, fills) : spotOrder(order);
+        return ctx.params.get('newOrderRespType') === 'FULL'
+          ? spotOrderFull(order, fills, quoteOrderQty)
+          : spotOrder(order, quoteOrderQty);
       }
       case 'GET': {
         const { symbol, ref } = orderRef(m, ctx);
@@ -214,6 +237,17 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
     const market = exchange.market(venue, kind);
     const futures = m === 'futures';
     const key = `${ctx.method} ${futures ? version + '/' : ''}${endpoint}`;
+    const front: FrontContext = {
+      exchange,
+      venue,
+      market,
+      futures,
+      symbolOf: (s) => symbolOf(m, s),
+    };
+    const marketData = marketDataRoute(front, key, ctx.params);
+    if (marketData) return run(m, 'query', marketData);
+    const history = accountHistoryRoute(front, key, ctx.params, () => account(ctx));
+    if (history) return run(m, 'query', history);
     switch (key) {
       case 'GET ping':
       case 'GET v1/ping':
