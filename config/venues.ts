@@ -1,7 +1,9 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { CanonicalSymbolSchema } from '../domain/symbols';
+import { DecimalStringSchema } from '../domain/trading';
 import {
   AccountNameSchema,
   MarketKindSchema,
@@ -62,12 +64,39 @@ const CcxtVenueSchema = z
   })
   .strict();
 
-const VenueEntrySchema = z.discriminatedUnion('kind', [SimVenueSchema, SimHttpVenueSchema, CcxtVenueSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? 'must be one of sim, sim-http, ccxt (paper is not built yet)'
-      : undefined,
-});
+const PaperVenueSchema = z
+  .object({
+    kind: z.literal('paper'),
+    /** Recorded market data (the Binance capture format), one file per market and symbol. */
+    replay: z
+      .array(
+        z
+          .object({
+            market: MarketKindSchema.default('spot'),
+            symbol: CanonicalSymbolSchema,
+            file: z.string().min(1),
+          })
+          .strict(),
+      )
+      .min(1, 'list the recordings to replay: [{ market, symbol, file }]'),
+    /** Recording time runs this many times faster than the clock. */
+    speed: z.number().positive().max(1000).default(1),
+    /** What each paper account starts with: spot assets, and USDT also as perp margin. */
+    balances: z
+      .record(z.string().regex(/^[A-Z0-9]+$/, 'an asset name such as USDT'), DecimalStringSchema)
+      .default({ USDT: '100000' }),
+    accounts,
+  })
+  .strict();
+
+const VenueEntrySchema = z.discriminatedUnion(
+  'kind',
+  [SimVenueSchema, SimHttpVenueSchema, CcxtVenueSchema, PaperVenueSchema],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? 'must be one of sim, sim-http, ccxt, paper' : undefined,
+  },
+);
 
 export const VenuesFileSchema = z.object({ venues: z.partialRecord(VenueSchema, VenueEntrySchema) }).strict();
 export type VenuesFile = z.infer<typeof VenuesFileSchema>;
@@ -85,8 +114,25 @@ export interface AccountSetup {
   credentials?: AccountCredentials | undefined;
 }
 
+export interface PaperReplay {
+  market: MarketKind;
+  symbol: string;
+  /** Absolute path of the recording. */
+  file: string;
+}
+
 export type VenueSetup =
   | { venue: Venue; kind: 'sim'; markets: MarketKind[]; accounts: AccountSetup[] }
+  | {
+      venue: Venue;
+      kind: 'paper';
+      markets: MarketKind[];
+      replay: PaperReplay[];
+      speed: number;
+      balances: Record<string, string>;
+      /** `keel` when the file lists none. */
+      accounts: AccountSetup[];
+    }
   | { venue: Venue; kind: 'sim-http'; url: string; markets: MarketKind[]; accounts: AccountSetup[] }
   | {
       venue: Venue;
@@ -187,6 +233,27 @@ function setupOf(source: string, venue: Venue, entry: VenueEntry, env: NodeJS.Pr
       return { venue, kind: 'sim', markets: ['spot', 'perp'], accounts: accountSetups };
     case 'sim-http':
       return { venue, kind: 'sim-http', url: entry.url, markets: entry.markets, accounts: accountSetups };
+    case 'paper': {
+      const replay = entry.replay.map((recording, index) => {
+        const file = resolve(dirname(source), recording.file);
+        if (!existsSync(file))
+          fail(
+            source,
+            `venues.${venue}.replay.${index}.file`,
+            `${file} does not exist; point it at a capture`,
+          );
+        return { market: recording.market, symbol: recording.symbol, file };
+      });
+      return {
+        venue,
+        kind: 'paper',
+        markets: [...new Set(replay.map((recording) => recording.market))],
+        replay,
+        speed: entry.speed,
+        balances: entry.balances,
+        accounts: accountSetups.length > 0 ? accountSetups : [{ name: 'keel', credentialSource: 'none' }],
+      };
+    }
     case 'ccxt':
       entry.accounts.forEach((account, index) => {
         if (!account.credentials)
@@ -297,6 +364,9 @@ export function describeVenues(config: VenuesConfig) {
     markets: setup.markets,
     ...(setup.kind === 'ccxt' ? { sandbox: setup.sandbox, emulated: setup.frontUrl !== undefined } : {}),
     ...(setup.kind === 'sim-http' ? { url: setup.url } : {}),
+    ...(setup.kind === 'paper'
+      ? { replay: setup.replay.map(({ market, symbol }) => `${market} ${symbol}`), speed: setup.speed }
+      : {}),
     /** Empty on the in-process simulator: any account name opens an account there. */
     accounts: setup.accounts.map((account) => ({
       name: account.name,

@@ -163,6 +163,11 @@ export class ReplayDriver implements MarketDriver {
     return this.startAt + (ts - this.offset) / this.speed;
   }
 
+  /** The recording's time at simulated time `simMs` (the inverse of simulatedTime). */
+  recordingTime(simMs: number): number {
+    return this.offset + (simMs - this.startAt) * this.speed;
+  }
+
   advanceTo(nowMs: number): void {
     while (this.next < this.events.length) {
       const e = this.events[this.next]!;

@@ -13,6 +13,7 @@ import { recordAccountChecks } from '../db/venue-accounts';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { ensureDemoGrids } from './demo-grids';
+import { startPaperVenues } from './paper-venues';
 import { installRuntime } from './runtime';
 import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
@@ -64,7 +65,13 @@ async function main(): Promise<void> {
     // ledger find them again after a restart.
     const sim = startLocalSimWorld({ stateFile: join(config.dataDir, 'sim', 'state.json') });
     onShutdown('simulated exchange', () => sim.stop());
-    const venues = venueConnectors(venuesConfig, { simExchange: sim.exchange });
+    // Paper venues: recorded markets replayed into the simulator's engine (none unless configured).
+    const paper = await startPaperVenues(venuesConfig);
+    if (paper) onShutdown('paper venues', () => paper.stop());
+    const venues = venueConnectors(venuesConfig, {
+      simExchange: sim.exchange,
+      paperExchange: paper?.exchange,
+    });
     // Each configured account once: a venue that refuses its keys or does not answer stops nothing else.
     const accountChecks = await venues.checkAccounts();
     await recordAccountChecks(database.pool, accountChecks);

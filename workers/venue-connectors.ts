@@ -48,11 +48,12 @@ export interface VenueConnectors {
  */
 export function venueConnectors(
   config: VenuesConfig,
-  options: { simExchange?: SimExchange } = {},
+  options: { simExchange?: SimExchange; paperExchange?: SimExchange } = {},
 ): VenueConnectors {
   const setups = new Map(config.venues.map((setup) => [setup.venue, setup]));
-  for (const setup of config.venues) validate(config.source, setup, options.simExchange);
+  for (const setup of config.venues) validate(config.source, setup, options);
   const sim = options.simExchange ? simConnectorFactory(options.simExchange) : undefined;
+  const paper = options.paperExchange ? simConnectorFactory(options.paperExchange) : undefined;
   const cache = new Map<string, ExchangeConnector>();
 
   const connectors: ConnectorFactory = (venue, market, account) => {
@@ -70,7 +71,7 @@ export function venueConnectors(
     const key = `${venue}/${market}/${account}`;
     let connector = cache.get(key);
     if (!connector) {
-      connector = build(setup, market, account, configured, sim);
+      connector = build(setup, market, account, configured, { sim, paper });
       cache.set(key, connector);
     }
     return connector;
@@ -78,7 +79,8 @@ export function venueConnectors(
 
   return {
     connectors,
-    settleWindowMs: (venue) => (setups.get(venue)?.kind === 'sim' ? 0 : 30_000),
+    // In-process engines (the simulator, paper venues) answer for good at once.
+    settleWindowMs: (venue) => (['sim', 'paper'].includes(setups.get(venue)?.kind ?? '') ? 0 : 30_000),
     async checkAccounts(timeoutMs = 10_000) {
       const checks = config.venues.flatMap((setup) =>
         setup.accounts.map(async (account): Promise<AccountCheck> => {
@@ -126,8 +128,16 @@ function rateLimitOf(setup: VenueSetup, account: AccountSetup): string {
     : 'ccxt: no throttle';
 }
 
-function validate(source: string, setup: VenueSetup, simExchange: SimExchange | undefined) {
+function validate(
+  source: string,
+  setup: VenueSetup,
+  { simExchange, paperExchange }: { simExchange?: SimExchange; paperExchange?: SimExchange },
+) {
   const key = `venues.${setup.venue}`;
+  if (setup.kind === 'paper' && !paperExchange)
+    throw new StartupError(
+      `bad venue configuration in ${source}: ${key}.kind: paper needs the paper venues (workers/paper-venues.ts), which this process does not run`,
+    );
   if (setup.kind === 'sim' && !simExchange)
     throw new StartupError(
       `bad venue configuration in ${source}: ${key}.kind: sim needs the in-process simulator, which this process does not run`,
@@ -147,12 +157,15 @@ function build(
   market: MarketKind,
   account: string,
   configured: AccountSetup | undefined,
-  sim: ConnectorFactory | undefined,
+  engines: { sim: ConnectorFactory | undefined; paper: ConnectorFactory | undefined },
 ): ExchangeConnector {
   switch (setup.kind) {
     case 'sim':
-      if (!sim) throw new ConnectorError('unknown-symbol', 'this process runs no in-process simulator');
-      return sim(setup.venue, market, account);
+    case 'paper': {
+      const engine = engines[setup.kind];
+      if (!engine) throw new ConnectorError('unknown-symbol', `this process runs no ${setup.kind} venues`);
+      return engine(setup.venue, market, account);
+    }
     case 'sim-http':
       return createSimHttpConnector({
         baseUrl: setup.url,

@@ -6,11 +6,14 @@ import { venuesView } from '../venues';
 
 const VenueViewSchema = z.object({
   venue: z.string(),
-  kind: z.enum(['sim', 'sim-http', 'ccxt']),
+  kind: z.enum(['sim', 'sim-http', 'ccxt', 'paper']),
   markets: z.array(z.string()),
   sandbox: z.boolean().optional(),
   emulated: z.boolean().optional(),
   url: z.string().optional(),
+  /** Paper: the recordings replayed (`market SYMBOL`) and how much faster than recorded. */
+  replay: z.array(z.string()).optional(),
+  speed: z.number().optional(),
   accounts: z.array(
     z.object({
       name: z.string(),

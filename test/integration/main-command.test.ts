@@ -212,7 +212,7 @@ describe('the main command (npm start)', () => {
     const cases: Array<[string, RegExp]> = [
       [
         'venues:\n  binance:\n    kind: exchange\n',
-        /venues\.binance\.kind: must be one of sim, sim-http, ccxt/,
+        /venues\.binance\.kind: must be one of sim, sim-http, ccxt, paper/,
       ],
       [
         'venues:\n  binance:\n    kind: ccxt\n    accounts:\n      - name: main\n        credentials: { env: { apiKey: NO_SUCH_KEY_VAR, secret: NO_SUCH_SECRET_VAR } }\n',

@@ -118,7 +118,7 @@ describe('venue configuration (KEEL_CONFIG)', () => {
   test('an unknown venue kind, naming the key and the kinds there are', () => {
     refuses(write('venues:\n  binance:\n    kind: exchange\n'), [
       /venues\.binance/,
-      /venues\.binance\.kind: must be one of sim, sim-http, ccxt/,
+      /venues\.binance\.kind: must be one of sim, sim-http, ccxt, paper/,
     ]);
   });
 
@@ -143,6 +143,32 @@ describe('venue configuration (KEEL_CONFIG)', () => {
     refuses(write(ccxtBinance('      - name: main')), [/accounts\.0\.credentials/, /needs credentials/]);
     refuses(write('venues:\n  kraken:\n    kind: sim\n'), [/venues\.kraken/]);
     refuses(write('venues:\n  binance:\n    kind: sim\n    url: http://x\n'), [/venues\.binance/, /url/]);
+  });
+
+  test('a paper venue: its recordings (relative to the file), speed and starting balances', () => {
+    writeFileSync(join(dir, 'capture.gz'), '');
+    const config = loadVenuesConfig(
+      write(
+        'venues:\n  binance:\n    kind: paper\n    replay: [{ market: spot, symbol: BTC-USDT, file: capture.gz }]\n    speed: 10\n',
+      ),
+      {},
+    );
+    const setup = config.venues[0];
+    assert.equal(setup?.kind, 'paper');
+    if (setup?.kind !== 'paper') return;
+    assert.deepEqual(setup.replay, [{ market: 'spot', symbol: 'BTC-USDT', file: join(dir, 'capture.gz') }]);
+    assert.deepEqual(
+      [setup.speed, setup.balances, setup.accounts.map((account) => account.name)],
+      [10, { USDT: '100000' }, ['keel']],
+    );
+    refuses(
+      write('venues:\n  binance:\n    kind: paper\n    replay: [{ symbol: BTC-USDT, file: nowhere.gz }]\n'),
+      [/venues\.binance\.replay\.0\.file/, /does not exist/],
+    );
+    refuses(write('venues:\n  binance:\n    kind: paper\n    replay: []\n'), [
+      /venues\.binance\.replay/,
+      /list the recordings/,
+    ]);
   });
 
   test('a file that is missing or not YAML', () => {
