@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { ActivityDependencies } from '../../activities';
-import { buildApp } from '../../api/app';
+import { buildApp, type ApiDependencies } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
 import { ensureRisk, type RiskRef } from '../../api/risk';
 import { installRuntime } from '../../workers/runtime';
@@ -67,6 +67,8 @@ export interface HarnessOptions {
   orchestrator?: OrchestratorRef;
   /** Starts this risk workflow (as `workers/main.ts` does); the control API, if any, steers it. */
   risk?: RiskRef;
+  /** More of the control API's dependencies: the venue configuration, a log to capture. */
+  api?: Pick<ApiDependencies, 'venues' | 'logLevel' | 'logStream'>;
 }
 
 export interface Harness {
@@ -174,6 +176,7 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
         taskQueue,
         orchestrator: options.orchestrator,
         ...(options.risk ? { risk: options.risk } : {}),
+        ...(options.api ?? {}),
         apiToken: TEST_API_TOKEN,
         readToken: TEST_API_READ_TOKEN,
       });

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { buildApp } from '../../../api/app';
 import { orchestratorControl } from '../../../api/orchestrator';
 import { loadVenuesConfig } from '../../../config/venues';
 import { resetSharedExchanges } from '../../../connectors/ccxt';
@@ -18,7 +17,6 @@ import {
   capturedLogs,
   createSimWorld,
   startHarness,
-  TEST_API_TOKEN,
   testOrchestratorRef,
   type Harness,
 } from '../../support/harness';
@@ -106,23 +104,18 @@ describe('venues from a configuration file: ccxt binance on the simulator front,
       database: 'venues',
       worker: { deps: { connectors: venues.connectors, settleWindowMs: venues.settleWindowMs } },
       orchestrator: ref,
+      api: {
+        venues: config,
+        logLevel: 'debug',
+        logStream: { write: (line: string) => void logLines.push(line) },
+      },
     });
     stack = started;
     database = started.database;
+    app = started.app;
     await recordAccountChecks(database.pool, checks);
-    app = await buildApp({
-      temporal: started.client,
-      pool: database.pool,
-      taskQueue: started.taskQueue,
-      orchestrator: ref,
-      apiToken: TEST_API_TOKEN,
-      venues: config,
-      logLevel: 'debug',
-      logStream: { write: (line: string) => void logLines.push(line) },
-    });
   });
   after(async () => {
-    await app?.close();
     await stack?.stop();
     await front?.close();
     resetSharedExchanges();
@@ -279,6 +272,8 @@ describe('venues from a configuration file: ccxt binance on the simulator front,
     };
     assert.ok(texts.histories.includes('"account":"stale"'), 'the stale account is in the histories');
     assert.ok(texts.histories.includes('Invalid API-key'), 'the venue refusal is in the histories');
+    for (const [where, text] of Object.entries(texts))
+      assert.ok(text.length > 0, `the ${where} were searched, and hold something`);
     for (const [where, text] of Object.entries(texts))
       for (const value of SECRETS) assert.ok(!text.includes(value), `a credential appears in the ${where}`);
   });

@@ -4,18 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../../api/app';
 import { loadVenuesConfig } from '../../../config/venues';
 import { loadBinanceCapture, type ReplayEvent } from '../../../sim/replay';
 import { startPaperVenues, type PaperVenues } from '../../../workers/paper-venues';
 import { venueConnectors } from '../../../workers/venue-connectors';
-import {
-  authHeader,
-  startHarness,
-  TEST_API_TOKEN,
-  testOrchestratorRef,
-  type Harness,
-} from '../../support/harness';
+import { authHeader, startHarness, testOrchestratorRef, type Harness } from '../../support/harness';
 import { independentFills } from '../../support/queue-model';
 import { sharedDataSet } from '../../support/shared-data';
 import type { TestDatabase } from '../../support/test-database';
@@ -80,20 +73,13 @@ describe(
         database: 'paper',
         worker: { deps: { connectors: venues.connectors, settleWindowMs: venues.settleWindowMs } },
         orchestrator: ref,
+        api: { venues: config },
       });
       stack = started;
       database = started.database;
-      app = await buildApp({
-        temporal: started.client,
-        pool: database.pool,
-        taskQueue: started.taskQueue,
-        orchestrator: ref,
-        apiToken: TEST_API_TOKEN,
-        venues: config,
-      });
+      app = started.app;
     });
     after(async () => {
-      await app?.close();
       await stack?.stop();
       await paper?.stop();
       rmSync(dir, { recursive: true, force: true });
