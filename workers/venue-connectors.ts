@@ -13,12 +13,14 @@ import type { AccountState } from '../db/venue-accounts';
 import type { MarketKind, Venue } from '../domain/venues';
 import type { SimExchange } from '../sim';
 import { binanceFrontApiUrls, binanceFrontWsUrls } from '../sim/fronts/binance';
+import { bybitFrontApiUrls, bybitFrontWsUrls } from '../sim/fronts/bybit';
 
 /** The emulated fronts of Keel's simulator, by venue: the ccxt URL tables that point ccxt at them. */
 const FRONTS: Partial<
-  Record<Venue, (base: string) => { apiUrls: Record<string, string>; wsUrls: Record<string, string> }>
+  Record<Venue, (base: string) => { apiUrls: Record<string, string>; wsUrls: Record<string, unknown> }>
 > = {
   binance: (base) => ({ apiUrls: binanceFrontApiUrls(base), wsUrls: binanceFrontWsUrls(base) }),
+  bybit: (base) => ({ apiUrls: bybitFrontApiUrls(base), wsUrls: bybitFrontWsUrls(base) }),
 };
 
 const isCcxtVenue = (venue: Venue): venue is CcxtVenue => Object.hasOwn(VENUE_SPECS, venue);

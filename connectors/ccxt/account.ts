@@ -27,5 +27,11 @@ export async function setLeverage(vm: CcxtVenueMarket, symbol: string, leverage:
     throw new ConnectorError('invalid-order', 'setLeverage is available on perp markets only');
   requireTrading(vm);
   const m = await vm.marketOf(symbol);
-  await vm.call('read', () => vm.exchange.setLeverage(leverage, m.symbol));
+  try {
+    await vm.call('read', () => vm.exchange.setLeverage(leverage, m.symbol));
+  } catch (e) {
+    // Bybit refuses to set the leverage a symbol already has (110043 "leverage not modified"): done.
+    if (vm.venue === 'bybit' && e instanceof ConnectorError && String(e.venueCode) === '110043') return;
+    throw e;
+  }
 }

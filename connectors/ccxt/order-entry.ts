@@ -23,13 +23,20 @@ export async function fetchOrderByClientId(
 ): Promise<Order | undefined> {
   const m = await vm.marketOf(symbol);
   try {
-    const o = await vm.call('read', () =>
-      vm.exchange.fetchOrder(
-        undefined as unknown as string,
-        m.symbol,
-        byClientId(vm, clientOrderId, vm.spec.fetchOrderParams),
-      ),
-    );
+    const o = vm.spec.lookupByList
+      ? (
+          await vm.call('read', () =>
+            vm.exchange.fetchOpenOrders(m.symbol, undefined, undefined, byClientId(vm, clientOrderId)),
+          )
+        ).find((x) => x.clientOrderId === clientOrderId)
+      : await vm.call('read', () =>
+          vm.exchange.fetchOrder(
+            undefined as unknown as string,
+            m.symbol,
+            byClientId(vm, clientOrderId, vm.spec.fetchOrderParams),
+          ),
+        );
+    if (!o) return undefined;
     return orderFromCcxt(o, m, vm.market, clientOrderId);
   } catch (e) {
     if (e instanceof ConnectorError && e.kind === 'order-not-found') return undefined;

@@ -57,8 +57,11 @@ export interface SharedExchangeOptions {
   sandbox?: boolean;
   /** Replaces entries of `exchange.urls.api` (e.g. a loopback Binance-compatible front). */
   apiUrls?: Record<string, string>;
-  /** Replaces entries of `exchange.urls.api.ws` on the ccxt.pro instance (e.g. the front's stream). */
-  wsUrls?: Record<string, string>;
+  /**
+   * Replaces entries of `exchange.urls.api.ws` on the ccxt.pro instance (e.g. the front's stream). An
+   * entry may be a nested table: bybit keys its public sockets by market (`public.spot`, `public.linear`).
+   */
+  wsUrls?: Record<string, unknown>;
   env?: NodeJS.ProcessEnv;
 }
 

@@ -28,6 +28,12 @@ export interface CcxtVenueSpec {
   stream: Record<MarketKind, StreamMethod>;
   /** Extra fetchOrder params (bybit needs an acknowledgement for its 500-orders lookback). */
   fetchOrderParams?: Record<string, unknown>;
+  /**
+   * Look an order up by client id through `fetchOpenOrders` with the client id param (the same request
+   * as fetchOrder) rather than `fetchOrder`: ccxt 4.5.84's bybit fetchOrder, given no order id, throws a
+   * TypeError instead of OrderNotFound when the venue lists nothing (`id.toString()` on undefined).
+   */
+  lookupByList?: boolean;
   /** ccxt options set on the shared instance. */
   options: Record<string, unknown>;
 }
@@ -67,6 +73,8 @@ export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
     duplicateCodes: ['110072'],
     capabilities: { spot: tradable(false), perp: tradable(true) },
     fetchOrderParams: { acknowledged: true },
+    // GET /v5/order/realtime with orderLinkId also lists the order once closed (recent ones).
+    lookupByList: true,
     // `orderbook.1.<symbol>` topics; ccxt sends all topics of a call in one subscribe request.
     stream: { spot: 'watchBidsAsks', perp: 'watchBidsAsks' },
     options: { fetchMarkets: { types: ['spot', 'linear'] }, fetchCurrencies: false },

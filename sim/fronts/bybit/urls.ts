@@ -1,0 +1,25 @@
+/**
+ * ccxt `urls.api` entries pointing the `bybit` class at a front's base URL. ccxt's bybit builds every
+ * request as `<urls.api[api]>/<path>` with paths like `v5/market/time`, for its families `spot`,
+ * `futures`, `v2`, `public` and `private` (all `https://api.bybit.com` upstream).
+ */
+export function bybitFrontApiUrls(baseUrl: string): Record<string, string> {
+  const b = baseUrl.replace(/\/+$/, '');
+  return { spot: b, futures: b, v2: b, public: b, private: b };
+}
+
+/**
+ * ccxt.pro `urls.api.ws` entries for the front's public streams: ccxt's bybit picks
+ * `ws.public.spot` / `ws.public.linear` by market (it tells spot by `spot` in the URL).
+ */
+export function bybitFrontWsUrls(baseUrl: string): Record<string, unknown> {
+  const b = baseUrl.replace(/\/+$/, '').replace(/^http/, 'ws');
+  return {
+    public: {
+      spot: `${b}/v5/public/spot`,
+      linear: `${b}/v5/public/linear`,
+      inverse: `${b}/v5/public/inverse`,
+      option: `${b}/v5/public/option`,
+    },
+  };
+}
