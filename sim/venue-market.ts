@@ -309,6 +309,28 @@ export class VenueMarket implements FillSink {
     return out;
   }
 
+  /**
+   * The most whole lots a market order given in quote would trade now: walking the opposite side of the
+   * book as the order would, fills that cost (buy) or bring (sell) at most `quoteAtoms`. 0 when not one
+   * lot fits; undefined when that side of the book is empty.
+   */
+  lotsForQuote(symbol: string, side: 'buy' | 'sell', quoteAtoms: bigint): number | undefined {
+    const inst = this.instrument(symbol);
+    const levels = this.book(symbol).depth(side === 'buy' ? SELL : BUY, Number.MAX_SAFE_INTEGER);
+    if (levels.length === 0) return undefined;
+    let lots = 0;
+    let left = quoteAtoms;
+    for (const [ticks, levelLots] of levels) {
+      const perLot = inst.notionalAtoms(ticks, 1);
+      const affordable = left / perLot;
+      const take = affordable < BigInt(levelLots) ? Number(affordable) : levelLots;
+      lots += take;
+      left -= perLot * BigInt(take);
+      if (take < levelLots) break;
+    }
+    return lots;
+  }
+
   /** Open order records of an account (bots). */
   openRecords(account: AccountId): VenueOrder[] {
     const out: VenueOrder[] = [];

@@ -1,5 +1,4 @@
 import type { Side } from '../../../domain/trading';
-import { BUY, SELL } from '../../engine/order-book';
 import { parseAtoms } from '../../instruments';
 import type { VenueMarket } from '../../venue-market';
 import { BinanceApiError, binanceErrorFromSim } from './errors';
@@ -23,25 +22,14 @@ export function quantityForQuote(
   side: Side,
   quoteAtoms: bigint,
 ): string {
-  const inst = market.instrument(symbol);
-  const levels = market.book(symbol).depth(side === 'buy' ? SELL : BUY, Number.MAX_SAFE_INTEGER);
-  if (levels.length === 0)
+  const lots = market.lotsForQuote(symbol, side, quoteAtoms);
+  if (lots === undefined)
     throw new BinanceApiError(
       400,
       -2010,
       'Quote order qty market orders are not support when there are no orders on the book.',
     );
-  let lots = 0;
-  let left = quoteAtoms;
-  for (const [ticks, levelLots] of levels) {
-    const perLot = inst.notionalAtoms(ticks, 1);
-    const affordable = left / perLot;
-    const take = affordable < BigInt(levelLots) ? Number(affordable) : levelLots;
-    lots += take;
-    left -= perLot * BigInt(take);
-    if (take < levelLots) break;
-  }
   // Not even one lot: the order would be below the LOT_SIZE minimum.
   if (lots === 0) throw binanceErrorFromSim('QTY_BELOW_MIN', 'spot');
-  return inst.formatQty(lots);
+  return market.instrument(symbol).formatQty(lots);
 }

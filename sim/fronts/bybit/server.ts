@@ -3,7 +3,6 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { venueToCanonical } from '../../../domain/symbols';
 import type { Side } from '../../../domain/trading';
-import { BUY, SELL } from '../../engine/order-book';
 import { SimError } from '../../errors';
 import type { SimExchange } from '../../exchange';
 import { realSleep, withFaults } from '../../gateway';
@@ -176,20 +175,9 @@ export function createBybitFront(options: BybitFrontOptions): BybitFront {
   function quantityForQuote(market: VenueMarket, symbol: string, side: Side, quote: string): string {
     const atoms = parseAtoms(quote);
     if (atoms === undefined || atoms <= 0n) throw bybitErrors.param('params error: qty invalid');
-    const inst = market.instrument(symbol);
-    const levels = market.book(symbol).depth(side === 'buy' ? SELL : BUY, Number.MAX_SAFE_INTEGER);
-    let lots = 0;
-    let left = atoms;
-    for (const [ticks, levelLots] of levels) {
-      const perLot = inst.notionalAtoms(ticks, 1);
-      const affordable = left / perLot;
-      const take = affordable < BigInt(levelLots) ? Number(affordable) : levelLots;
-      lots += take;
-      left -= perLot * BigInt(take);
-      if (take < levelLots) break;
-    }
+    const lots = market.lotsForQuote(symbol, side, atoms) ?? 0;
     if (lots === 0) throw new SimError('QTY_BELOW_MIN');
-    return inst.formatQty(lots);
+    return market.instrument(symbol).formatQty(lots);
   }
 
   async function createOrder(ctx: Ctx): Promise<unknown> {
