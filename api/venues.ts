@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { describeVenues, type VenuesConfig } from '../config/venues';
+import { describeVenues, unconfiguredVenueAccount, type VenuesConfig } from '../config/venues';
 import { accountHealth, type AccountHealth } from '../db/venue-accounts';
 import type { VenueRef } from '../domain/venues';
 
@@ -44,23 +44,8 @@ export async function venueRefusal(
 ): Promise<{ statusCode: 400 | 409; message: string } | undefined> {
   const health = await accountHealth(pool);
   for (const ref of refs) {
-    const setup = config.venues.find((entry) => entry.venue === ref.venue);
-    if (!setup)
-      return {
-        statusCode: 400,
-        message: `venue ${ref.venue} is not configured (configured: ${config.venues.map((entry) => entry.venue).join(', ')}; ${config.source})`,
-      };
-    if (!setup.markets.includes(ref.market))
-      return {
-        statusCode: 400,
-        message: `${ref.venue} is configured for ${setup.markets.join(', ')}, not ${ref.market}`,
-      };
-    const listed = setup.accounts.some((account) => account.name === ref.account);
-    if (!listed && !(setup.kind === 'sim' && setup.accounts.length === 0))
-      return {
-        statusCode: 400,
-        message: `account ${ref.account} is not configured on ${ref.venue} (configured: ${setup.accounts.map((account) => account.name).join(', ')})`,
-      };
+    const unconfigured = unconfiguredVenueAccount(config, ref);
+    if (unconfigured) return { statusCode: 400, message: unconfigured.message };
     const row = health.find((entry) => entry.venue === ref.venue && entry.account === ref.account);
     if (row?.state === 'bad-credentials')
       return {

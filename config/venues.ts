@@ -356,6 +356,34 @@ function fromFile(source: string, key: string, file: string): AccountCredentials
   };
 }
 
+/**
+ * Why the configuration has nothing to trade `ref` on, or undefined: a venue or market it does not
+ * configure, or an account it does not list (the in-process simulator without listed accounts takes any).
+ */
+export function unconfiguredVenueAccount(
+  config: VenuesConfig,
+  ref: { venue: string; market: MarketKind; account: string },
+): { missing: 'venue' | 'market' | 'account'; message: string } | undefined {
+  const setup = config.venues.find((entry) => entry.venue === ref.venue);
+  if (!setup)
+    return {
+      missing: 'venue',
+      message: `venue ${ref.venue} is not configured (configured: ${config.venues.map((entry) => entry.venue).join(', ')}; ${config.source})`,
+    };
+  if (!setup.markets.includes(ref.market))
+    return {
+      missing: 'market',
+      message: `${ref.venue} is configured for ${setup.markets.join(', ')}, not ${ref.market}`,
+    };
+  const anyAccount = setup.kind === 'sim' && setup.accounts.length === 0;
+  if (!anyAccount && !setup.accounts.some((account) => account.name === ref.account))
+    return {
+      missing: 'account',
+      message: `account ${ref.account} is not configured on ${ref.venue} (configured: ${setup.accounts.map((account) => account.name).join(', ')})`,
+    };
+  return undefined;
+}
+
 /** What an operator may see of the configuration: no credential values, ever. */
 export function describeVenues(config: VenuesConfig) {
   return config.venues.map((setup) => ({

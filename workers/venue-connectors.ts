@@ -1,6 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StartupError } from '../config/startup-error';
-import type { AccountSetup, VenueSetup, VenuesConfig } from '../config/venues';
+import {
+  unconfiguredVenueAccount,
+  type AccountSetup,
+  type VenueSetup,
+  type VenuesConfig,
+} from '../config/venues';
 import { createCcxtConnector, sharedExchange, VENUE_SPECS, type CcxtVenue } from '../connectors/ccxt';
 import {
   ConnectorError,
@@ -59,17 +64,14 @@ export function venueConnectors(
   const cache = new Map<string, ExchangeConnector>();
 
   const connectors: ConnectorFactory = (venue, market, account) => {
-    const setup = setups.get(venue);
-    if (!setup)
-      throw new ConnectorError('unknown-symbol', `venue ${venue} is not configured (${config.source})`);
-    if (!setup.markets.includes(market))
+    const unconfigured = unconfiguredVenueAccount(config, { venue, market, account });
+    if (unconfigured)
       throw new ConnectorError(
-        'unknown-symbol',
-        `${venue} is configured for ${setup.markets.join(', ')}, not ${market}`,
+        unconfigured.missing === 'account' ? 'auth' : 'unknown-symbol',
+        unconfigured.message,
       );
+    const setup = setups.get(venue)!;
     const configured = setup.accounts.find((entry) => entry.name === account);
-    if (!configured && !(setup.kind === 'sim' && setup.accounts.length === 0))
-      throw new ConnectorError('auth', `account ${account} is not configured on ${venue} (${config.source})`);
     const key = `${venue}/${market}/${account}`;
     let connector = cache.get(key);
     if (!connector) {
