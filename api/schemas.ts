@@ -23,7 +23,7 @@ export const SymbolViewSchema = z.object({
   shard: z.number(),
   workflowId: z.string(),
   paused: z.boolean(),
-  /** As the shard reports it: starting, running, paused, degraded, failed, stopping, or unknown. */
+  /** As the shard reports it: starting, running, pausing, paused, degraded, failed, stopping, or unknown. */
   status: z.string(),
   /** What is wrong, each named; empty when healthy. */
   problems: z.array(z.string()),

@@ -27,7 +27,7 @@ const OrchestratorCheckSchema = z.discriminatedUnion('ok', [
         workflowId: z.string(),
         /** Symbols the root routed to this shard. */
         symbols: z.number(),
-        /** What the shard holds, counted by its children's status (starting, running, paused, stopping). */
+        /** What the shard holds, counted by its children's status (starting, running, pausing, paused, stopping). */
         byStatus: z.record(z.string(), z.number()),
       }),
     ),

@@ -76,10 +76,19 @@ export type SymbolConfig = z.output<typeof SymbolConfigSchema>;
 export type SymbolConfigInput = z.input<typeof SymbolConfigSchema>;
 
 /**
- * starting → running or paused; degraded: a strategy failed or reports trouble (the others trade on);
+ * starting → running or paused (pausing while its strategies cancel their orders); degraded: a strategy
+ * failed or reports trouble (the others trade on);
  * failed: nothing trades because of failures; stopping: being removed (cancelling its orders).
  */
-export const SymbolStatusSchema = z.enum(['starting', 'running', 'paused', 'degraded', 'failed', 'stopping']);
+export const SymbolStatusSchema = z.enum([
+  'starting',
+  'running',
+  'pausing',
+  'paused',
+  'degraded',
+  'failed',
+  'stopping',
+]);
 export type SymbolStatus = z.infer<typeof SymbolStatusSchema>;
 
 /** One-line readable summary of a symbol's configuration (Web UI static summaries). */

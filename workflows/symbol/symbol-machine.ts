@@ -82,6 +82,8 @@ export class SymbolMachine {
   #config: SymbolConfig;
   #paused: boolean;
   #settled = false;
+  /** A pause was asked for and its strategies are still cancelling their orders. */
+  #pausing = false;
   #removing = false;
   #retryStopsAt: number | undefined;
   /** Failures outside any one strategy (replacing instances, the workflow itself). */
@@ -119,7 +121,8 @@ export class SymbolMachine {
 
   /**
    * Stopping while being removed; failed when nothing trades because of failures; degraded when a
-   * strategy failed or reports trouble; otherwise paused or running (starting until the first settle).
+   * strategy failed or reports trouble; otherwise paused (pausing until its strategies have cancelled
+   * their orders) or running (starting until the first settle).
    */
   get status(): SymbolStatus {
     if (this.#removing) return 'stopping';
@@ -127,7 +130,8 @@ export class SymbolMachine {
     const failed = this.#slots.filter((entry) => entry.failure !== undefined).length;
     if ((failed > 0 && failed === this.#slots.length) || this.#problems.length > 0) return 'failed';
     if (failed > 0 || this.#slots.some((entry) => entry.health.status === 'degraded')) return 'degraded';
-    return this.#paused ? 'paused' : 'running';
+    if (!this.#paused) return 'running';
+    return this.#pausing ? 'pausing' : 'paused';
   }
 
   /** Everything that is wrong, named: for the API, the query, the shard and the logs. */
@@ -197,6 +201,7 @@ export class SymbolMachine {
     if (command.kind === 'pause') {
       if (this.#paused) return [];
       this.#paused = true;
+      this.#pausing = true;
       return this.#slots.map((entry) => hook('pause', entry.slot));
     }
     if (command.kind === 'resume') {
@@ -217,6 +222,7 @@ export class SymbolMachine {
   /** The effects of `boot` or `handle` are carried out. */
   settle(): void {
     this.#settled = true;
+    this.#pausing = false;
   }
 
   /** The instance's answer to a `schedule` effect: due in `delayMs`, or undefined to wait for a message. */

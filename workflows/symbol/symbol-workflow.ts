@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
@@ -102,6 +103,16 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     if (pending.length > 0) scope.cancel();
     try {
       return await scope.run(wait);
+    } catch (error) {
+      // Cancelled while an attempt was failing: Temporal would have retried it, and only the cancellation
+      // stopped that, so the wait ended as the interruption asked, not as a failure of the strategy.
+      if (
+        scope.consideredCancelled &&
+        error instanceof ActivityFailure &&
+        error.retryState === 'CANCEL_REQUESTED'
+      )
+        throw new CancelledFailure('interrupted while an attempt was failing', [], error);
+      throw error;
     } finally {
       interrupt = undefined;
     }

@@ -58,6 +58,17 @@ describe('symbol machine', () => {
     assert.deepEqual(machine.slots, [1]);
   });
 
+  test('a symbol reads pausing, not paused, until its strategies have carried out the pause', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.settle();
+    machine.handle({ kind: 'pause' });
+    assert.equal(machine.status, 'pausing', 'its orders may still rest');
+    assert.equal(machine.paused, true, 'no step runs meanwhile');
+    machine.settle();
+    assert.equal(machine.status, 'paused');
+  });
+
   test('pause pauses every strategy once; resume starts them again', () => {
     const machine = machineWith();
     machine.boot(undefined);
