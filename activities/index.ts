@@ -4,6 +4,7 @@ import { type ConnectorFactory } from '../connectors/exchange-connector';
 import type { Venue } from '../domain/venues';
 import { createAlertActivities, type AlertSettings } from './alerts';
 import { asFailure, createMarketActivities } from './market-snapshot';
+import { createOrderFeeds, type OrderFeeds } from './order-feeds';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
@@ -25,6 +26,11 @@ export interface ActivityDependencies {
   killSwitchToken?: string | undefined;
   /** Where alerts go (Slack, Telegram); undefined: nowhere, and every alert says 'off'. */
   alerts?: AlertSettings | undefined;
+  /**
+   * The accounts' private order streams the watches follow (one set per worker by default); false: every
+   * watch polls the venue, as on a venue without a stream (benchmarks compare the two).
+   */
+  orderFeeds?: OrderFeeds | false;
 }
 
 /** Every activity Keel registers, built from real dependencies by workers and from test ones by tests. */
@@ -51,7 +57,10 @@ export function createActivities(deps: ActivityDependencies) {
     ...createMarketActivities({ connectors }),
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
-    ...createOrderWatchActivities(exactlyOnce),
+    ...createOrderWatchActivities({
+      ...exactlyOnce,
+      ...(deps.orderFeeds !== false && { orderFeeds: deps.orderFeeds ?? createOrderFeeds() }),
+    }),
     ...createRiskActivities({ ...exactlyOnce, killSwitchToken: deps.killSwitchToken }),
     ...createAlertActivities({ pool: deps.pool, alerts: deps.alerts }),
   });

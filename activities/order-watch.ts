@@ -3,7 +3,9 @@ import type { Pool } from 'pg';
 import { ConnectorError, type ExchangeConnector, type Order } from '../connectors/exchange-connector';
 import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/order-ledger';
 import { compare, midpoint } from '../domain/decimal';
+import { CLOSED_ORDER_STATUSES } from '../domain/trading';
 import type { MarketKind, Venue } from '../domain/venues';
+import type { OrderFeed, OrderFeeds } from './order-feeds';
 import {
   createOrderPlacer,
   refuseMixedMoney,
@@ -54,6 +56,17 @@ export interface WatchInput {
 /** How often the watch heartbeats, whatever its poll interval: well inside any heartbeat timeout. */
 export const WATCH_HEARTBEAT_MS = 1_000;
 
+/**
+ * How often a watch fed by the order stream asks for the price its band is checked against. Orders no
+ * longer need a request per poll; the price still does, so it is asked at most this often.
+ */
+export const STREAMED_BAND_CHECK_MS = 1_000;
+
+export interface OrderWatchDependencies extends ExactlyOnceOrderDependencies {
+  /** The worker's private order streams; without them (or a venue without one) watches poll. */
+  orderFeeds?: OrderFeeds;
+}
+
 export interface WatchResult {
   /** `interrupted`: the workflow asked it to stop early (a command arrived), and nothing had happened yet. */
   reason: 'orders' | 'price' | 'timeout' | 'interrupted';
@@ -89,16 +102,33 @@ export function outsideBand(mid: string, band: { low: string; high: string }): b
   return compare(mid, band.low) < 0 || compare(mid, band.high) > 0;
 }
 
+/**
+ * The watched orders the stream has news of: closed, or filled further than the workflow knows. Pure.
+ */
+export function streamedChanges(
+  watched: WatchedOrder[],
+  latest: (clientOrderId: string) => Order | undefined,
+) {
+  return watched.flatMap(({ clientOrderId, filledQuantity }) => {
+    const order = latest(clientOrderId);
+    if (!order) return [];
+    const news = CLOSED_ORDER_STATUSES.has(order.status) || compare(order.filledQuantity, filledQuantity) > 0;
+    return news ? [order] : [];
+  });
+}
+
 /** Looks the order up on the venue and records it; what changed, or undefined if the venue has no such order. */
 export async function lookUpChange(
   pool: Pool,
   exchange: ExchangeConnector,
   symbol: string,
   clientOrderId: string,
+  feed?: OrderFeed,
 ): Promise<OrderChange | undefined> {
   const order = await exchange.fetchOrderByClientId(symbol, clientOrderId);
   if (!order) return undefined;
   await recordVenueOrder(pool, order);
+  feed?.update(order);
   const { status, filledQuantity, averagePrice } = order;
   return { clientOrderId, status, filledQuantity, averagePrice };
 }
@@ -106,15 +136,17 @@ export async function lookUpChange(
 const SKIPPED = Symbol('skipped');
 const MAX_TRANSIENT_FAILURES_IN_A_ROW = 10;
 
-export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
+export function createOrderWatchActivities(deps: OrderWatchDependencies) {
   const placeRecorded = createOrderPlacer(deps);
   const preTradeFor = deps.preTradeFor ?? createPreTrade(deps.pool, deps.connectors);
   return {
     /**
-     * Long-running and heartbeating: polls the venue quietly and returns only when something the
-     * strategy must act on has happened, so the workflow's history grows with events, not with ticks.
-     * Every change it reports is first written to the ledger. When a fill triggers one of the
-     * strategy's contingencies, the replacement is placed here before returning.
+     * Long-running and heartbeating: follows the account's private order stream (or, without one, polls
+     * the venue) quietly and returns only when something the strategy must act on has happened, so the
+     * workflow's history grows with events, not with ticks. REST settles what the stream cannot vouch for
+     * (its first subscription, each reconnect, the audit interval). Every change it reports is first
+     * written to the ledger. When a fill triggers one of the strategy's contingencies, the replacement is
+     * placed here before returning.
      */
     async watchOrders(input: WatchInput): Promise<WatchResult> {
       const context = Context.current();
@@ -177,24 +209,61 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
         }
       }
 
+      /**
+       * Asks the venue: its open orders, then each watched order that left them or filled further. When
+       * every call answered while the stream was up, the symbol is settled against the stream.
+       */
+      async function askVenue(feed: OrderFeed | undefined) {
+        const epoch = feed?.epoch ?? 0;
+        const startedAt = Date.now();
+        const open = await unlessTransient(() => exchange.openOrders(input.symbol));
+        if (open === SKIPPED) return SKIPPED;
+        for (const order of open) feed?.update(order);
+        const changes: OrderChange[] = [];
+        const missing: string[] = [];
+        let complete = true;
+        for (const clientOrderId of ordersToLookUp(input.orders, open)) {
+          const change = await unlessTransient(() =>
+            lookUpChange(deps.pool, exchange, input.symbol, clientOrderId, feed),
+          );
+          if (change === SKIPPED) complete = false;
+          else if (change) changes.push(change);
+          else missing.push(clientOrderId);
+        }
+        if (complete) feed?.markSettled(input.symbol, epoch, startedAt);
+        return { changes, missing };
+      }
+
+      /**
+       * What the stream said of the watched orders since the workflow last heard, recorded first; the
+       * venue is asked instead while an order is one the stream never told of (placed a moment ago, or
+       * one the venue lost): the stream can vouch only for orders it knows.
+       */
+      async function askStream(feed: OrderFeed) {
+        if (input.orders.some(({ clientOrderId }) => !feed.latest(clientOrderId))) return askVenue(feed);
+        const changes: OrderChange[] = [];
+        for (const order of streamedChanges(input.orders, (id) => feed.latest(id))) {
+          await recordVenueOrder(deps.pool, order);
+          const { clientOrderId, status, filledQuantity, averagePrice } = order;
+          changes.push({ clientOrderId, status, filledQuantity, averagePrice });
+        }
+        return { changes, missing: [] };
+      }
+
       async function watch(): Promise<WatchResult> {
         const deadline = Date.now() + input.maxWaitMs;
+        let bandCheckedAt = -Infinity;
         for (;;) {
           context.heartbeat();
+          const feed = deps.orderFeeds?.feedFor(exchange, input.account);
+          const streamed = feed?.isSettled(input.symbol) === true;
           if (input.orders.length > 0) {
-            const open = await unlessTransient(() => exchange.openOrders(input.symbol));
-            if (open === SKIPPED) {
+            const found = feed && streamed ? await askStream(feed) : await askVenue(feed);
+            if (found === SKIPPED) {
               await context.sleep(input.pollMs);
               continue;
             }
-            const changes: OrderChange[] = [];
-            const missing: string[] = [];
-            for (const clientOrderId of ordersToLookUp(input.orders, open)) {
-              const change = await unlessTransient(() => lookUp(clientOrderId));
-              if (change === SKIPPED) continue;
-              if (change) changes.push(change);
-              else missing.push(clientOrderId);
-            }
+            const { changes, missing } = found;
             const firing = contingencies.findIndex((contingency) =>
               changes.some(
                 (change) => change.clientOrderId === contingency.trigger && change.status === 'filled',
@@ -214,7 +283,8 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
             }
             if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };
           }
-          if (input.priceBand) {
+          if (input.priceBand && (!streamed || Date.now() - bandCheckedAt >= STREAMED_BAND_CHECK_MS)) {
+            bandCheckedAt = Date.now();
             const quote = await exchange.bestBidAsk(input.symbol).catch(() => undefined);
             const mid = quote && midPrice(quote.bid, quote.ask);
             if (mid && outsideBand(mid, input.priceBand)) {
@@ -222,7 +292,16 @@ export function createOrderWatchActivities(deps: ExactlyOnceOrderDependencies) {
             }
           }
           if (Date.now() >= deadline) return { reason: 'timeout', changes: [] };
-          await context.sleep(input.pollMs);
+          const settledUntil = feed?.settledUntil(input.symbol);
+          if (feed && settledUntil !== undefined) {
+            const wakeAt = Math.min(
+              deadline,
+              settledUntil,
+              input.priceBand ? bandCheckedAt + STREAMED_BAND_CHECK_MS : Infinity,
+            );
+            await feed.waitForNews(input.symbol, wakeAt - Date.now(), context.cancellationSignal);
+            if (context.cancellationSignal.aborted) return { reason: 'interrupted', changes: [] };
+          } else await context.sleep(input.pollMs);
         }
       }
     },

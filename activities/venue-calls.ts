@@ -90,6 +90,7 @@ export function recordVenueCalls(pool: Pool, connectors: ConnectorFactory, flush
       setLeverage: time('setLeverage', (symbol: string, leverage: number) =>
         connector.setLeverage(symbol, leverage),
       ),
+      ...(connector.watchOrders && { watchOrders: connector.watchOrders.bind(connector) }),
       close: () => connector.close(),
     };
   }

@@ -182,6 +182,14 @@ export interface ExchangeConnector {
   /** Undefined when the venue has no order with this id. */
   fetchOrderByClientId(symbol: string, clientOrderId: string): Promise<Order | undefined>;
   openOrders(symbol?: string): Promise<Order[]>;
+  /**
+   * The account's private order stream on this market, every symbol: calls `onOrder` with each order's
+   * state as it changes, until the signal aborts (resolves) or the stream drops (rejects, 'retryable').
+   * `onLive` is called once the stream is subscribed: changes before that may have been missed, so a
+   * caller settles what it watches with REST then. Absent where the venue or transport has no such
+   * stream; callers then poll.
+   */
+  watchOrders?(onOrder: (order: Order) => void, signal: AbortSignal, onLive?: () => void): Promise<void>;
   balances(): Promise<Balance[]>;
   positions(): Promise<Position[]>;
   fundingRate(symbol: string): Promise<FundingRate>;

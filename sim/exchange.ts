@@ -15,8 +15,8 @@ import { VENUE_NAMES, asAccountId, asSymbolId } from './ids';
 import type { Instrument } from './instruments';
 import { MarketProcess } from './market-process';
 import type { MarketProcessOptions } from './market-process';
-import { tradeView } from './orders';
-import type { TradeView } from './orders';
+import { orderView, tradeView } from './orders';
+import type { OrderView, TradeView } from './orders';
 import { createPrng } from './prng';
 import type { Prng } from './prng';
 import { inconsistent, parseSimSnapshot, SIM_SNAPSHOT_FORMAT, SIM_SNAPSHOT_VERSION } from './snapshot';
@@ -335,6 +335,16 @@ export class SimExchange {
       if (snap) return snap;
     }
     return m.top(symbol);
+  }
+
+  /**
+   * One account's order updates on one venue market, as its private stream would carry them, each a
+   * view taken when the change happened. Returns the unsubscribe.
+   */
+  onOrderUpdate(venue: string, market: string, account: string, listener: (order: OrderView) => void) {
+    return this.market(venue, market).onOrderChange((order) => {
+      if (order.account === account) listener(orderView(order));
+    });
   }
 
   /**

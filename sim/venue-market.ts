@@ -83,6 +83,7 @@ export class VenueMarket implements FillSink {
   /** Accounts (liquidity bots) whose closed orders are forgotten to keep memory bounded. */
   readonly transientAccounts = new Set<AccountId>();
   private readonly listeners: Array<(e: MarketEvent) => void> = [];
+  private readonly orderListeners: Array<(order: VenueOrder) => void> = [];
   private readonly settlement: Settlement;
   private readonly clock: Clock;
   private nextSeq = 1;
@@ -112,6 +113,18 @@ export class VenueMarket implements FillSink {
     return () => {
       const i = this.listeners.indexOf(listener);
       if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /**
+   * Told of every change to a client's order as it happens (accepted, filled, closed, reduced): what a
+   * venue's private order stream carries. Liquidity bots' orders are not told.
+   */
+  onOrderChange(listener: (order: VenueOrder) => void): () => void {
+    this.orderListeners.push(listener);
+    return () => {
+      const i = this.orderListeners.indexOf(listener);
+      if (i >= 0) this.orderListeners.splice(i, 1);
     };
   }
 
@@ -210,6 +223,7 @@ export class VenueMarket implements FillSink {
     if (result === POST_ONLY_REJECTED) throw new Error('unreachable: post-only cross was pre-checked');
     if (result === EXPIRED) this.close(order, 'EXPIRED');
     else if (result === FILLED) this.close(order, 'FILLED');
+    this.orderChanged(order);
     this.emit({ type: 'book', market: this, symbol: inst.symbol });
     return order;
   }
@@ -246,6 +260,7 @@ export class VenueMarket implements FillSink {
     this.state(order.inst.symbol).book.reduce(order.seq, lots);
     order.lots -= lots;
     order.updatedAt = this.clock.now();
+    this.orderChanged(order);
     this.emit({ type: 'book', market: this, symbol: order.inst.symbol });
   }
 
@@ -254,6 +269,7 @@ export class VenueMarket implements FillSink {
     if (!isOpen(order)) return;
     this.state(order.inst.symbol).book.cancel(order.seq);
     this.close(order, 'CANCELED');
+    this.orderChanged(order);
     this.emit({ type: 'book', market: this, symbol: order.inst.symbol });
   }
 
@@ -441,6 +457,8 @@ export class VenueMarket implements FillSink {
     s.tape.push(trade);
     if (s.tape.length > TAPE_LIMIT * 1.2) s.tape.splice(0, s.tape.length - TAPE_LIMIT);
     if (maker.remaining === 0) this.close(m, 'FILLED');
+    // The taker is being placed: it is told once, when its placement is done.
+    this.orderChanged(m);
     this.emit({ type: 'trade', market: this, trade });
   }
 
@@ -486,6 +504,11 @@ export class VenueMarket implements FillSink {
     o.updatedAt = this.clock.now();
     this.settlement.release(o);
     if (this.transientAccounts.has(o.account)) this.orders.delete(o.seq);
+  }
+
+  private orderChanged(order: VenueOrder): void {
+    if (this.orderListeners.length === 0 || this.transientAccounts.has(order.account)) return;
+    for (const listener of this.orderListeners) listener(order);
   }
 
   private emit(e: MarketEvent): void {

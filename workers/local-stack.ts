@@ -27,6 +27,8 @@ export async function startLocalStack(options: {
   connectors: ConnectorFactory;
   dynamicConfig?: Record<string, unknown>;
   maxCachedWorkflows?: number;
+  /** False: watches poll the venue even where the account has a private order stream. */
+  orderStreams?: boolean;
 }): Promise<LocalStack> {
   const dir = mkdtempSync(join(tmpdir(), `keel-${options.name}-`));
   chmodSync(dir, 0o755); // an embedded PostgreSQL runs as user postgres and must reach its data dir
@@ -50,7 +52,12 @@ export async function startLocalStack(options: {
     namespace: 'default',
     taskQueue: options.taskQueue,
     // The in-process simulator: a call is over when it returns, so absence is proven at once.
-    deps: { pool: database.pool, connectors: options.connectors, settleWindowMs: () => 0 },
+    deps: {
+      pool: database.pool,
+      connectors: options.connectors,
+      settleWindowMs: () => 0,
+      ...(options.orderStreams === false && { orderFeeds: false as const }),
+    },
     workflowBundle: await bundleWorkflows(),
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
   });

@@ -82,6 +82,35 @@ function inProcessTransport(options: SimConnectorOptions): SimTransport {
       });
     },
 
+    watchOrders(onOrder, signal, onLive) {
+      return new Promise<void>((resolve, reject) => {
+        if (signal.aborted) return resolve();
+        const stop = (): void => {
+          stopOrders();
+          stopFeed();
+          signal.removeEventListener('abort', onAbort);
+          watchers.delete(onAbort);
+        };
+        const onAbort = (): void => {
+          stop();
+          resolve();
+        };
+        const stopOrders = exchange.onOrderUpdate(venue, market, account, onOrder);
+        // A scripted feed disconnect drops the venue market's private streams too.
+        const stopFeed = exchange.onMarketData(
+          (e) => {
+            if (e.type !== 'disconnect' || e.venue !== venue || e.market !== market) return;
+            stop();
+            reject(new ConnectorError('retryable', `${venue}/${market} order stream disconnected`));
+          },
+          () => false,
+        );
+        signal.addEventListener('abort', onAbort);
+        watchers.add(onAbort);
+        onLive?.();
+      });
+    },
+
     close: async () => {
       for (const stop of [...watchers]) stop();
     },

@@ -60,6 +60,8 @@ export interface SimTransport {
   setLeverage(symbol: string, leverage: number): Promise<void>;
   /** Calls `onTop` with raw book tops until the signal aborts (resolves) or the feed drops (rejects). */
   watchTops(symbols: string[], onTop: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
+  /** The account's raw order updates on this market, as the port's `watchOrders`; absent: none served. */
+  watchOrders?(onOrder: (raw: unknown) => void, signal: AbortSignal, onLive?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -232,6 +234,15 @@ export function createSimPortConnector(
       await mapped(() => transport.setLeverage(symbol, leverage));
     },
 
+    ...(transport.watchOrders && { watchOrders: watchOrdersOver(transport.watchOrders.bind(transport)) }),
+
     close: () => transport.close(),
   };
+}
+
+function watchOrdersOver(
+  watch: NonNullable<SimTransport['watchOrders']>,
+): NonNullable<ExchangeConnector['watchOrders']> {
+  return (onOrder, signal, onLive) =>
+    mapped(() => watch((raw) => onOrder(orderFromSim(raw)), signal, onLive));
 }

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { createOrderFeeds, type OrderFeeds } from '../../../activities/order-feeds';
 import { createOrderReconcileActivities, type ReconcileResult } from '../../../activities/order-reconcile';
 import {
   createOrderWatchActivities,
   type WatchInput,
   type WatchResult,
 } from '../../../activities/order-watch';
+import { ConnectorError, type ExchangeConnector } from '../../../connectors/exchange-connector';
 import { createSimConnector } from '../../../connectors/sim/in-process-connector';
 import { findOrder, claimSend, recordIntent } from '../../../db/order-ledger';
 import { SimExchange } from '../../../sim';
@@ -102,16 +104,20 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
 
   /** Runs one test workflow (the watch, or a reconcile) on a worker with the real activities. */
   async function runActivity<Result>(
-    connector: ReturnType<typeof createSimConnector>,
+    connector: ExchangeConnector,
     workflowType: 'watchWorkflow' | 'reconcileWorkflow',
     input: unknown,
     whileRunning?: () => void,
+    orderFeeds?: OrderFeeds,
   ) {
     const deps = { pool: database.pool, connectors: () => connector, settleWindowMs: () => 0 };
     const { worker, taskQueue } = await harness.createWorker(
       {
         workflows: join(import.meta.dirname, 'watch-workflow.ts'),
-        activities: { ...createOrderWatchActivities(deps), ...createOrderReconcileActivities(deps) },
+        activities: {
+          ...createOrderWatchActivities({ ...deps, ...(orderFeeds && { orderFeeds }) }),
+          ...createOrderReconcileActivities(deps),
+        },
       },
       uniqueName('watch'),
     );
@@ -131,10 +137,29 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     return worker.runUntil(run());
   }
   const watch = (
-    connector: ReturnType<typeof createSimConnector>,
+    connector: ExchangeConnector,
     input: WatchInput,
     whileRunning?: () => void,
-  ) => runActivity<WatchResult>(connector, 'watchWorkflow', input, whileRunning);
+    orderFeeds?: OrderFeeds,
+  ) => runActivity<WatchResult>(connector, 'watchWorkflow', input, whileRunning, orderFeeds);
+
+  /** The connector, counting its REST calls by name. */
+  function counting(connector: ExchangeConnector) {
+    const calls: Record<string, number> = {};
+    const count =
+      <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
+      (...args: A) => {
+        calls[name] = (calls[name] ?? 0) + 1;
+        return call(...args);
+      };
+    const counted: ExchangeConnector = {
+      ...connector,
+      openOrders: count('openOrders', connector.openOrders.bind(connector)),
+      fetchOrderByClientId: count('fetchOrderByClientId', connector.fetchOrderByClientId.bind(connector)),
+      bestBidAsk: count('bestBidAsk', connector.bestBidAsk.bind(connector)),
+    };
+    return { counted, calls };
+  }
 
   test('nothing happens: it returns on its own deadline, having added no history while it waited', async () => {
     const { connector, input } = await setUp('wA');
@@ -215,6 +240,80 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       'r1 once, r0 never',
     );
     assert.equal((await findOrder(database.pool, 'wEr1'))?.status, 'open');
+  });
+
+  test('with the order stream: REST settles once, then a fill reaches the watch, the ledger and its contingency from the stream', async () => {
+    const { connector, input, market, placed } = await setUp('wS');
+    const { counted, calls } = counting(connector);
+    const orderFeeds = createOrderFeeds();
+    const contingencies = contingenciesFor('wS');
+    const { result } = await watch(
+      counted,
+      { ...input, maxWaitMs: 20_000, contingencies },
+      () => liftTheAsk(market),
+      orderFeeds,
+    );
+    assert.equal(result.fired?.placement.clientOrderId, 'wSr1');
+    assert.deepEqual(result.changes[0], {
+      clientOrderId: placed[1]!.clientOrderId,
+      status: 'filled',
+      filledQuantity: '0.01',
+      averagePrice: '31000',
+    });
+    assert.equal((await findOrder(database.pool, placed[1]!.clientOrderId))?.status, 'filled');
+    // Polling every 50 ms for the 300 ms before the fill would have asked about six times.
+    assert.deepEqual(calls, { openOrders: 1 }, 'one settle, then nothing but the stream');
+
+    // A second watch of the same symbol in the same worker trusts the stream from its first moment.
+    const again = await watch(
+      counted,
+      { ...input, orders: input.orders.slice(0, 1), maxWaitMs: 1000 },
+      undefined,
+      orderFeeds,
+    );
+    assert.equal(again.result.reason, 'timeout');
+    assert.deepEqual(calls, { openOrders: 1 });
+    orderFeeds.close();
+  });
+
+  test('with the order stream dropping: a fill it missed while down is found by REST and reported once', async () => {
+    const { connector, input, market, placed } = await setUp('wT');
+    let drop: (() => void) | undefined;
+    let subscriptions = 0;
+    const dropping: ExchangeConnector = {
+      ...connector,
+      watchOrders: (onOrder, signal, onLive) =>
+        new Promise<void>((resolve, reject) => {
+          subscriptions += 1;
+          const inner = new AbortController();
+          signal.addEventListener('abort', () => inner.abort());
+          drop = () => {
+            inner.abort();
+            reject(new ConnectorError('retryable', 'stream dropped'));
+          };
+          connector.watchOrders!(onOrder, inner.signal, onLive).then(resolve, reject);
+        }),
+    };
+    const { result } = await watch(
+      dropping,
+      { ...input, maxWaitMs: 20_000 },
+      () => {
+        drop?.();
+        liftTheAsk(market); // unseen by the stream, which is down
+      },
+      createOrderFeeds(),
+    );
+    assert.equal(result.reason, 'orders');
+    assert.deepEqual(result.changes, [
+      {
+        clientOrderId: placed[1]!.clientOrderId,
+        status: 'filled',
+        filledQuantity: '0.01',
+        averagePrice: '31000',
+      },
+    ]);
+    assert.equal((await findOrder(database.pool, placed[1]!.clientOrderId))?.status, 'filled');
+    assert.ok(subscriptions >= 1);
   });
 
   test('reconcile: a fill nobody watched is returned to the plan; a lost send found live is recorded and cancelled', async () => {

@@ -68,6 +68,8 @@ describe('circuit breakers on a live worker: a slow venue trips the latency brea
         deps: {
           connectors: sim.connectors,
           settleWindowMs: () => 0,
+          // Watches poll instead of following the order stream, so the grid keeps calling the venue.
+          orderFeeds: false,
           alerts: {
             slackWebhookUrl: `http://127.0.0.1:${receiver.port}${SLACK_PATH}`,
             telegramBotToken: '42:tok',

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { createOrderFeeds } from '../../../activities/order-feeds';
 import { orchestratorControl } from '../../../api/orchestrator';
 import {
   ConnectorError,
@@ -132,7 +133,14 @@ describe('symbol lifecycle', () => {
     sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '1000000');
     const started = await startHarness({
       database: 'lifecycle',
-      worker: { deps: { connectors, settleWindowMs: () => 0 } },
+      worker: {
+        deps: {
+          connectors,
+          settleWindowMs: () => 0,
+          // A venue forgetting orders says nothing on their stream: the audit finds it (after 5 min by default).
+          orderFeeds: createOrderFeeds({ auditMs: 2_000 }),
+        },
+      },
       orchestrator: ref,
     });
     harness = started;
