@@ -3,6 +3,7 @@ import type { ExchangeConnector } from '../exchange-connector';
 import { balances, fundingRate, positions, setLeverage } from './account';
 import { instrumentsFromCcxt } from './instrument-mapping';
 import { cancelOrder, createOrder, fetchOrderByClientId, openOrders } from './order-entry';
+import { canWatchOrders, watchOrders } from './order-stream';
 import { watchBestBidAsk } from './quote-stream';
 import type { QuoteFeedOptions } from './quote-stream';
 import type { SharedExchangeOptions } from './registry';
@@ -36,6 +37,10 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     cancelOrder: (symbol, clientOrderId) => cancelOrder(vm, symbol, clientOrderId),
     fetchOrderByClientId: (symbol, clientOrderId) => fetchOrderByClientId(vm, symbol, clientOrderId),
     openOrders: (symbol) => openOrders(vm, symbol),
+    // The private order stream where ccxt.pro has one and the account's keys are configured; else poll.
+    ...(canWatchOrders(vm) && {
+      watchOrders: (onOrder, signal, onLive) => watchOrders(vm, onOrder, signal, onLive),
+    }),
     balances: () => balances(vm),
     positions: () => positions(vm),
     fundingRate: (symbol) => fundingRate(vm, symbol),

@@ -18,6 +18,8 @@ const BINANCE_CODES: Record<string, ConnectorErrorKind> = {
   '-1022': 'auth',
   // Timestamp outside recvWindow: nothing happened; a fresh timestamp may pass (ccxt: InvalidNonce).
   '-1021': 'retryable',
+  // A user-data listenKey expired or was closed (ccxt: AuthenticationError): a new login gets another.
+  '-1125': 'retryable',
   '-1003': 'retryable',
   '-1001': 'retryable',
   '-1007': 'retryable',
@@ -75,6 +77,7 @@ export function redact(message: string, secrets: readonly (string | undefined)[]
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('[redacted]');
   return out
     .replace(/signature=[0-9a-fA-F]+/g, 'signature=[redacted]')
+    .replace(/listenKey=[0-9A-Za-z]+/g, 'listenKey=[redacted]')
     .replace(/X-MBX-APIKEY[^,}\n]*/gi, 'X-MBX-APIKEY [redacted]');
 }
 

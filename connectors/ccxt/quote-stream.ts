@@ -5,6 +5,7 @@ import { quoteFromTouch, quoteKey } from './quote-mapping';
 import { sharedProExchange } from './registry';
 import { fetchBestBidAsk, pollBestBidAsk } from './rest-quotes';
 import {
+  aborted,
   forgetCached,
   resolveStreamMethod,
   SlotAllocator,
@@ -35,13 +36,6 @@ function allocatorFor({ venue, market, exchangeOptions }: CcxtVenueMarket): Slot
   }
   return alloc;
 }
-
-/** Resolves when the signal aborts (never rejects). */
-const aborted = (signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 
 const UNWATCH_TIMEOUT_MS = 2000;
 

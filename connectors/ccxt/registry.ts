@@ -158,22 +158,77 @@ export interface SharedProExchange {
 }
 
 const sharedPro = new Map<string, SharedProExchange>();
+/** Each instance's `trackDelays` cleanup, for `resetSharedExchanges`. */
+const proCleanups = new Map<SharedProExchange, () => void>();
+
+/**
+ * ccxt.pro schedules its own background calls (binance's listenKey keepalive every 20 minutes) with
+ * `delay`, a bare `setTimeout` nothing clears: such a timer would keep the process alive and call the
+ * venue after the instance closed. They are kept here and cleared with the instance's sockets; the
+ * user-data logins they kept alive are forgotten too (`lastAuthenticatedTime`), so the next watch
+ * logs in afresh and schedules its own keepalive.
+ */
+function trackDelays(exchange: Exchange): () => void {
+  const timers = new Set<NodeJS.Timeout>();
+  exchange.delay = (timeout: number, method: unknown, ...args: unknown[]): void => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      // ccxt's own delay drops the result too; its keepalive handles its failures itself.
+      (exchange.spawn(method, ...args) as Promise<unknown>).catch(() => undefined);
+    }, timeout);
+    timers.add(t);
+  };
+  return () => {
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    for (const bucket of Object.values(exchange.options as Record<string, unknown>))
+      if (bucket !== null && typeof bucket === 'object' && 'lastAuthenticatedTime' in bucket)
+        (bucket as Record<string, unknown>)['lastAuthenticatedTime'] = 0;
+  };
+}
+
+/**
+ * ccxt.pro 4.5.84 sometimes rejects a future nobody awaits: binance's `authenticate:signature:spot`
+ * (created ahead of the user-data subscribe for concurrent callers) when the venue refuses that
+ * subscription. Node ends the process on such an unhandled rejection. Every future a socket client of
+ * the instance makes gets a no-op handler; the callers awaiting it still see the rejection.
+ */
+function handleOrphanRejections(exchange: Exchange): void {
+  const clientOf = exchange.client.bind(exchange);
+  const patched = new WeakSet<object>();
+  exchange.client = (url) => {
+    const client = clientOf(url);
+    if (!patched.has(client)) {
+      patched.add(client);
+      const future = client.future.bind(client);
+      client.future = (messageHash: string): unknown => {
+        const f = future(messageHash) as Promise<unknown>;
+        f.catch(() => undefined);
+        return f;
+      };
+    }
+    return client;
+  };
+}
 
 /**
  * The ccxt.pro instance of a venue (same credentials and URL overrides as the REST one), shared by
  * every watcher in the process. `slot` > 0 gives further instances, one per extra connection a venue's
- * per-connection subscription limit forces (ccxt keeps one socket per URL per instance).
+ * per-connection subscription limit forces (ccxt keeps one socket per URL per instance); a named slot
+ * gives an instance of its own to one kind of stream (the private order streams, one per market).
  */
 export function sharedProExchange(
   venue: CcxtVenue,
   opts: SharedExchangeOptions = {},
-  slot = 0,
+  slot: number | string = 0,
 ): SharedProExchange {
   const key = `${instanceKey(venue, opts)} #${slot}`;
   const existing = sharedPro.get(key);
   if (existing) return existing;
   const creds = credentialsOf(venue, opts);
   const exchange = build(venue, opts, true);
+  handleOrphanRejections(exchange);
+  const clearDelays = trackDelays(exchange);
   let users = 0;
   let closing: Promise<void> | undefined;
   const entry: SharedProExchange = {
@@ -193,18 +248,36 @@ export function sharedProExchange(
         .close()
         .catch(() => undefined)
         .finally(() => {
+          clearDelays();
           closing = undefined;
         });
       await closing;
     },
   };
   sharedPro.set(key, entry);
+  proCleanups.set(entry, clearDelays);
   return entry;
 }
 
 /** Forgets every shared instance (tests; a process normally keeps them for its lifetime). */
 export function resetSharedExchanges(): void {
   shared.clear();
-  for (const p of sharedPro.values()) void p.exchange.close().catch(() => undefined);
+  for (const [p, clearDelays] of proCleanups) {
+    clearDelays();
+    void p.exchange.close().catch(() => undefined);
+  }
+  proCleanups.clear();
   sharedPro.clear();
+}
+
+const proFeatures = new Map<CcxtVenue, Record<string, unknown>>();
+
+/** What the venue's ccxt.pro class streams (`has`), read once per venue from a bare instance. */
+export function proHas(venue: CcxtVenue, feature: string): boolean {
+  let has = proFeatures.get(venue);
+  if (!has) {
+    has = new PRO_CLASSES[venue]().has;
+    proFeatures.set(venue, has);
+  }
+  return has[feature] === true;
 }

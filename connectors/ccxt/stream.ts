@@ -13,6 +13,13 @@ export interface RawTouch {
   timestamp: number | undefined;
 }
 
+/** Resolves when the signal aborts (never rejects). */
+export const aborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+
 /** The first method of `preferred`, watchBidsAsks, watchTicker, watchOrderBook the instance has. */
 export function resolveStreamMethod(has: Record<string, unknown>, preferred: StreamMethod): StreamMethod {
   const order: StreamMethod[] = ['watchBidsAsks', 'watchTicker', 'watchOrderBook'];

@@ -26,6 +26,16 @@ function withoutSignature(raw: string): string {
     .join('&');
 }
 
+/** The credential of a known API key (Binance USER_STREAM endpoints check the key alone), or -2015. */
+export function credentialOf(
+  credentials: readonly FrontCredential[],
+  apiKey: string | undefined,
+): FrontCredential {
+  const cred = credentials.find((c) => c.apiKey === apiKey);
+  if (!cred) throw binanceErrors.apiKey();
+  return cred;
+}
+
 /**
  * Binance SIGNED endpoint checks: known API key, HMAC-SHA256 (hex) over query string + body without the
  * signature, then timestamp within recvWindow of the server clock. Returns the account of the key.
@@ -35,8 +45,7 @@ export function authenticate(
   credentials: readonly FrontCredential[],
   nowMs: number,
 ): string {
-  const cred = credentials.find((c) => c.apiKey === req.apiKey);
-  if (!cred) throw binanceErrors.apiKey();
+  const cred = credentialOf(credentials, req.apiKey);
   const signature = req.params.get('signature');
   if (!signature || !/^[0-9a-fA-F]{64}$/.test(signature)) throw binanceErrors.signature();
   const payload = withoutSignature(req.rawQuery) + withoutSignature(req.rawBody);

@@ -5,3 +5,4 @@ export { authenticate, sign } from './auth';
 export { BinanceApiError, binanceErrorFromSim } from './errors';
 export { binanceFrontApiUrls, binanceFrontWsUrls } from './urls';
 export type { MarketStream } from './stream';
+export type { UserStream } from './user-stream';

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { venueToCanonical } from '../../../domain/symbols';
 import { SimError } from '../../errors';
@@ -31,8 +32,10 @@ import {
 import { marketDataRoute } from './market-data';
 import { parseParams as parse } from './params';
 import { parseQuoteOrderQty, quantityForQuote } from './quote-order';
-import { attachMarketStream } from './stream';
+import { createMarketStream, refuseUpgrade } from './stream';
 import type { MarketStream } from './stream';
+import { createUserStream } from './user-stream';
+import type { UserStream } from './user-stream';
 
 export interface BinanceFrontOptions {
   exchange: SimExchange;
@@ -49,6 +52,8 @@ export interface BinanceFront {
   readonly http: Server;
   /** The WebSocket market stream on the same port (`binanceFrontWsUrls(baseUrl)`). */
   readonly stream: MarketStream;
+  /** The user-data streams on the same port: spot WebSocket API, USD-M listenKey stream. */
+  readonly userStream: UserStream;
   /** Resolves to the base URL, e.g. `http://127.0.0.1:43121`; spot is under `/api/v3`, futures `/fapi`. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -88,13 +93,15 @@ interface Ctx {
 /**
  * A Binance-compatible REST front over one simulator venue: enough of spot `/api/v3` and USD-M futures
  * `/fapi/v1|v2|v3` for ccxt's `binance` and `binanceusdm` classes, with Binance signing, timestamp
- * checks and error codes. Loopback only.
+ * checks and error codes, plus the market stream and the user-data streams on the same port (ccxt pro).
+ * Loopback only.
  */
 export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
   const { exchange, credentials } = options;
   const venue = options.venue ?? 'binance';
   const now = options.now ?? Date.now;
   const timing: RequestTiming = { sleep: options.sleep ?? realSleep, now };
+  const userStream = createUserStream({ exchange, venue, credentials, now });
 
   const kindOf = (m: FrontMarket): 'spot' | 'perp' => (m === 'spot' ? 'spot' : 'perp');
 
@@ -248,6 +255,8 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
     if (marketData) return run(m, 'query', marketData);
     const history = accountHistoryRoute(front, key, ctx.params, () => account(ctx));
     if (history) return run(m, 'query', history);
+    const listenKey = futures ? userStream.listenKeyRoute(key, ctx.apiKey) : undefined;
+    if (listenKey) return run(m, 'query', listenKey);
     switch (key) {
       case 'GET ping':
       case 'GET v1/ping':
@@ -428,13 +437,19 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
   }
 
   const http = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void handle(req, res));
-  const stream = attachMarketStream(http, exchange, venue, now);
+  const stream = createMarketStream(exchange, venue, now);
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!stream.upgrade(req, socket, head) && !userStream.upgrade(req, socket, head))
+      refuseUpgrade(socket, '404 Not Found');
+  });
   return {
     http,
     stream,
+    userStream,
     listen: (port = 0, host = '127.0.0.1') => listenHttp(http, port, host),
     close: () => {
       stream.close();
+      userStream.close();
       return closeHttp(http);
     },
   };

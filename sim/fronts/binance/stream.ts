@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { venueToCanonical } from '../../../domain/symbols';
@@ -35,7 +35,19 @@ export interface MarketStream {
   connections(): number;
   /** Stream names per open socket (tests). */
   subscriptions(): string[][];
+  /** Takes an HTTP upgrade on a market-stream path; false when the path is not one. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   close(): void;
+}
+
+/** Sends a JSON frame if the socket is still open. */
+export function sendJson(ws: WebSocket, body: unknown): void {
+  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(body));
+}
+
+/** Answers an upgrade request with an HTTP error instead of a WebSocket. */
+export function refuseUpgrade(socket: Duplex, status: '400 Bad Request' | '404 Not Found'): void {
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /**
@@ -46,12 +58,7 @@ export interface MarketStream {
  * each subscription is answered with the current touch at once (a real venue ticks many times a second;
  * a simulator book may stay quiet). A simulator `marketData` `disconnect` fault drops the market's sockets.
  */
-export function attachMarketStream(
-  http: Server,
-  exchange: SimExchange,
-  venue: string,
-  now: () => number,
-): MarketStream {
+export function createMarketStream(exchange: SimExchange, venue: string, now: () => number): MarketStream {
   const wss = new WebSocketServer({ noServer: true });
   const conns = new Map<WebSocket, Conn>();
   /** `venue/market/SYMBOL` -> sockets following it. */
@@ -106,11 +113,8 @@ export function attachMarketStream(
     return s && exchange.market(venue, m).hasSymbol(s) ? s : undefined;
   }
 
-  const reply = (ws: WebSocket, body: unknown): void => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(body));
-  };
   const invalid = (ws: WebSocket, id: unknown, msg: string): void =>
-    reply(ws, { error: { code: 2, msg: `Invalid request: ${msg}` }, id: id ?? null });
+    sendJson(ws, { error: { code: 2, msg: `Invalid request: ${msg}` }, id: id ?? null });
 
   function subscribe(ws: WebSocket, c: Conn, names: readonly string[]): string[] {
     const added: string[] = [];
@@ -152,7 +156,7 @@ export function attachMarketStream(
       return;
     }
     if (m.method === 'LIST_SUBSCRIPTIONS') {
-      reply(ws, { result: [...c.subs.values()], id });
+      sendJson(ws, { result: [...c.subs.values()], id });
       return;
     }
     if (m.method !== 'SUBSCRIBE' && m.method !== 'UNSUBSCRIBE') {
@@ -171,11 +175,11 @@ export function attachMarketStream(
     }
     if (m.method === 'UNSUBSCRIBE') {
       unsubscribe(c, params);
-      reply(ws, { result: null, id });
+      sendJson(ws, { result: null, id });
       return;
     }
     const added = subscribe(ws, c, params);
-    reply(ws, { result: null, id });
+    sendJson(ws, { result: null, id });
     snapshot(ws, c, added);
   }
 
@@ -190,13 +194,10 @@ export function attachMarketStream(
     ws.on('error', () => ws.terminate());
   });
 
-  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://front');
     const route = ROUTES.find((r) => r.re.test(url.pathname));
-    if (!route) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (!route) return false;
     const c: Conn = { market: route.market, combined: route.combined, subs: new Map() };
     wss.handleUpgrade(req, socket, head, (ws) => {
       wss.emit('connection', ws, c);
@@ -205,14 +206,14 @@ export function attachMarketStream(
         snapshot(ws, c, subscribe(ws, c, names));
       }
     });
+    return true;
   }
-  http.on('upgrade', onUpgrade);
 
   return {
     connections: () => conns.size,
     subscriptions: () => [...conns.values()].map((c) => [...c.subs.values()]),
+    upgrade,
     close() {
-      http.off('upgrade', onUpgrade);
       unsubscribeMd();
       for (const ws of conns.keys()) ws.terminate();
       wss.close();

@@ -15,14 +15,21 @@ export function binanceFrontApiUrls(baseUrl: string): Record<string, string> {
 }
 
 /**
- * ccxt.pro `urls.api.ws` entries for the front's market stream. ccxt recognises a spot socket by
- * `/stream` in its URL and appends `/public/ws` handling to a futures base ending in `/ws`.
+ * ccxt.pro `urls.api.ws` entries for the front's streams. ccxt recognises a spot market socket by
+ * `/stream` in its URL and rewrites a futures base ending in `/ws` to `/public/ws` (book tickers) and
+ * `/private/ws?listenKey=` (USD-M user data). Spot user data goes over the WebSocket API (`ws-api.spot`).
  */
-export function binanceFrontWsUrls(baseUrl: string): Record<string, string> {
+export function binanceFrontWsUrls(baseUrl: string): {
+  spot: string;
+  margin: string;
+  future: string;
+  'ws-api': { spot: string };
+} {
   const b = baseUrl.replace(/\/+$/, '').replace(/^http/, 'ws');
   return {
     spot: `${b}/stream/ws`,
     margin: `${b}/stream/ws`,
     future: `${b}/fstream/ws`,
+    'ws-api': { spot: `${b}/ws-api/v3` },
   };
 }
