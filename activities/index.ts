@@ -1,10 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { Runtime } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import type { Venue } from '../domain/venues';
 import { createAlertActivities, type AlertSettings } from './alerts';
 import { asFailure, createMarketActivities } from './market-snapshot';
-import { createOrderFeeds, type OrderFeeds } from './order-feeds';
+import { createOrderFeeds, type OrderFeeds, type OrderStreamChange } from './order-feeds';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
@@ -59,11 +60,26 @@ export function createActivities(deps: ActivityDependencies) {
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities({
       ...exactlyOnce,
-      ...(deps.orderFeeds !== false && { orderFeeds: deps.orderFeeds ?? createOrderFeeds() }),
+      ...(deps.orderFeeds !== false && {
+        orderFeeds: deps.orderFeeds ?? createOrderFeeds({ onChange: logOrderStream }),
+      }),
     }),
     ...createRiskActivities({ ...exactlyOnce, killSwitchToken: deps.killSwitchToken }),
     ...createAlertActivities({ pool: deps.pool, alerts: deps.alerts }),
   });
+}
+
+/** A stream going down makes its watches poll: worth a warning, as its coming back is worth a line. */
+function logOrderStream({ venue, market, account, live, detail }: OrderStreamChange): void {
+  const stream = `order stream ${venue}/${market}/${account}`;
+  const { logger } = Runtime.instance();
+  if (live) logger.info(`${stream} subscribed`, { venue, market, account });
+  else
+    logger.warn(`${stream} dropped (${detail}): its watches poll until it is back`, {
+      venue,
+      market,
+      account,
+    });
 }
 
 /**

@@ -127,6 +127,16 @@ export class OrderFeed {
   }
 }
 
+/** A stream went up or down: what an operator is told. */
+export interface OrderStreamChange {
+  venue: string;
+  market: string;
+  account: string;
+  live: boolean;
+  /** `subscribed`, or why it ended: a ConnectorError kind, `error`, or `closed`. */
+  detail: string;
+}
+
 const RECONNECT_FIRST_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 
@@ -146,20 +156,25 @@ interface Subscription {
  * runs in the background that no watch needs, and a closed connector is not reopened behind its owner's
  * back. A connector without a private order stream has no feed: its watches poll.
  */
-export function createOrderFeeds(options: Partial<OrderFeedOptions> = {}) {
+export function createOrderFeeds(
+  options: Partial<OrderFeedOptions> & { onChange?: (change: OrderStreamChange) => void } = {},
+) {
   const settings = { ...DEFAULT_ORDER_FEED_OPTIONS, ...options };
+  const tell = options.onChange ?? (() => undefined);
   const subscriptions = new Map<string, Subscription>();
   const stopping = new AbortController();
 
-  function subscribe(connector: ExchangeConnector, entry: Subscription): void {
+  function subscribe(connector: ExchangeConnector, account: string, entry: Subscription): void {
     const watch = connector.watchOrders?.bind(connector);
     if (!watch) return;
+    const stream = { venue: connector.venue, market: connector.market, account };
     entry.streaming = true;
     let liveSince: number | undefined;
     const ended = (why: string) => {
       entry.streaming = false;
       entry.lastDrop = why;
       entry.feed.disconnected();
+      if (liveSince !== undefined && !stopping.signal.aborted) tell({ ...stream, live: false, detail: why });
       // A stream that stayed up a while starts its backoff again; one that keeps dropping waits longer.
       if (liveSince !== undefined && settings.now() - liveSince > RECONNECT_MAX_MS)
         entry.backoffMs = RECONNECT_FIRST_MS;
@@ -172,6 +187,7 @@ export function createOrderFeeds(options: Partial<OrderFeedOptions> = {}) {
       () => {
         liveSince = settings.now();
         entry.feed.connected();
+        tell({ ...stream, live: true, detail: 'subscribed' });
       },
     ).then(
       () => ended('closed'),
@@ -197,7 +213,7 @@ export function createOrderFeeds(options: Partial<OrderFeedOptions> = {}) {
         };
         subscriptions.set(key, entry);
       }
-      if (!entry.streaming && settings.now() >= entry.retryAt) subscribe(connector, entry);
+      if (!entry.streaming && settings.now() >= entry.retryAt) subscribe(connector, account, entry);
       return entry.feed;
     },
     /** Each feed: whether its stream is up, and why it last dropped. */

@@ -280,6 +280,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     const { connector, input, market, placed } = await setUp('wT');
     let drop: (() => void) | undefined;
     let subscriptions = 0;
+    const told: string[] = [];
     const dropping: ExchangeConnector = {
       ...connector,
       watchOrders: (onOrder, signal, onLive) =>
@@ -301,7 +302,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
         drop?.();
         liftTheAsk(market); // unseen by the stream, which is down
       },
-      createOrderFeeds(),
+      createOrderFeeds({ onChange: ({ live, detail }) => told.push(`${live ? 'up' : 'down'} ${detail}`) }),
     );
     assert.equal(result.reason, 'orders');
     assert.deepEqual(result.changes, [
@@ -314,6 +315,11 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     ]);
     assert.equal((await findOrder(database.pool, placed[1]!.clientOrderId))?.status, 'filled');
     assert.ok(subscriptions >= 1);
+    assert.deepEqual(
+      told.slice(0, 2),
+      ['up subscribed', 'down retryable'],
+      'the operator is told of the drop',
+    );
   });
 
   test('reconcile: a fill nobody watched is returned to the plan; a lost send found live is recorded and cancelled', async () => {
