@@ -65,3 +65,38 @@ export function authenticate(
   if (refused) throw bybitErrors.param('recv_window invalid');
   return cred.account;
 }
+
+/** Why a private stream login was refused: the `ret_msg` of the auth answer. */
+export class StreamAuthError extends Error {
+  constructor(msg: string) {
+    super(msg);
+    this.name = 'StreamAuthError';
+  }
+}
+
+/** `GET/realtime${expires}`, the string a Bybit v5 private stream login signs (HMAC-SHA256, hex). */
+export const streamSignaturePayload = (expires: string): string => `GET/realtime${expires}`;
+
+/**
+ * The private stream's `{"op":"auth","args":[apiKey, expires, signature]}` checks: `expires` a ms
+ * timestamp still in the future ("Params Error" otherwise, as Bybit answers an expired login), a known
+ * API key, then the signature over `GET/realtime<expires>`. Returns the account of the key.
+ */
+export function authenticateStream(
+  args: unknown,
+  credentials: readonly FrontCredential[],
+  nowMs: number,
+): string {
+  if (!Array.isArray(args) || args.length !== 3) throw new StreamAuthError('Params Error');
+  const [apiKey, rawExpires, signature] = args as unknown[];
+  const expires = typeof rawExpires === 'number' ? String(rawExpires) : rawExpires;
+  if (typeof apiKey !== 'string' || typeof expires !== 'string' || typeof signature !== 'string')
+    throw new StreamAuthError('Params Error');
+  if (!/^\d{1,15}$/.test(expires) || Number(expires) <= nowMs) throw new StreamAuthError('Params Error');
+  const cred = credentials.find((c) => c.apiKey === apiKey);
+  if (!cred) throw new StreamAuthError(bybitErrors.apiKey().message);
+  const expected = createHmac('sha256', cred.secret).update(streamSignaturePayload(expires)).digest();
+  if (!/^[0-9a-fA-F]{64}$/.test(signature) || !timingSafeEqual(expected, Buffer.from(signature, 'hex')))
+    throw new StreamAuthError(bybitErrors.signature().message);
+  return cred.account;
+}

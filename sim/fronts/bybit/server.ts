@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { z } from 'zod';
 import { venueToCanonical } from '../../../domain/symbols';
 import type { Side } from '../../../domain/trading';
@@ -12,6 +13,7 @@ import { parseAtoms } from '../../instruments';
 import type { OrderView, PlaceOrderRequest } from '../../orders';
 import { closeHttp, listenHttp } from '../../server/http-listen';
 import type { VenueMarket } from '../../venue-market';
+import { refuseUpgrade } from '../binance/stream';
 import { authenticate, requestStamp } from './auth';
 import type { FrontCredential, SignedRequest } from './auth';
 import { BybitApiError, BybitGatewayError, bybitErrorFromSim, bybitErrors } from './errors';
@@ -26,7 +28,9 @@ import {
   ticker,
   unifiedWallet,
 } from './format';
-import { attachBybitStream } from './stream';
+import { createBybitPrivateStream } from './private-stream';
+import type { BybitPrivateStream } from './private-stream';
+import { createBybitMarketStream } from './stream';
 import type { BybitMarketStream } from './stream';
 
 export interface BybitFrontOptions {
@@ -44,6 +48,8 @@ export interface BybitFront {
   readonly http: Server;
   /** The public WebSocket streams on the same port (`bybitFrontWsUrls(baseUrl)`). */
   readonly stream: BybitMarketStream;
+  /** The private WebSocket (`/v5/private`, order updates) on the same port. */
+  readonly privateStream: BybitPrivateStream;
   /** Resolves to the base URL, e.g. `http://127.0.0.1:43121`; REST is under `/v5`. */
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -570,13 +576,20 @@ export function createBybitFront(options: BybitFrontOptions): BybitFront {
   }
 
   const http = createServer({ keepAliveTimeout: 60_000 }, (req, res) => void handle(req, res));
-  const stream = attachBybitStream(http, exchange, venue, now);
+  const stream = createBybitMarketStream(exchange, venue, now);
+  const privateStream = createBybitPrivateStream({ exchange, venue, credentials, now });
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!stream.upgrade(req, socket, head) && !privateStream.upgrade(req, socket, head))
+      refuseUpgrade(socket, '404 Not Found');
+  });
   return {
     http,
     stream,
+    privateStream,
     listen: (port = 0, host = '127.0.0.1') => listenHttp(http, port, host),
     close: () => {
       stream.close();
+      privateStream.close();
       return closeHttp(http);
     },
   };

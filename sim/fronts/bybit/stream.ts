@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
 import { venueToCanonical } from '../../../domain/symbols';
@@ -28,6 +28,8 @@ export interface BybitMarketStream {
   connections(): number;
   /** Topics per open socket (tests). */
   subscriptions(): string[][];
+  /** Takes an HTTP upgrade on a public stream path; false when the path is not one. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   close(): void;
 }
 
@@ -40,8 +42,7 @@ export interface BybitMarketStream {
  * subscription (Bybit sends the snapshot first) and on every best bid/ask change. A simulator
  * `marketData` `disconnect` fault drops the market's sockets.
  */
-export function attachBybitStream(
-  http: Server,
+export function createBybitMarketStream(
   exchange: SimExchange,
   venue: string,
   now: () => number,
@@ -172,23 +173,20 @@ export function attachBybitStream(
     ws.on('error', () => ws.terminate());
   });
 
-  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  function upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://front');
     const market = ROUTES[url.pathname];
-    if (!market) {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (!market) return false;
     const c: Conn = { market, id: randomUUID(), subs: new Map() };
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, c));
+    return true;
   }
-  http.on('upgrade', onUpgrade);
 
   return {
     connections: () => conns.size,
     subscriptions: () => [...conns.values()].map((c) => [...c.subs.values()]),
+    upgrade,
     close() {
-      http.off('upgrade', onUpgrade);
       unsubscribeMd();
       for (const ws of conns.keys()) ws.terminate();
       wss.close();
