@@ -13,6 +13,7 @@ import {
 } from '../domain/venues';
 import { Secret } from './secret';
 import { StartupError } from './startup-error';
+import { overrideAt, venueOverrides, withOverrides, type VenueOverride } from './venue-overrides';
 
 /** The venues the in-process simulator serves: Keel's venues when no configuration file is given. */
 export const SIMULATED_VENUES: readonly Venue[] = ['binance', 'bybit', 'okx', 'mexc'];
@@ -175,7 +176,16 @@ export function loadVenuesConfig(
   path: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): VenuesConfig {
-  if (path === undefined) return defaultVenuesConfig();
+  const overrides = venueOverrides(
+    env,
+    VenueSchema.options,
+    path === undefined ? 'the environment' : resolve(path),
+  );
+  if (path === undefined) {
+    if (overrides.length === 0) return defaultVenuesConfig();
+    const builtIn = Object.fromEntries(SIMULATED_VENUES.map((venue) => [venue, { kind: 'sim' }]));
+    return venuesFrom('built-in venues with KEEL_VENUE_* overrides', { venues: builtIn }, overrides, env);
+  }
   const source = resolve(path);
   let text: string;
   try {
@@ -195,15 +205,33 @@ export function loadVenuesConfig(
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return fail(source, '(file)', `not valid ${extname(source) === '.json' ? 'JSON' : 'YAML'}: ${detail}`);
   }
+  return venuesFrom(source, raw, overrides, env);
+}
+
+/** The venues of a parsed file with the environment's overrides over it, validated and resolved. */
+function venuesFrom(
+  source: string,
+  file: unknown,
+  overrides: readonly VenueOverride[],
+  env: NodeJS.ProcessEnv,
+): VenuesConfig {
+  const raw = withOverrides(file, overrides);
   const named = (raw as { venues?: unknown } | null)?.venues;
   for (const name of named && typeof named === 'object' ? Object.keys(named) : [])
     if (!VenueSchema.safeParse(name).success)
       fail(source, `venues.${name}`, `not a venue Keel knows; use one of ${VenueSchema.options.join(', ')}`);
   const parsed = VenuesFileSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`,
-    );
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.join('.') || '(top)';
+      const stray = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      const exact =
+        overrideAt(issue.path, overrides) ?? overrideAt([...issue.path, ...stray.slice(0, 1)], overrides);
+      if (exact) return `${exact.variable} (${where}): ${issue.message}`;
+      const related = overrides.filter((override) => override.venue === issue.path[1]);
+      const set = related.length > 0 ? ` (with ${related.map((o) => o.variable).join(', ')} set)` : '';
+      return `${where}: ${issue.message}${set}`;
+    });
     throw new StartupError(`bad venue configuration in ${source}: ${problems.join('; ')}`);
   }
   const venues = Object.entries(parsed.data.venues).map(([name, entry]) =>

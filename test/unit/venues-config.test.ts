@@ -176,3 +176,67 @@ describe('venue configuration (KEEL_CONFIG)', () => {
     refuses(write('venues: [unclosed\n'), [/not valid YAML/]);
   });
 });
+
+describe('venue settings from the environment (KEEL_VENUE_<VENUE>_<SETTING>)', () => {
+  const binanceFile = () =>
+    write(
+      ccxtBinance(`      - name: main
+        credentials: { env: { apiKey: BN_KEY, secret: BN_SECRET } }`),
+    );
+
+  test("a variable overrides the file's setting, and the rest of the file stands", () => {
+    const config = loadVenuesConfig(binanceFile(), {
+      ...env,
+      KEEL_VENUE_BINANCE_SANDBOX: 'false',
+      KEEL_VENUE_BINANCE_FRONT_URL: 'http://127.0.0.1:7701',
+      KEEL_VENUE_BINANCE_MARKETS: 'spot',
+    });
+    const [setup] = config.venues;
+    assert.equal(setup?.kind, 'ccxt');
+    if (setup?.kind !== 'ccxt') return;
+    assert.deepEqual(
+      [setup.sandbox, setup.frontUrl, setup.markets, setup.accounts.map((account) => account.name)],
+      [false, 'http://127.0.0.1:7701', ['spot'], ['main']],
+    );
+  });
+
+  test('without a file, variables change the built-in simulator venues', () => {
+    const config = loadVenuesConfig(undefined, {
+      KEEL_VENUE_BYBIT_KIND: 'sim-http',
+      KEEL_VENUE_BYBIT_URL: 'http://127.0.0.1:7700',
+    });
+    assert.deepEqual(
+      config.venues.map((setup) => [setup.venue, setup.kind]),
+      SIMULATED_VENUES.map((venue) => [venue, venue === 'bybit' ? 'sim-http' : 'sim']),
+    );
+    assert.match(config.source, /KEEL_VENUE_\* overrides/);
+  });
+
+  test('a variable naming no venue or setting, or holding a bad value, stops start-up naming it', () => {
+    refuses(binanceFile(), [/KEEL_VENUE_KRAKEN_KIND/, /names no venue/], {
+      ...env,
+      KEEL_VENUE_KRAKEN_KIND: 'sim',
+    });
+    refuses(binanceFile(), [/KEEL_VENUE_BINANCE_COLOUR/, /no such setting/, /SANDBOX/], {
+      ...env,
+      KEEL_VENUE_BINANCE_COLOUR: 'red',
+    });
+    refuses(binanceFile(), [/KEEL_VENUE_BINANCE_SANDBOX/, /true or false/], {
+      ...env,
+      KEEL_VENUE_BINANCE_SANDBOX: 'yes',
+    });
+    refuses(
+      binanceFile(),
+      [/KEEL_VENUE_BINANCE_KIND \(venues\.binance\.kind\)/, /sim, sim-http, ccxt, paper/],
+      {
+        ...env,
+        KEEL_VENUE_BINANCE_KIND: 'ftx',
+      },
+    );
+    refuses(binanceFile(), [/KEEL_VENUE_BINANCE_FRONT_URL \(venues\.binance\.frontUrl\)/, /http/], {
+      ...env,
+      KEEL_VENUE_BINANCE_FRONT_URL: 'not a url',
+    });
+    refuses(binanceFile(), [/KEEL_VENUE_OKX_SANDBOX/], { ...env, KEEL_VENUE_OKX_SANDBOX: 'true' });
+  });
+});
