@@ -1,7 +1,9 @@
+import { hostname } from 'node:os';
 import { ApplicationFailure } from '@temporalio/activity';
 import { Runtime } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
+import { recordOrderStream } from '../db/venue-accounts';
 import type { Venue } from '../domain/venues';
 import { createAlertActivities, type AlertSettings } from './alerts';
 import { asFailure, createMarketActivities } from './market-snapshot';
@@ -32,6 +34,8 @@ export interface ActivityDependencies {
    * watch polls the venue, as on a venue without a stream (benchmarks compare the two).
    */
   orderFeeds?: OrderFeeds | false;
+  /** The worker's Temporal identity (the SDK's default unless it was given one): names its order streams. */
+  workerIdentity?: string;
 }
 
 /** Every activity Keel registers, built from real dependencies by workers and from test ones by tests. */
@@ -61,7 +65,11 @@ export function createActivities(deps: ActivityDependencies) {
     ...createOrderWatchActivities({
       ...exactlyOnce,
       ...(deps.orderFeeds !== false && {
-        orderFeeds: deps.orderFeeds ?? createOrderFeeds({ onChange: logOrderStream }),
+        orderFeeds:
+          deps.orderFeeds ??
+          createOrderFeeds({
+            onChange: reportOrderStream(deps.pool, deps.workerIdentity ?? `${process.pid}@${hostname()}`),
+          }),
       }),
     }),
     ...createRiskActivities({ ...exactlyOnce, killSwitchToken: deps.killSwitchToken }),
@@ -69,17 +77,26 @@ export function createActivities(deps: ActivityDependencies) {
   });
 }
 
-/** A stream going down makes its watches poll: worth a warning, as its coming back is worth a line. */
-function logOrderStream({ venue, market, account, live, detail }: OrderStreamChange): void {
-  const stream = `order stream ${venue}/${market}/${account}`;
-  const { logger } = Runtime.instance();
-  if (live) logger.info(`${stream} subscribed`, { venue, market, account });
-  else
-    logger.warn(`${stream} dropped (${detail}): its watches poll until it is back`, {
-      venue,
-      market,
-      account,
+/**
+ * A stream going down makes its watches poll: a warning in the worker's log (its coming back a line), and
+ * a row GET /venues and /status read. A failed write only leaves that view stale, and is logged.
+ */
+function reportOrderStream(pool: Pool, worker: string) {
+  return (change: OrderStreamChange): void => {
+    const { venue, market, account, live, detail } = change;
+    const stream = `order stream ${venue}/${market}/${account}`;
+    const { logger } = Runtime.instance();
+    if (live) logger.info(`${stream} subscribed`, { venue, market, account });
+    else
+      logger.warn(`${stream} dropped (${detail}): its watches poll until it is back`, {
+        venue,
+        market,
+        account,
+      });
+    recordOrderStream(pool, { ...change, worker }).catch((error: unknown) => {
+      logger.warn(`could not record the state of the ${stream}: ${String(error)}`);
     });
+  };
 }
 
 /**

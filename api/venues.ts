@@ -1,11 +1,35 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { describeVenues, unconfiguredVenueAccount, type VenuesConfig } from '../config/venues';
-import { accountHealth, type AccountHealth } from '../db/venue-accounts';
+import { accountHealth, orderStreams, type AccountHealth, type OrderStreamRow } from '../db/venue-accounts';
 import type { VenueRef } from '../domain/venues';
+import { temporalApi } from '../temporal/proto';
 
-/** What an operator sees of one venue: its configuration (no credential values) and each account's health. */
-export async function venuesView(config: VenuesConfig, pool: Pool) {
+/** How long an order stream may be down before /status fails on it: a reconnect takes less. */
+export const ORDER_STREAM_DOWN_MS = 60_000;
+
+/** The workers polling `taskQueue` for activities now (where order streams run), by Temporal identity. */
+export async function pollingWorkers(temporal: Client, taskQueue: string): Promise<string[]> {
+  const response = await temporal.workflowService.describeTaskQueue({
+    namespace: temporal.options.namespace,
+    taskQueue: { name: taskQueue, kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return (response.pollers ?? []).flatMap((poller) => (poller.identity ? [poller.identity] : []));
+}
+
+/** Order streams of live workers down for longer than a reconnect takes: their watches poll meanwhile. */
+export function downTooLong(streams: readonly OrderStreamRow[], now = Date.now()): OrderStreamRow[] {
+  return streams.filter((row) => !row.live && now - row.changed_at.getTime() > ORDER_STREAM_DOWN_MS);
+}
+
+/**
+ * What an operator sees of one venue: its configuration (no credential values), each account's health,
+ * and its private order streams in the workers polling now (`workers`).
+ */
+export async function venuesView(config: VenuesConfig, pool: Pool, workers: readonly string[]) {
   const health = await accountHealth(pool);
+  const streams = await orderStreams(pool, workers);
   const healthOf = (venue: string, account: string) =>
     health.find((row) => row.venue === venue && row.account === account);
   return describeVenues(config).map((venue) => ({
@@ -18,6 +42,15 @@ export async function venuesView(config: VenuesConfig, pool: Pool) {
         detail: row?.detail ?? 'no worker has checked it yet',
         checkedAt: row?.checked_at.toISOString() ?? null,
         rateLimit: row?.rate_limit ?? '',
+        orderStreams: streams
+          .filter((stream) => stream.venue === venue.venue && stream.account === account.name)
+          .map((stream) => ({
+            market: stream.market,
+            worker: stream.worker,
+            state: stream.live ? ('live' as const) : ('down' as const),
+            detail: stream.detail,
+            since: stream.changed_at.toISOString(),
+          })),
       };
     }),
   }));

@@ -31,3 +31,35 @@ export async function accountHealth(pool: Pool): Promise<AccountHealth[]> {
   const { rows } = await pool.query('SELECT * FROM venue_accounts ORDER BY venue, account');
   return rows.map((row) => AccountHealthSchema.parse(row));
 }
+
+const OrderStreamRowSchema = z.object({
+  venue: z.string(),
+  market: z.string(),
+  account: z.string(),
+  worker: z.string(),
+  live: z.boolean(),
+  detail: z.string(),
+  changed_at: z.date(),
+});
+export type OrderStreamRow = z.infer<typeof OrderStreamRowSchema>;
+
+/** A worker's order stream went up or down. */
+export async function recordOrderStream(
+  pool: Pool,
+  stream: Pick<OrderStreamRow, 'venue' | 'market' | 'account' | 'worker' | 'live' | 'detail'>,
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO venue_order_streams (venue, market, account, worker, live, detail) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (venue, market, account, worker) DO UPDATE SET live = $5, detail = $6, changed_at = now()`,
+    [stream.venue, stream.market, stream.account, stream.worker, stream.live, stream.detail],
+  );
+}
+
+/** The order streams of the workers named (those still polling). */
+export async function orderStreams(pool: Pool, workers: readonly string[]): Promise<OrderStreamRow[]> {
+  const { rows } = await pool.query(
+    'SELECT * FROM venue_order_streams WHERE worker = ANY($1) ORDER BY venue, account, market, worker',
+    [workers],
+  );
+  return rows.map((row) => OrderStreamRowSchema.parse(row));
+}

@@ -3,12 +3,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { defaultVenuesConfig } from '../../config/venues';
 import { riskOverview } from '../../db/risk';
+import { orderStreams } from '../../db/venue-accounts';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
 import { orchestratorControl, temporalUnavailable } from '../orchestrator';
 import { riskControl } from '../risk';
-import { unhealthyAccounts } from '../venues';
+import { downTooLong, pollingWorkers, unhealthyAccounts } from '../venues';
 
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
 type Check = z.infer<typeof CheckSchema>;
@@ -187,16 +188,26 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     shardForSymbol(symbol, status.shardCount);
 
   const venues = deps.venues ?? defaultVenuesConfig();
-  /** Every configured account's start-up check: one a venue refused or could not answer fails this. */
+  /**
+   * Every configured account's start-up check, and the order streams of the workers running now: an
+   * account a venue refused or could not answer, or a stream down longer than a reconnect takes (its
+   * watches poll the venue meanwhile), fails this.
+   */
   const venuesCheck = async (): Promise<Check> => {
     const unhealthy = await unhealthyAccounts(venues, deps.pool);
+    const workers = await pollingWorkers(deps.temporal, deps.taskQueue);
+    const down = downTooLong(await orderStreams(deps.pool, workers));
     const accounts = venues.venues.reduce((count, setup) => count + setup.accounts.length, 0);
-    if (unhealthy.length === 0)
+    if (unhealthy.length === 0 && down.length === 0)
       return { ok: true, detail: accounts === 0 ? 'the in-process simulator' : `${accounts} accounts ok` };
-    return {
-      ok: false,
-      detail: unhealthy.map((row) => `${row.venue}/${row.account}: ${row.state} (${row.detail})`).join('; '),
-    };
+    const problems = [
+      ...unhealthy.map((row) => `${row.venue}/${row.account}: ${row.state} (${row.detail})`),
+      ...down.map(
+        (row) =>
+          `${row.venue}/${row.market}/${row.account}: order stream down in ${row.worker} since ${row.changed_at.toISOString()} (${row.detail}); its watches poll`,
+      ),
+    ];
+    return { ok: false, detail: problems.join('; ') };
   };
 
   app.get(
@@ -205,7 +216,7 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       schema: {
         tags,
         summary:
-          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, every failed or degraded symbol, and every trading state that is not ACTIVE, every venue account whose start-up check failed (503 when any check fails or Temporal does not answer in time)',
+          'Readiness: Temporal, PostgreSQL, workflow pollers, the orchestrator with per-shard counts, every failed or degraded symbol, and every trading state that is not ACTIVE, every venue account whose start-up check failed or whose order stream has been down over a minute (503 when any check fails or Temporal does not answer in time)',
         response: { 200: StatusSchema, 503: StatusSchema },
       },
     },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { defaultVenuesConfig } from '../../config/venues';
 import type { ApiDependencies } from '../app';
-import { venuesView } from '../venues';
+import { pollingWorkers, venuesView } from '../venues';
 
 const VenueViewSchema = z.object({
   venue: z.string(),
@@ -23,6 +23,20 @@ const VenueViewSchema = z.object({
       checkedAt: z.string().nullable(),
       /** The request budget the worker keeps to for this account. */
       rateLimit: z.string(),
+      /**
+       * Its private order stream in each worker polling now, per market: `down` means that worker's
+       * watches poll the venue until it is back. Empty where no watch has run or the venue has none.
+       */
+      orderStreams: z.array(
+        z.object({
+          market: z.string(),
+          worker: z.string(),
+          state: z.enum(['live', 'down']),
+          /** `subscribed`, or why it ended: a connector error kind, `error` or `closed`. */
+          detail: z.string(),
+          since: z.string(),
+        }),
+      ),
     }),
   ),
 });
@@ -36,10 +50,13 @@ export const venueRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, d
       schema: {
         tags: ['venues'],
         summary:
-          "Configured venues, markets and accounts with each account's start-up check (ok, bad-credentials, unreachable, error)",
+          "Configured venues, markets and accounts with each account's start-up check (ok, bad-credentials, unreachable, error) and its order streams in the workers running now",
         response: { 200: z.object({ source: z.string(), venues: z.array(VenueViewSchema) }) },
       },
     },
-    async () => ({ source: venues.source, venues: await venuesView(venues, deps.pool) }),
+    async () => ({
+      source: venues.source,
+      venues: await venuesView(venues, deps.pool, await pollingWorkers(deps.temporal, deps.taskQueue)),
+    }),
   );
 };
