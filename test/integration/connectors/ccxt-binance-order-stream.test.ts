@@ -1,87 +1,21 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import ccxt from 'ccxt';
-import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
+import { createCcxtConnector } from '../../../connectors/ccxt';
 import { ConnectorError } from '../../../connectors/exchange-connector';
-import type { ExchangeConnector, Order } from '../../../connectors/exchange-connector';
-import type { MarketKind } from '../../../domain/venues';
-import { SimExchange } from '../../../sim/exchange';
 import { binanceFrontApiUrls, binanceFrontWsUrls, createBinanceFront } from '../../../sim/fronts/binance';
 import { waitFor } from '../../support/wait';
+import { API_KEY, SECRET, brief, startFront, watching } from './order-stream-kit';
 
-const API_KEY = `key${randomBytes(12).toString('hex')}`;
-const SECRET = `sec${randomBytes(24).toString('hex')}`;
-
-/** Every watch is aborted at the end, even one a failed assertion left running. */
-const controllers: AbortController[] = [];
-function ctl(): AbortController {
-  const c = new AbortController();
-  controllers.push(c);
-  return c;
-}
-after(() => {
-  for (const c of controllers) c.abort();
-  resetSharedExchanges();
-});
-
-/** `alice` trades through the front (the API key's account); `bob` trades against her in the simulator. */
-function funded(): SimExchange {
-  const exchange = new SimExchange({ seed: 11 });
-  const v = exchange.venue('binance');
-  for (const who of ['alice', 'bob']) {
-    v.deposit('spot', who, 'USDT', '1000000');
-    v.deposit('spot', who, 'BTC', '100');
-    v.deposit('perp', who, 'USDT', '1000000');
-  }
-  return exchange;
-}
-
-async function started(credentials: { apiKey?: string; secret?: string } = {}) {
-  const exchange = funded();
-  const front = createBinanceFront({
-    exchange,
-    credentials: [{ apiKey: API_KEY, secret: SECRET, account: 'alice' }],
-  });
-  const base = await front.listen();
-  // A fresh port per test, so a fresh URL set: its own shared REST and ccxt.pro instances.
-  const connectorFor = (market: MarketKind): ExchangeConnector =>
-    createCcxtConnector({
-      venue: 'binance',
-      market,
-      env: {
-        KEEL_BINANCE_API_KEY: credentials.apiKey ?? API_KEY,
-        KEEL_BINANCE_SECRET: credentials.secret ?? SECRET,
-      },
-      apiUrls: binanceFrontApiUrls(base),
-      wsUrls: binanceFrontWsUrls(base),
-    });
-  return { exchange, front, base, connectorFor };
-}
-
-type Seen = { live: true } | Order;
-const isOrder = (s: Seen): s is Order => !('live' in s);
-const brief = (o: Order): string =>
-  `${o.clientOrderId} ${o.status} ${o.filledQuantity} ${o.averagePrice ?? '-'}`;
-
-/** Starts a watch recording onLive and every order in arrival order. */
-function watching(c: ExchangeConnector) {
-  const seen: Seen[] = [];
-  const ac = ctl();
-  const done =
-    c.watchOrders?.(
-      (o) => seen.push(o),
-      ac.signal,
-      () => seen.push({ live: true }),
-    ) ?? assert.fail('the ccxt connector offers watchOrders with keys configured');
-  done.catch(() => undefined);
-  const orders = (id?: string): Order[] =>
-    seen.filter(isOrder).filter((o) => id === undefined || o.clientOrderId === id);
-  const last = (id: string): Order | undefined => orders(id).at(-1);
-  const isLive = (): boolean => seen.some((s) => 'live' in s);
-  return { seen, ac, done, orders, last, isLive };
-}
+const BINANCE = {
+  venue: 'binance' as const,
+  create: createBinanceFront,
+  apiUrls: binanceFrontApiUrls,
+  wsUrls: binanceFrontWsUrls,
+};
+const started = (credentials?: { apiKey?: string; secret?: string }) => startFront(BINANCE, credentials);
 
 for (const market of ['spot', 'perp'] as const) {
   void describe(`ccxt binance ${market} watchOrders through the front's user-data stream`, () => {

@@ -2,15 +2,11 @@ import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Agent } from 'node:http';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import ccxt from 'ccxt';
 import type { Exchange } from 'ccxt';
 import { WebSocket } from 'ws';
-import { createCcxtConnector, resetSharedExchanges } from '../../../connectors/ccxt';
 import { ConnectorError } from '../../../connectors/exchange-connector';
-import type { ExchangeConnector, Order } from '../../../connectors/exchange-connector';
-import type { MarketKind } from '../../../domain/venues';
-import { SimExchange } from '../../../sim/exchange';
 import {
   bybitFrontApiUrls,
   bybitFrontWsUrls,
@@ -18,78 +14,15 @@ import {
   streamSignaturePayload,
 } from '../../../sim/fronts/bybit';
 import { waitFor } from '../../support/wait';
+import { API_KEY, SECRET, brief, startFront, watching } from './order-stream-kit';
 
-const API_KEY = `key${randomBytes(12).toString('hex')}`;
-const SECRET = `sec${randomBytes(24).toString('hex')}`;
-
-/** Every watch is aborted at the end, even one a failed assertion left running. */
-const controllers: AbortController[] = [];
-function ctl(): AbortController {
-  const c = new AbortController();
-  controllers.push(c);
-  return c;
-}
-after(() => {
-  for (const c of controllers) c.abort();
-  resetSharedExchanges();
-});
-
-/** `alice` trades through the front (the API key's account); `bob` trades against her in the simulator. */
-function funded(): SimExchange {
-  const exchange = new SimExchange({ seed: 11 });
-  const v = exchange.venue('bybit');
-  for (const who of ['alice', 'bob']) {
-    v.deposit('spot', who, 'USDT', '1000000');
-    v.deposit('spot', who, 'BTC', '100');
-    v.deposit('perp', who, 'USDT', '1000000');
-  }
-  return exchange;
-}
-
-async function started(credentials: { apiKey?: string; secret?: string } = {}) {
-  const exchange = funded();
-  const front = createBybitFront({
-    exchange,
-    credentials: [{ apiKey: API_KEY, secret: SECRET, account: 'alice' }],
-  });
-  const base = await front.listen();
-  // A fresh port per test, so a fresh URL set: its own shared REST and ccxt.pro instances.
-  const connectorFor = (market: MarketKind): ExchangeConnector =>
-    createCcxtConnector({
-      venue: 'bybit',
-      market,
-      env: {
-        KEEL_BYBIT_API_KEY: credentials.apiKey ?? API_KEY,
-        KEEL_BYBIT_SECRET: credentials.secret ?? SECRET,
-      },
-      apiUrls: bybitFrontApiUrls(base),
-      wsUrls: bybitFrontWsUrls(base),
-    });
-  return { exchange, front, base, connectorFor };
-}
-
-type Seen = { live: true } | Order;
-const isOrder = (s: Seen): s is Order => !('live' in s);
-const brief = (o: Order): string =>
-  `${o.clientOrderId} ${o.status} ${o.filledQuantity} ${o.averagePrice ?? '-'}`;
-
-/** Starts a watch recording onLive and every order in arrival order. */
-function watching(c: ExchangeConnector) {
-  const seen: Seen[] = [];
-  const ac = ctl();
-  const done =
-    c.watchOrders?.(
-      (o) => seen.push(o),
-      ac.signal,
-      () => seen.push({ live: true }),
-    ) ?? assert.fail('the ccxt connector offers watchOrders with keys configured');
-  done.catch(() => undefined);
-  const orders = (id?: string): Order[] =>
-    seen.filter(isOrder).filter((o) => id === undefined || o.clientOrderId === id);
-  const last = (id: string): Order | undefined => orders(id).at(-1);
-  const isLive = (): boolean => seen.some((s) => 'live' in s);
-  return { seen, ac, done, orders, last, isLive };
-}
+const BYBIT = {
+  venue: 'bybit' as const,
+  create: createBybitFront,
+  apiUrls: bybitFrontApiUrls,
+  wsUrls: bybitFrontWsUrls,
+};
+const started = (credentials?: { apiKey?: string; secret?: string }) => startFront(BYBIT, credentials);
 
 /** ccxt bybit subscribes the all-in-one `order` topic on `/v5/private` (a unified account), any market. */
 const subscribedOnce = (front: { privateStream: { subscriptions(): string[][] } }): boolean =>
