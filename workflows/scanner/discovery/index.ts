@@ -1,0 +1,7 @@
+/** Pair discovery's pure core (see docs/scanner.md): sources and directions, universe, screens, diff. */
+export * from './discover';
+export * from './price-agreement';
+export * from './settings';
+export * from './snapshot-diff';
+export * from './sources';
+export * from './universe';
