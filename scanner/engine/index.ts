@@ -1,0 +1,5 @@
+export * from './leg-index';
+export * from './settings';
+export * from './spread-engine';
+export * from './staleness';
+export * from './topology';
