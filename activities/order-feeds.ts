@@ -146,8 +146,6 @@ interface Subscription {
   streaming: boolean;
   retryAt: number;
   backoffMs: number;
-  /** Why the stream last ended, for the operator: `ConnectorError` kinds only, never a venue's text. */
-  lastDrop?: string;
 }
 
 /**
@@ -172,7 +170,6 @@ export function createOrderFeeds(
     let liveSince: number | undefined;
     const ended = (why: string) => {
       entry.streaming = false;
-      entry.lastDrop = why;
       entry.feed.disconnected();
       if (liveSince !== undefined && !stopping.signal.aborted) tell({ ...stream, live: false, detail: why });
       // A stream that stayed up a while starts its backoff again; one that keeps dropping waits longer.
@@ -215,10 +212,6 @@ export function createOrderFeeds(
       }
       if (!entry.streaming && settings.now() >= entry.retryAt) subscribe(connector, account, entry);
       return entry.feed;
-    },
-    /** Each feed: whether its stream is up, and why it last dropped. */
-    states() {
-      return [...subscriptions].map(([key, { feed, lastDrop }]) => ({ key, live: feed.live, lastDrop }));
     },
     close(): void {
       stopping.abort();
