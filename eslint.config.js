@@ -31,7 +31,15 @@ const mayImport = {
   config: ['domain'],
   temporal: ['domain', 'config'],
   db: ['domain', 'connectors', 'config', 'temporal/port-check.ts'],
-  activities: ['domain', 'connectors', 'db'],
+  // The scanner's pure tables and rules live beside the workflows that own them; its activities read them.
+  activities: [
+    'domain',
+    'connectors',
+    'db',
+    'scanner',
+    'workflows/scanner/discovery/sources.ts',
+    'workflows/scanner/tracker/tracking-rules.ts',
+  ],
   workflows: ['domain', 'activities', 'connectors', 'temporal/search-attributes.ts'],
   api: ['domain', 'db', 'config', 'temporal', 'workflows'],
   scanner: ['domain', 'connectors', 'workflows'],

@@ -13,6 +13,8 @@ import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createPreTrade } from './reference-prices';
 import { createRiskActivities } from './risk';
+import { createScannerDiscoveryActivities } from './scanner-discovery';
+import { createScannerTrackingActivities } from './scanner-tracking';
 import { createSmokeActivities } from './smoke-activities';
 import { recordVenueCalls } from './venue-calls';
 
@@ -74,6 +76,8 @@ export function createActivities(deps: ActivityDependencies) {
     }),
     ...createRiskActivities({ ...exactlyOnce, killSwitchToken: deps.killSwitchToken }),
     ...createAlertActivities({ pool: deps.pool, alerts: deps.alerts }),
+    ...createScannerDiscoveryActivities({ pool: deps.pool, connectors }),
+    ...createScannerTrackingActivities({ pool: deps.pool, connectors }),
   });
 }
 

@@ -11,6 +11,8 @@ export const keelSearchAttributes = {
   Exchange: 'Keyword',
   Shard: 'Int',
   SymbolStatus: 'Keyword',
+  ScannerDirection: 'Keyword',
+  ScannerOutcome: 'Keyword',
 } as const;
 
 export type KeelSearchAttributeName = keyof typeof keelSearchAttributes;
@@ -21,3 +23,7 @@ export const ExchangeKey = defineSearchAttributeKey('Exchange', SearchAttributeT
 export const ShardKey = defineSearchAttributeKey('Shard', SearchAttributeType.INT);
 /** A symbol workflow's status (running, paused, degraded, failed, …): `SymbolStatus = "failed"` finds trouble. */
 export const SymbolStatusKey = defineSearchAttributeKey('SymbolStatus', SearchAttributeType.KEYWORD);
+/** A scanner tracker's direction (`binance-spot>bybit-perp`); its symbol is in `Symbol`. */
+export const ScannerDirectionKey = defineSearchAttributeKey('ScannerDirection', SearchAttributeType.KEYWORD);
+/** How a scanner tracker closed: CONVERGED, EXPIRED or FEED_DOWN (unset while it runs). */
+export const ScannerOutcomeKey = defineSearchAttributeKey('ScannerOutcome', SearchAttributeType.KEYWORD);

@@ -17,6 +17,8 @@ test('a persistent dev server gets its db file, WAL pragmas, ports and every Kee
   assert.deepEqual(flagValues(args, '--ui-port'), ['8301']);
   assert.deepEqual(flagValues(args, '--search-attribute').sort(), [
     'Exchange=Keyword',
+    'ScannerDirection=Keyword',
+    'ScannerOutcome=Keyword',
     'Shard=Int',
     'Strategy=Keyword',
     'Symbol=Keyword',

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { universeOf, createSpreadEngineActivities } from '../../../activities/scanner-engine';
+import { MarketDataHub } from '../../../connectors/market-data-hub';
+import { findTracking } from '../../../db/scanner-trackings';
+import { trackerStarter } from '../../../scanner/tracker-starter';
+import type { SimExchange } from '../../../sim';
+import type { pairDiscoveryWorkflow } from '../../../workflows/scanner/discovery-workflow';
+import { pauseEngineSignal, spreadEngineStateQuery } from '../../../workflows/scanner/engine-workflow';
+import { trackerWorkflowId, type TrackerResult } from '../../../workflows/scanner/tracker/tracker-messages';
+import { createSimWorld, listExecutions, startHarness, type Harness } from '../../support/harness';
+import type { TestDatabase } from '../../support/test-database';
+import { uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
+
+const SYMBOL = 'ENG-USDT';
+const DIRECTION = 'binance-spot>bybit-perp';
+
+/** Keel's resting orders make the tops: spot bid/ask on binance, perp bid/ask on bybit; other books empty. */
+function setTops(exchange: SimExchange, spot: [string, string], perp: [string, string]) {
+  // The quiet simulator's clock stands still: bring it to now, so the quotes carry a current venue time.
+  exchange.clock.set(Date.now());
+  for (const [venue, kind, [bid, ask]] of [
+    ['binance', 'spot', spot],
+    ['bybit', 'perp', perp],
+  ] as const) {
+    const market = exchange.market(venue, kind);
+    market.cancelAll('keel', SYMBOL);
+    market.placeOrder({
+      account: 'keel',
+      symbol: SYMBOL,
+      side: 'buy',
+      type: 'limit',
+      price: bid,
+      quantity: '1',
+    });
+    market.placeOrder({
+      account: 'keel',
+      symbol: SYMBOL,
+      side: 'sell',
+      type: 'limit',
+      price: ask,
+      quantity: '1',
+    });
+  }
+}
+
+describe('the spread engine: discovery → a dislocation on the simulator → one tracker → converged', () => {
+  const sim = createSimWorld([SYMBOL]);
+  let harness: Harness;
+  let database: TestDatabase;
+  const hub = new MarketDataHub({
+    connectorFor: (source) => sim.connectors(source.venue, source.market, 'keel'),
+  });
+
+  before(async () => {
+    const started = await startHarness({
+      database: 'scanner_engine',
+      worker: { deps: { connectors: sim.connectors, settleWindowMs: () => 0 } },
+    });
+    harness = started;
+    ({ database } = started);
+  });
+  after(() => harness?.stop());
+
+  test('the engine opens one tracker for the dislocated direction, never a second, and it closes CONVERGED', async () => {
+    const { client, taskQueue } = harness;
+    const discovered = await client.workflow.execute<typeof pairDiscoveryWorkflow>('pairDiscoveryWorkflow', {
+      taskQueue,
+      workflowId: uniqueName('discovery'),
+      args: [{}],
+    });
+    const { version } = discovered;
+    const universe = await universeOf(database.pool, version);
+    assert.deepEqual(universe.symbols, [SYMBOL]);
+
+    const scannerQueue = uniqueName('scanner');
+    const { worker } = await harness.createWorker(
+      {
+        workflows: join(import.meta.dirname, '../../../workflows/scanner/engine-workflow.ts'),
+        activities: createSpreadEngineActivities({
+          hub,
+          loadUniverse: (wanted) => universeOf(database.pool, wanted),
+          startTracker: trackerStarter(client, {
+            taskQueue,
+            tracking: { intervalMs: 100, horizonMs: 120_000 },
+          }),
+        }),
+      },
+      scannerQueue,
+    );
+    const running = worker.run();
+    try {
+      setTops(sim.exchange, ['99.9', '100'], ['99.95', '100.05']); // perp bid under spot ask: no spread
+      const engine = await client.workflow.start('spreadEngineWorkflow', {
+        taskQueue,
+        workflowId: uniqueName('engine'),
+        // Reported again 300 ms after each opening: every report after the first meets the running tracker.
+        args: [{ version, taskQueue: scannerQueue, reopenAfterMs: 300 }],
+      });
+      const trackerId = trackerWorkflowId(SYMBOL, DIRECTION);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.deepEqual(
+        await listExecutions(client, `WorkflowId = "${trackerId}"`),
+        [],
+        'no spread, no tracker',
+      );
+
+      // 100 bps: bybit's perp bid 101 over binance's spot ask 100, for 2 s.
+      setTops(sim.exchange, ['99.9', '100'], ['101', '101.1']);
+      await waitFor(
+        'the tracker started',
+        async () => (await listExecutions(client, `WorkflowId = "${trackerId}"`)).length > 0,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const runs = await listExecutions(client, `WorkflowId = "${trackerId}"`);
+      assert.equal(runs.length, 1, 'one tracker however many times the engine saw the spread open');
+
+      setTops(sim.exchange, ['99.9', '100'], ['100.04', '100.1']); // 4 bps, under the 10 bps exit
+      const result = (await client.workflow.getHandle(trackerId).result()) as TrackerResult;
+      assert.equal(result.outcome, 'CONVERGED');
+      const row = await findTracking(database.pool, result.trackingId);
+      assert.equal(row?.outcome, 'CONVERGED');
+      assert.ok((row?.samples ?? 0) > 0, 'samples were written');
+
+      await engine.signal(pauseEngineSignal);
+      const paused = await waitFor('the engine paused', async () => {
+        const state = await engine.query(spreadEngineStateQuery);
+        return state.paused && state.last ? state : undefined;
+      });
+      assert.equal(paused.last?.version, version);
+      assert.ok((paused.last?.quotes ?? 0) > 0);
+      assert.ok((paused.last?.trackersStarted ?? 0) >= 1);
+      await engine.terminate('test over');
+    } finally {
+      worker.shutdown();
+      await running;
+    }
+  });
+});

@@ -1,0 +1,237 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { z } from 'zod';
+import type {
+  createScannerDiscoveryActivities,
+  InstrumentTuple,
+  ListingTuple,
+} from '../../activities/scanner-discovery';
+import type { Instrument } from '../../connectors/exchange-connector';
+import {
+  DIRECTIONS,
+  DiscoverySettingsSchema,
+  EMPTY_RESULT,
+  SOURCES,
+  diffSnapshots,
+  discoverPairs,
+  type DiscoveryResult,
+  type SnapshotDiff,
+  type SourceName,
+  type SourceOutcomes,
+} from './discovery';
+import { SPREAD_ENGINE_WORKFLOW_ID, useSnapshotSignal } from './engine-workflow';
+
+/**
+ * Pair discovery as a durable process (docs/scanner.md): fetch the 8 sources' instruments in parallel,
+ * build the universe with the pure core, and save it as the next versioned snapshot with its diff
+ * against the previous one. Run by a Temporal Schedule (scanner/discovery-schedule.ts) or on demand.
+ * A run below the quorum, or with bad settings, fails without writing: the previous snapshot stays in force.
+ */
+
+type Activities = ReturnType<typeof createScannerDiscoveryActivities>;
+
+/** Each source: 3 attempts, 100 then 200 ms apart (exponential backoff); then it counts as failed. */
+export const SOURCE_RETRY = {
+  initialInterval: '100 milliseconds',
+  backoffCoefficient: 2,
+  maximumInterval: '400 milliseconds',
+  maximumAttempts: 3,
+} as const;
+
+const { latestDiscoverySnapshot, saveDiscoverySnapshot } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/** A source's fetch, with an activity id naming the source (so its attempts are easy to find in history). */
+const fetchFrom = (source: SourceName) =>
+  proxyActivities<Activities>({
+    activityId: `fetch-${source}`,
+    // ccxt's loadMarkets on a slow venue takes seconds; a minute is a hung call.
+    startToCloseTimeout: '1 minute',
+    retry: SOURCE_RETRY,
+  }).fetchSourceInstruments;
+
+/** The workflow's input: discovery settings (every field defaulted) and the account the connectors use. */
+export const PairDiscoveryInputSchema = DiscoverySettingsSchema.extend({
+  /** The connector account instruments are read with (any configured account can read them). */
+  account: z.string().min(1).max(64).default('keel'),
+});
+export type PairDiscoveryInput = z.input<typeof PairDiscoveryInputSchema>;
+export type PairDiscoverySettings = z.output<typeof PairDiscoveryInputSchema>;
+
+export interface DiscoveryCounts {
+  answeredSources: number;
+  symbols: number;
+  listings: number;
+  /** Pairs kept over all directions. */
+  pairs: number;
+  /** By direction name, in direction id order. */
+  pairsPerDirection: Record<string, number>;
+  heldOut: number;
+  unchecked: number;
+  rejected: number;
+}
+
+export interface PairDiscoveryResult {
+  version: number;
+  /** The version this one replaced (null for the first). */
+  previousVersion: number | null;
+  counts: DiscoveryCounts;
+  failedSources: { source: SourceName; reason: string }[];
+  diff: SnapshotDiff;
+}
+
+/** Failure types a caller can tell apart. */
+export const INVALID_DISCOVERY_SETTINGS = 'InvalidDiscoverySettings';
+export const QUORUM_NOT_MET = 'QuorumNotMet';
+
+/** Snapshots saved by another run between our diff and our save: diff again, at most this many times. */
+const MAX_SAVE_TRIES = 3;
+
+export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Promise<PairDiscoveryResult> {
+  const settings = parseInput(input);
+
+  const outcomes: SourceOutcomes = {};
+  await Promise.all(
+    SOURCES.map(async (source) => {
+      try {
+        const { instruments } = await fetchFrom(source.name)({
+          source: { name: source.name, venue: source.venue, market: source.market },
+          account: settings.account,
+        });
+        outcomes[source.name] = { status: 'answered', instruments: instruments.map(fromTuple) };
+      } catch (error) {
+        outcomes[source.name] = { status: 'failed', reason: failureReason(error) };
+      }
+    }),
+  );
+
+  const discovered = discoverPairs(outcomes, settings);
+  if (!discovered.ok) {
+    const { refusal } = discovered;
+    throw ApplicationFailure.create({
+      type: QUORUM_NOT_MET,
+      message: `pair discovery refused, the previous snapshot stays in force: ${refusal.message}`,
+      nonRetryable: true,
+      details: [refusal],
+    });
+  }
+  const { result } = discovered;
+  const failedSources = result.universe.sources.flatMap((s) =>
+    s.status === 'failed' ? [{ source: s.source, reason: s.reason ?? 'failed' }] : [],
+  );
+  const counts = countsOf(result);
+  const next = { symbols: result.universe.symbols, directions: result.screened.directions };
+  const { workflowId, runId } = workflowInfo();
+
+  for (let attempt = 1; ; attempt++) {
+    const previous = await latestDiscoverySnapshot();
+    const diff = diffSnapshots(previous ?? EMPTY_RESULT, next);
+    try {
+      const { version } = await saveDiscoverySnapshot({
+        workflowId,
+        runId,
+        basedOn: previous?.version ?? null,
+        settings,
+        counts: { ...counts },
+        sources: result.universe.sources,
+        failedSources: failedSources.map((f) => f.source),
+        priceCheck: result.screened.priceCheck,
+        heldOut: result.screened.heldOut,
+        unchecked: result.screened.unchecked,
+        rejected: result.universe.rejected,
+        diff,
+        symbols: result.universe.symbols,
+        listings: result.universe.listings.map((l): ListingTuple => [
+          l.source,
+          l.symbolId,
+          l.venueSymbol,
+          l.tickSize,
+          l.lotSize,
+          l.minQuantity,
+          l.maxQuantity ?? null,
+          l.minNotional,
+        ]),
+        directions: result.screened.directions,
+      });
+      await tellTheEngine(version);
+      return { version, previousVersion: previous?.version ?? null, counts, failedSources, diff };
+    } catch (error) {
+      const conflict =
+        error instanceof ActivityFailure &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === 'SnapshotConflict';
+      if (!conflict || attempt >= MAX_SAVE_TRIES) throw error;
+    }
+  }
+}
+
+/** The running spread engine moves to the new snapshot; without one running, nothing is to be told. */
+async function tellTheEngine(version: number): Promise<void> {
+  await getExternalWorkflowHandle(SPREAD_ENGINE_WORKFLOW_ID)
+    .signal(useSnapshotSignal, version)
+    .catch(() => undefined);
+}
+
+/** Settings parsed, or a non-retryable failure naming every bad key (nothing fetched, nothing written). */
+function parseInput(input: unknown): PairDiscoverySettings {
+  const parsed = PairDiscoveryInputSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map(
+    (i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`,
+  );
+  throw ApplicationFailure.create({
+    type: INVALID_DISCOVERY_SETTINGS,
+    message: `invalid discovery settings: ${problems.join('; ')}`,
+    nonRetryable: true,
+    details: [problems],
+  });
+}
+
+function fromTuple(t: InstrumentTuple): Instrument {
+  const [symbol, venueSymbol, base, quote, market, tickSize, lotSize, minQuantity, maxQuantity] = t;
+  return {
+    symbol,
+    venueSymbol,
+    base,
+    quote,
+    market,
+    tickSize,
+    lotSize,
+    minQuantity,
+    ...(maxQuantity === null ? {} : { maxQuantity }),
+    minNotional: t[9],
+    trading: t[10],
+  };
+}
+
+/** Why a source's fetch failed: its last attempt's own message (not Temporal's wrapper), and how many it made. */
+function failureReason(error: unknown): string {
+  if (!(error instanceof ActivityFailure)) return error instanceof Error ? error.message : String(error);
+  const cause = error.cause;
+  const once = cause instanceof ApplicationFailure && cause.nonRetryable;
+  const tries = once ? 'not retryable' : `${SOURCE_RETRY.maximumAttempts} attempts`;
+  return `${cause?.message ?? error.message} (${tries})`;
+}
+
+function countsOf(result: DiscoveryResult): DiscoveryCounts {
+  const pairsPerDirection: Record<string, number> = {};
+  for (const d of DIRECTIONS) pairsPerDirection[d.name] = 0;
+  for (const d of result.screened.directions) pairsPerDirection[d.name] = d.symbolIds.length;
+  return {
+    answeredSources: result.universe.sources.filter((s) => s.status === 'answered').length,
+    symbols: result.universe.symbols.length,
+    listings: result.universe.listings.length,
+    pairs: result.screened.directions.reduce((n, d) => n + d.symbolIds.length, 0),
+    pairsPerDirection,
+    heldOut: result.screened.heldOut.length,
+    unchecked: result.screened.unchecked.length,
+    rejected: result.universe.rejected.length,
+  };
+}

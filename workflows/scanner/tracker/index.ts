@@ -1,0 +1,3 @@
+export * from './tracker-messages';
+export * from './tracker-workflow';
+export * from './tracking-rules';
