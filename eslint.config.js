@@ -41,7 +41,7 @@ const mayImport = {
     'workflows/scanner/tracker/tracking-rules.ts',
   ],
   workflows: ['domain', 'activities', 'connectors', 'temporal/search-attributes.ts'],
-  api: ['domain', 'db', 'config', 'temporal', 'workflows'],
+  api: ['domain', 'db', 'config', 'temporal', 'workflows', 'scanner/discovery-schedule.ts'],
   scanner: ['domain', 'connectors', 'workflows'],
   workers: folders.filter((folder) => folder !== 'test'),
   bench: folders.filter((folder) => folder !== 'test'),

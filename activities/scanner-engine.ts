@@ -47,6 +47,8 @@ export interface SpreadEngineActivityDependencies {
   hub: Pick<MarketDataHub, 'subscribe'>;
   /** The universe of discovery snapshot `version` (the latest when undefined). */
   loadUniverse(version: number | undefined): Promise<EngineUniverse>;
+  /** The newest snapshot's version, undefined before the first. */
+  latestVersion(): Promise<number | undefined>;
   /**
    * Starts the tracker of (symbol, direction): `running` when one already runs (its workflow id is
    * derived from both, so Temporal refuses a second).
@@ -83,6 +85,11 @@ const HEARTBEAT_MS = 1_000;
  */
 export function createSpreadEngineActivities(deps: SpreadEngineActivityDependencies) {
   return {
+    /** The newest discovery snapshot's version, or null before the first. */
+    async latestSnapshotVersion(): Promise<number | null> {
+      return (await deps.latestVersion()) ?? null;
+    },
+
     async runSpreadEngine(input: SpreadEngineInput): Promise<SpreadEngineProgress> {
       const context = Context.current();
       const universe = await deps.loadUniverse(input.version);

@@ -15,8 +15,10 @@ import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
 import { riskRoutes } from './routes/risk';
+import { scannerRoutes } from './routes/scanner';
 import { symbolRoutes } from './routes/symbols';
 import { venueRoutes } from './routes/venues';
+import type { ScannerRef } from './scanner';
 
 export interface ApiDependencies {
   temporal: Client;
@@ -30,6 +32,8 @@ export interface ApiDependencies {
   orchestrator?: OrchestratorRef;
   /** The risk workflow; production: `keel-risk`. */
   risk?: RiskRef;
+  /** The scanner's workflows: production `scanner-spread-engine` and `scanner-pair-discovery-now`. */
+  scanner?: ScannerRef;
   /** KEEL_API_TOKEN: the bearer token of every mutating route (it reads too); without it mutations are refused. */
   apiToken?: string | undefined;
   /** KEEL_API_READ_TOKEN: a bearer token that only reads; without either token reads are refused. */
@@ -64,6 +68,11 @@ export const API_TIMEOUTS = {
 } as const;
 
 const BODY_LIMIT = 256 * 1024;
+/**
+ * The longest path segment the router takes (else 414): a scanner tracking id, URL-encoded as one segment,
+ * is up to ~115 characters (a 31-character symbol, the longest direction, a run id).
+ */
+const MAX_PARAM_LENGTH = 160;
 
 /** The control API without a listening socket: tests inject requests, `workers/main.ts` listens. */
 export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> {
@@ -71,6 +80,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   const app = Fastify({
     logger: apiLogger({ ...deps, secrets: [deps.apiToken, deps.readToken, deps.killSwitchToken] }),
     bodyLimit: BODY_LIMIT,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     ...API_TIMEOUTS,
     frameworkErrors: answerFrameworkError,
   });
@@ -96,5 +106,6 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(ledgerRoutes, resolved);
   await app.register(riskRoutes, resolved);
   await app.register(venueRoutes, resolved);
+  await app.register(scannerRoutes, resolved);
   return app;
 }

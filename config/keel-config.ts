@@ -54,6 +54,16 @@ export const KeelConfigSchema = z.object({
   /** The venue and account configuration file (YAML or JSON, docs/venues.md); unset: the in-process simulator. */
   KEEL_CONFIG: optionalString,
   KEEL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * `on`: `npm start` also runs the spread scanner (docs/scanner.md): discovery on its schedule and now if no
+   * snapshot exists, the engine on its own task queue, trackers on the main one.
+   */
+  KEEL_SCANNER: z.enum(['on', 'off']).default('off'),
+  /** How often pair discovery runs (`6h`, `30m`, ms-style). */
+  KEEL_SCANNER_DISCOVERY_EVERY: z
+    .string()
+    .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 6h or 30m')
+    .default('6h'),
 });
 
 export type KeelConfig = z.infer<typeof KeelConfigSchema> & { dataDir: string };

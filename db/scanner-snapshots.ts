@@ -233,3 +233,12 @@ export async function scannerSnapshotListings(pool: Pool, version: number): Prom
   );
   return rows.map((row) => ListingRowSchema.parse(row));
 }
+
+/** One snapshot's row (without its symbols, listings and pairs), or undefined when there is no such version. */
+export async function scannerSnapshotHead(
+  pool: Pool,
+  version: number,
+): Promise<ScannerSnapshotHead | undefined> {
+  const { rows } = await pool.query('SELECT * FROM scanner_snapshots WHERE version = $1', [version]);
+  return rows[0] === undefined ? undefined : SnapshotHeadSchema.parse(rows[0]);
+}

@@ -198,3 +198,32 @@ export async function trackingGaps(pool: Pool, id: string): Promise<GapRow[]> {
   );
   return rows.map((row) => GapRowSchema.parse(row));
 }
+
+export interface TrackingFilter {
+  symbol?: string;
+  direction?: string;
+  outcome?: TrackingOutcome;
+  /** `active`: not closed yet; `closed`: closed with an outcome. Both when absent. */
+  state?: 'active' | 'closed';
+  limit: number;
+}
+
+/** Trackings matching every given filter, newest opened first (then by id, so the order is stable). */
+export async function listTrackings(pool: Pool, filter: TrackingFilter): Promise<TrackingRow[]> {
+  const { rows } = await pool.query(
+    `SELECT * FROM scanner_trackings
+     WHERE ($1::text IS NULL OR symbol = $1)
+       AND ($2::text IS NULL OR direction = $2)
+       AND ($3::text IS NULL OR outcome = $3)
+       AND ($4::text IS NULL OR ($4 = 'active') = (closed_at IS NULL))
+     ORDER BY opened_at DESC, id LIMIT $5`,
+    [
+      filter.symbol ?? null,
+      filter.direction ?? null,
+      filter.outcome ?? null,
+      filter.state ?? null,
+      filter.limit,
+    ],
+  );
+  return rows.map((row) => TrackingRowSchema.parse(row));
+}

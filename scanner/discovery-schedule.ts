@@ -5,7 +5,7 @@ import {
   type Client,
   type ScheduleHandle,
   type ScheduleOptionsStartWorkflowAction,
-  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import { msToNumber, type Duration } from '@temporalio/common';
 import type { PairDiscoveryInput, pairDiscoveryWorkflow } from '../workflows/scanner/discovery-workflow';
@@ -93,7 +93,7 @@ export class DiscoveryAlreadyRunningError extends Error {
 export async function runDiscoveryNow(
   client: Client,
   options: Pick<DiscoveryScheduleOptions, 'taskQueue' | 'settings'> & { workflowId?: string },
-): Promise<WorkflowHandle<typeof pairDiscoveryWorkflow>> {
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof pairDiscoveryWorkflow>> {
   const workflowId = options.workflowId ?? DISCOVERY_NOW_WORKFLOW_ID;
   try {
     return await client.workflow.start<typeof pairDiscoveryWorkflow>('pairDiscoveryWorkflow', {

@@ -15,6 +15,7 @@ import { smokeWorkflow } from '../workflows';
 import { ensureDemoGrids } from './demo-grids';
 import { startPaperVenues } from './paper-venues';
 import { installRuntime } from './runtime';
+import { startScanner } from './scanner';
 import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
 import { venueConnectors } from './venue-connectors';
@@ -136,6 +137,21 @@ async function main(): Promise<void> {
       ],
     });
 
+    const scanner =
+      config.KEEL_SCANNER === 'on'
+        ? await startScanner({
+            client,
+            connection: workerConnection,
+            namespace: config.TEMPORAL_NAMESPACE,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            pool: database.pool,
+            connectors: venues.connectors,
+            account: 'keel',
+            discoveryEvery: config.KEEL_SCANNER_DISCOVERY_EVERY,
+          })
+        : undefined;
+    if (scanner) onShutdown('scanner worker', () => scanner.stop());
+
     // The demonstration grids trade on the simulated binance spot: only where binance is the simulator.
     const simulatedBinance = venuesConfig.venues.some(
       (setup) => setup.venue === 'binance' && setup.kind === 'sim',
@@ -159,6 +175,7 @@ async function main(): Promise<void> {
         `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
         `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'}; reads ${config.KEEL_API_READ_TOKEN || config.KEEL_API_TOKEN ? 'need a bearer token' : 'disabled: set KEEL_API_READ_TOKEN'})`,
         `  grids           : ${grids.join(', ') || 'none'} on the simulated binance spot (${apiUrl}/symbols)`,
+        `  spread scanner  : ${scanner ? `on (discovery every ${config.KEEL_SCANNER_DISCOVERY_EVERY}, engine on task queue keel-scanner)` : 'off (KEEL_SCANNER=on runs it)'}`,
         '  Ctrl-C stops everything.',
       ].join('\n'),
     );

@@ -6,10 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../../domain/ids';
+import { DISCOVERY_SCHEDULE_ID } from '../../scanner/discovery-schedule';
 import { findFreePort, isPortFree } from '../../temporal/port-check';
+import { SPREAD_ENGINE_WORKFLOW_ID, spreadEngineStateQuery } from '../../workflows/scanner/engine-workflow';
 import { readAuthHeader, startHarness, TEST_API_READ_TOKEN, TEST_API_TOKEN } from '../support/harness';
 import { createTestDatabase } from '../support/test-database';
 import { testEnvironment, uniqueName } from '../support/test-env';
+import { waitFor } from '../support/wait';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -128,7 +131,7 @@ describe('the main command (npm start)', () => {
     }
   });
 
-  test('with TEMPORAL_ADDRESS it uses that server: no dev server of its own, ready, /status ok, stops cleanly', async () => {
+  test('with TEMPORAL_ADDRESS it uses that server: no dev server of its own, ready, /status ok, the scanner on, stops cleanly', async () => {
     const env = testEnvironment();
     const database = await createTestDatabase('main_external');
     const ports = await freePorts();
@@ -145,6 +148,7 @@ describe('the main command (npm start)', () => {
       DATABASE_URL: database.url,
       KEEL_API_TOKEN: TEST_API_TOKEN,
       KEEL_API_READ_TOKEN: TEST_API_READ_TOKEN,
+      KEEL_SCANNER: 'on',
     });
     const temporal = await startHarness({ address: env.temporalAddress, worker: false });
     try {
@@ -176,6 +180,17 @@ describe('the main command (npm start)', () => {
       const smoke = temporal.client.workflow.getHandle(rows[0]?.workflow_id ?? '');
       assert.equal((await smoke.describe()).status.name, 'COMPLETED');
 
+      // The scanner: discovery ran at once (no snapshot yet), and the engine moved to its snapshot.
+      assert.match(run.stdout, /spread scanner {2}: on \(discovery every 6h/);
+      const engine = temporal.client.workflow.getHandle(SPREAD_ENGINE_WORKFLOW_ID);
+      const state = await waitFor('the engine on the first snapshot', async () => {
+        const current = await engine.query(spreadEngineStateQuery);
+        return current.version !== undefined && current.problem === undefined && current;
+      });
+      assert.equal(state.version, 1);
+      const schedules = await temporal.client.schedule.getHandle(DISCOVERY_SCHEDULE_ID).describe();
+      assert.equal(schedules.action.type, 'startWorkflow');
+
       run.signal('SIGINT');
       assert.equal(await run.exit, 0, run.stderr);
       assert.ok(await isPortFree(Number(ports.KEEL_API_PORT)), 'the API port released');
@@ -187,7 +202,11 @@ describe('the main command (npm start)', () => {
       await Promise.race([run.exit, new Promise((resolve) => setTimeout(resolve, 30_000))]);
       run.signal('SIGKILL');
       // It started the default root and its shard on the shared server: leave nothing of it running.
-      for (const workflowId of [ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId('', 0)])
+      await temporal.client.schedule
+        .getHandle(DISCOVERY_SCHEDULE_ID)
+        .delete()
+        .catch(() => undefined);
+      for (const workflowId of [ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId('', 0), SPREAD_ENGINE_WORKFLOW_ID])
         await temporal.client.workflow
           .getHandle(workflowId)
           .terminate('main-command test cleanup')

@@ -24,7 +24,7 @@ import {
   type SourceName,
   type SourceOutcomes,
 } from './discovery';
-import { SPREAD_ENGINE_WORKFLOW_ID, useSnapshotSignal } from './engine-workflow';
+import { SPREAD_ENGINE_WORKFLOW_ID, snapshotSavedSignal } from './engine-workflow';
 
 /**
  * Pair discovery as a durable process (docs/scanner.md): fetch the 8 sources' instruments in parallel,
@@ -160,7 +160,7 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
         ]),
         directions: result.screened.directions,
       });
-      await tellTheEngine(version);
+      await tellTheEngine();
       return { version, previousVersion: previous?.version ?? null, counts, failedSources, diff };
     } catch (error) {
       const conflict =
@@ -172,10 +172,10 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
   }
 }
 
-/** The running spread engine moves to the new snapshot; without one running, nothing is to be told. */
-async function tellTheEngine(version: number): Promise<void> {
+/** The running spread engine moves to the newest snapshot; without one running, nothing is to be told. */
+async function tellTheEngine(): Promise<void> {
   await getExternalWorkflowHandle(SPREAD_ENGINE_WORKFLOW_ID)
-    .signal(useSnapshotSignal, version)
+    .signal(snapshotSavedSignal)
     .catch(() => undefined);
 }
 

@@ -44,8 +44,12 @@ export interface SpreadEngineState {
   problem: string | undefined;
 }
 
-/** A new discovery snapshot: the engine moves to it (discovery signals this after each save). */
-export const useSnapshotSignal = defineSignal<[number]>('useSnapshot');
+/**
+ * Discovery saved a snapshot: an engine not pinned to a version moves to the newest one. It carries no
+ * version on purpose: the engine asks its own database, so a signal from another Keel's discovery on a
+ * shared server costs a restart, never a wrong snapshot.
+ */
+export const snapshotSavedSignal = defineSignal('snapshotSaved');
 export const pauseEngineSignal = defineSignal('pauseEngine');
 export const resumeEngineSignal = defineSignal('resumeEngine');
 export const spreadEngineStateQuery = defineQuery<SpreadEngineState>('spreadEngineState');
@@ -63,6 +67,10 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
       'InvalidSpreadEngineSettings',
     );
   const input = parsed.data;
+  const { latestSnapshotVersion } = proxyActivities<ReturnType<typeof createSpreadEngineActivities>>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: '30 seconds',
+  });
   const { runSpreadEngine } = proxyActivities<ReturnType<typeof createSpreadEngineActivities>>({
     taskQueue: input.taskQueue,
     startToCloseTimeout: '30 days',
@@ -81,23 +89,29 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
     last: undefined,
     problem: undefined,
   };
-  let wanted = input.version;
-  setHandler(useSnapshotSignal, (version) => {
-    if (wanted === undefined || version > wanted) wanted = version;
-  });
+  let saved = 0;
+  setHandler(snapshotSavedSignal, () => void (saved += 1));
   setHandler(pauseEngineSignal, () => void (state.paused = true));
   setHandler(resumeEngineSignal, () => void (state.paused = false));
   setHandler(spreadEngineStateQuery, () => state);
 
+  // Only an engine following the newest snapshot moves when one is saved.
+  const follows = input.version === undefined;
+  let seen = 0;
   while (!workflowInfo().continueAsNewSuggested) {
-    await condition(() => !state.paused && (state.problem === undefined || wanted !== state.version));
-    state.version = wanted;
+    await condition(() => !state.paused && (state.problem === undefined || (follows && saved !== seen)));
+    seen = saved;
     state.problem = undefined;
-    const running = state.version;
+    const version = input.version ?? (await latestSnapshotVersion());
+    if (version === null) {
+      state.problem = 'no discovery snapshot yet: the engine starts once discovery has saved one';
+      continue;
+    }
+    state.version = version;
     const scope = new CancellationScope();
     const run = scope.run(() =>
       runSpreadEngine({
-        ...(running === undefined ? {} : { version: running }),
+        version,
         settings: { entryBps: input.entryBps, exitBps: input.exitBps },
         reopenAfterMs: input.reopenAfterMs,
       }),
@@ -110,12 +124,9 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
         if (!isCancellation(error)) state.problem = error instanceof Error ? error.message : String(error);
       },
     );
-    await condition(() => ended || state.paused || wanted !== running);
+    await condition(() => ended || state.paused || (follows && saved !== seen));
     if (!ended) scope.cancel();
     await outcome;
   }
-  await continueAsNew<typeof spreadEngineWorkflow>({
-    ...arg,
-    ...(wanted === undefined ? {} : { version: wanted }),
-  });
+  await continueAsNew<typeof spreadEngineWorkflow>(arg);
 }

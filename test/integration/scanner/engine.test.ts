@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { universeOf, createSpreadEngineActivities } from '../../../activities/scanner-engine';
 import { MarketDataHub } from '../../../connectors/market-data-hub';
+import { latestScannerSnapshotHead } from '../../../db/scanner-snapshots';
 import { findTracking } from '../../../db/scanner-trackings';
 import { trackerStarter } from '../../../scanner/tracker-starter';
 import type { SimExchange } from '../../../sim';
@@ -82,6 +83,7 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
         activities: createSpreadEngineActivities({
           hub,
           loadUniverse: (wanted) => universeOf(database.pool, wanted),
+          latestVersion: async () => (await latestScannerSnapshotHead(database.pool))?.version,
           startTracker: trackerStarter(client, {
             taskQueue,
             tracking: { intervalMs: 100, horizonMs: 120_000 },
