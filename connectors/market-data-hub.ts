@@ -1,4 +1,4 @@
-import { compare } from '../domain/decimal';
+import { isSoundQuote } from '../domain/trading';
 import type { MarketKind, Venue } from '../domain/venues';
 import type { BestBidAsk, ExchangeConnector } from './exchange-connector';
 
@@ -65,7 +65,7 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** A quote is usable only with both sides positive and not crossed. */
 export function isValidQuote(q: BestBidAsk): boolean {
-  return compare(q.bid, '0') > 0 && compare(q.ask, '0') > 0 && compare(q.bid, q.ask) <= 0;
+  return isSoundQuote(q.bid, q.ask);
 }
 
 /**

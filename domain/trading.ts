@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { compare, isDecimal } from './decimal';
 
 /*
  * Trading vocabulary shared by every layer. Commands are imperative (SubmitOrder, CancelOrder); what the
@@ -48,3 +49,17 @@ export const CLOSED_ORDER_STATUSES: ReadonlySet<OrderStatus> = new Set([
   'expired',
   'rejected',
 ]);
+
+/**
+ * A touch usable as a price: both sides positive decimals and not crossed. The market-data hub drops the
+ * others, and the scanner's stream validation counts a symbol valid only once it showed one.
+ */
+export function isSoundQuote(bid: string, ask: string): boolean {
+  return (
+    isDecimal(bid, { unsigned: true }) &&
+    isDecimal(ask, { unsigned: true }) &&
+    compare(bid, '0') > 0 &&
+    compare(ask, '0') > 0 &&
+    compare(bid, ask) <= 0
+  );
+}

@@ -17,18 +17,28 @@ import {
   DiscoverySettingsSchema,
   EMPTY_RESULT,
   SOURCES,
+  StreamValidationSettingsSchema,
+  batchesOf,
+  buildUniverse,
   diffSnapshots,
-  discoverPairs,
-  type DiscoveryResult,
+  screenValidated,
+  summarizeValidation,
+  symbolsToValidate,
+  verdictsOf,
+  type DiscoveryUniverse,
   type SnapshotDiff,
   type SourceName,
   type SourceOutcomes,
+  type SourceValidationSummary,
+  type StreamOutcomes,
 } from './discovery';
 import { SPREAD_ENGINE_WORKFLOW_ID, snapshotSavedSignal } from './engine-workflow';
 
 /**
  * Pair discovery as a durable process (docs/scanner.md): fetch the 8 sources' instruments in parallel,
- * build the universe with the pure core, and save it as the next versioned snapshot with its diff
+ * build the universe with the pure core, validate each source's streams (one activity per source, in
+ * parallel), screen the pairs (stream verdicts, denylist, reference-price check over the streams' mids)
+ * and save it as the next versioned snapshot with its diff
  * against the previous one. Run by a Temporal Schedule (scanner/discovery-schedule.ts) or on demand.
  * A run below the quorum, or with bad settings, fails without writing: the previous snapshot stays in force.
  */
@@ -57,10 +67,30 @@ const fetchFrom = (source: SourceName) =>
     retry: SOURCE_RETRY,
   }).fetchSourceInstruments;
 
-/** The workflow's input: discovery settings (every field defaulted) and the account the connectors use. */
+/** Stream validation of a source: 3 attempts, 1 then 2 s apart; after that its pairs are held out `no_data`. */
+export const VALIDATION_RETRY = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumAttempts: 3,
+} as const;
+
+/** A source's stream validation; a batch can take `batchTimeoutMs`, twice over when a refusal is bisected. */
+const validateOn = (source: SourceName, batches: number, batchTimeoutMs: number) =>
+  proxyActivities<Activities>({
+    activityId: `validate-${source}`,
+    startToCloseTimeout: 2 * batches * batchTimeoutMs + 60_000,
+    heartbeatTimeout: '30 seconds',
+    retry: VALIDATION_RETRY,
+  }).validateSourceStreams;
+
+/**
+ * The workflow's input: discovery settings, stream validation's (every field defaulted) and the
+ * account the connectors use.
+ */
 export const PairDiscoveryInputSchema = DiscoverySettingsSchema.extend({
-  /** The connector account instruments are read with (any configured account can read them). */
+  /** The connector account instruments are read and streams watched with (any configured account can). */
   account: z.string().min(1).max(64).default('keel'),
+  validation: StreamValidationSettingsSchema.prefault({}),
 });
 export type PairDiscoveryInput = z.input<typeof PairDiscoveryInputSchema>;
 export type PairDiscoverySettings = z.output<typeof PairDiscoveryInputSchema>;
@@ -78,12 +108,16 @@ export interface DiscoveryCounts {
   rejected: number;
 }
 
+type Screened = ReturnType<typeof screenValidated>;
+
 export interface PairDiscoveryResult {
   version: number;
   /** The version this one replaced (null for the first). */
   previousVersion: number | null;
   counts: DiscoveryCounts;
   failedSources: { source: SourceName; reason: string }[];
+  /** Stream validation per source, in source id order; null when switched off. */
+  validation: SourceValidationSummary[] | null;
   diff: SnapshotDiff;
 }
 
@@ -112,9 +146,9 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
     }),
   );
 
-  const discovered = discoverPairs(outcomes, settings);
-  if (!discovered.ok) {
-    const { refusal } = discovered;
+  const built = buildUniverse(outcomes, settings);
+  if (!built.ok) {
+    const { refusal } = built;
     throw ApplicationFailure.create({
       type: QUORUM_NOT_MET,
       message: `pair discovery refused, the previous snapshot stays in force: ${refusal.message}`,
@@ -122,12 +156,20 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
       details: [refusal],
     });
   }
-  const { result } = discovered;
+  const { universe } = built;
+  const validated = settings.validation.enabled ? await validateStreams(universe, settings) : undefined;
+  const screened = screenValidated(universe, settings, validated?.verdicts);
+  const validation = validated?.summary ?? null;
+  const result = { universe, screened };
   const failedSources = result.universe.sources.flatMap((s) =>
     s.status === 'failed' ? [{ source: s.source, reason: s.reason ?? 'failed' }] : [],
   );
   const counts = countsOf(result);
   const next = { symbols: result.universe.symbols, directions: result.screened.directions };
+  const sources = result.universe.sources.map((s, i) => ({
+    ...s,
+    ...(validation ? { validation: validation[i] } : {}),
+  }));
   const { workflowId, runId } = workflowInfo();
 
   for (let attempt = 1; ; attempt++) {
@@ -140,7 +182,7 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
         basedOn: previous?.version ?? null,
         settings,
         counts: { ...counts },
-        sources: result.universe.sources,
+        sources,
         failedSources: failedSources.map((f) => f.source),
         priceCheck: result.screened.priceCheck,
         heldOut: result.screened.heldOut,
@@ -161,7 +203,14 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
         directions: result.screened.directions,
       });
       await tellTheEngine();
-      return { version, previousVersion: previous?.version ?? null, counts, failedSources, diff };
+      return {
+        version,
+        previousVersion: previous?.version ?? null,
+        counts,
+        failedSources,
+        validation,
+        diff,
+      };
     } catch (error) {
       const conflict =
         error instanceof ActivityFailure &&
@@ -170,6 +219,48 @@ export async function pairDiscoveryWorkflow(input: PairDiscoveryInput = {}): Pro
       if (!conflict || attempt >= MAX_SAVE_TRIES) throw error;
     }
   }
+}
+
+/**
+ * Stream validation: every source with pairs subscribes to its symbols in batches (one activity per
+ * source, in parallel). A source whose activity failed every attempt gets its pairs held out as
+ * `no_data`, each leg naming the failure (`validation of okx-spot failed: …`).
+ */
+async function validateStreams(universe: DiscoveryUniverse, settings: PairDiscoverySettings) {
+  const { validation } = settings;
+  const wanted = symbolsToValidate(universe);
+  const outcomes: StreamOutcomes = {};
+  await Promise.all(
+    SOURCES.map(async (source) => {
+      const symbols = wanted[source.name];
+      if (!symbols) return;
+      const batchSize = validation.batchSize[source.venue];
+      const batches = batchesOf(symbols, batchSize).length;
+      try {
+        const { observed } = await validateOn(
+          source.name,
+          batches,
+          validation.batchTimeoutMs,
+        )({
+          source: { name: source.name, venue: source.venue, market: source.market },
+          account: settings.account,
+          symbols,
+          batchSize,
+          collectMs: validation.collectMs,
+          idleMs: validation.idleMs,
+          batchTimeoutMs: validation.batchTimeoutMs,
+        });
+        outcomes[source.name] = { status: 'validated', observed };
+      } catch (error) {
+        outcomes[source.name] = {
+          status: 'failed',
+          reason: failureReason(error, VALIDATION_RETRY.maximumAttempts),
+        };
+      }
+    }),
+  );
+  const verdicts = verdictsOf(wanted, outcomes);
+  return { verdicts, summary: summarizeValidation(wanted, outcomes, verdicts) };
 }
 
 /** The running spread engine moves to the newest snapshot; without one running, nothing is to be told. */
@@ -212,15 +303,15 @@ function fromTuple(t: InstrumentTuple): Instrument {
 }
 
 /** Why a source's fetch failed: its last attempt's own message (not Temporal's wrapper), and how many it made. */
-function failureReason(error: unknown): string {
+function failureReason(error: unknown, attempts: number = SOURCE_RETRY.maximumAttempts): string {
   if (!(error instanceof ActivityFailure)) return error instanceof Error ? error.message : String(error);
   const cause = error.cause;
   const once = cause instanceof ApplicationFailure && cause.nonRetryable;
-  const tries = once ? 'not retryable' : `${SOURCE_RETRY.maximumAttempts} attempts`;
+  const tries = once ? 'not retryable' : `${attempts} attempts`;
   return `${cause?.message ?? error.message} (${tries})`;
 }
 
-function countsOf(result: DiscoveryResult): DiscoveryCounts {
+function countsOf(result: { universe: DiscoveryUniverse; screened: Screened }): DiscoveryCounts {
   const pairsPerDirection: Record<string, number> = {};
   for (const d of DIRECTIONS) pairsPerDirection[d.name] = 0;
   for (const d of result.screened.directions) pairsPerDirection[d.name] = d.symbolIds.length;

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createScannerDiscoveryActivities, type ListingTuple } from '../../../activities/scanner-discovery';
-import type { ConnectorFactory } from '../../../connectors/exchange-connector';
+import { ConnectorError, type ConnectorFactory } from '../../../connectors/exchange-connector';
 import { simConnectorFactory } from '../../../connectors/sim/connector-factory';
 import {
   latestScannerSnapshotHead,
@@ -56,8 +56,27 @@ const EXPECTED_DIRECTIONS: Array<[string, string[]]> = [
 
 const usdt = (base: string) => `${base}-USDT`;
 
-/** A quiet simulated exchange listing exactly `listings` (filters as createSimWorld's). */
-function exchangeListing(listings: Listings): SimExchange {
+/** Keel's resting bid and ask per base (mid between them), unless a test sets its own. */
+const BOOKS: Record<string, [bid: string, ask: string]> = {
+  BTC: ['99', '101'],
+  ETH: ['49', '51'],
+  SOL: ['19', '21'],
+  XRP: ['9', '11'],
+};
+
+/**
+ * A quiet simulated exchange listing exactly `listings` (filters as createSimWorld's), with a book of
+ * Keel's resting orders on every listing (so stream validation sees a sound top at once); `book` may
+ * change one (a ×1000 price) or leave it empty (undefined).
+ */
+function exchangeListing(
+  listings: Listings,
+  book: (venue: string, market: 'spot' | 'perp', base: string) => [string, string] | undefined = (
+    _v,
+    _m,
+    b,
+  ) => BOOKS[b],
+): SimExchange {
   const spec = { tickSize: '0.01', lotSize: '0.001', minQty: '0.001', maxQty: '1000000', minNotional: '5' };
   const venues = VENUE_NAMES.map((name) => {
     const config = defaultVenueConfig(name);
@@ -71,7 +90,21 @@ function exchangeListing(listings: Listings): SimExchange {
       },
     };
   });
-  return new SimExchange({ venues });
+  const exchange = new SimExchange({ venues });
+  exchange.fundAccount('keel');
+  for (const [venue, listed] of Object.entries(listings))
+    for (const market of ['spot', 'perp'] as const)
+      for (const base of listed[market]) {
+        const top = book(venue, market, base);
+        if (!top) continue;
+        const m = exchange.market(venue, market);
+        for (const [side, price] of [
+          ['buy', top[0]],
+          ['sell', top[1]],
+        ] as const)
+          m.placeOrder({ account: 'keel', symbol: usdt(base), side, type: 'limit', price, quantity: '1' });
+      }
+  return exchange;
 }
 
 describe('pair discovery: a durable, scheduled workflow writing versioned snapshots', () => {
@@ -85,6 +118,8 @@ describe('pair discovery: a durable, scheduled workflow writing versioned snapsh
   let exchange = exchangeListing(LISTINGS);
   /** instruments() calls per `venue/market`. */
   const calls = new Map<string, number>();
+  /** Per `venue/market`: how its quote stream fails (a test sets it), given the symbols subscribed. */
+  const streamFaults = new Map<string, (symbols: string[]) => Error | undefined>();
   const connectors: ConnectorFactory = (venue, market, account) => {
     const connector = simConnectorFactory(exchange)(venue, market, account);
     return {
@@ -93,6 +128,10 @@ describe('pair discovery: a durable, scheduled workflow writing versioned snapsh
         const key = `${venue}/${market}`;
         calls.set(key, (calls.get(key) ?? 0) + 1);
         return connector.instruments();
+      },
+      watchBestBidAsk: (symbols, onQuote, signal) => {
+        const error = streamFaults.get(`${venue}/${market}`)?.(symbols);
+        return error ? Promise.reject(error) : connector.watchBestBidAsk(symbols, onQuote, signal);
       },
     };
   };
@@ -175,7 +214,23 @@ describe('pair discovery: a durable, scheduled workflow writing versioned snapsh
     assert.equal(Number(okxPerpEth.min_notional), 5);
     const head = await latestScannerSnapshotHead(database.pool);
     assert.equal(head?.version, 1);
-    assert.equal(head?.price_check, 'not_run');
+    // Every listing has a book: stream validation found each leg valid, and the price check ran on the mids.
+    assert.equal(head?.price_check, 'run');
+    assert.equal(result.counts.heldOut, 0);
+    assert.equal(result.counts.unchecked, 0);
+    assert.deepEqual(
+      result.validation?.map((v) => [v.source, v.status, v.valid, v.symbols]),
+      [
+        ['binance-spot', 'validated', 4, 4],
+        ['binance-perp', 'validated', 3, 3],
+        ['bybit-spot', 'validated', 2, 2],
+        ['bybit-perp', 'validated', 3, 3],
+        ['mexc-spot', 'validated', 3, 3],
+        ['mexc-perp', 'validated', 2, 2],
+        ['okx-spot', 'validated', 4, 4],
+        ['okx-perp', 'validated', 2, 2],
+      ],
+    );
     assert.deepEqual(head?.failed_sources, []);
     assert.equal((head?.settings as { quorum: number }).quorum, 6);
   });
@@ -258,6 +313,12 @@ describe('pair discovery: a durable, scheduled workflow writing versioned snapsh
     const below = await failureOf(await start({ maxPriceRatio: '0.5', account: '' }));
     assert.match(below.message, /maxPriceRatio: must be above 1/);
     assert.match(below.message, /account: /);
+    const streams = await failureOf(
+      await start({ validation: { batchSize: { mexc: 0 }, collectMs: 60_000, batchTimeoutMs: 1_000 } }),
+    );
+    assert.equal(streams.type, 'InvalidDiscoverySettings');
+    assert.match(streams.message, /validation\.batchSize\.mexc: /);
+    assert.match(streams.message, /validation\.batchTimeoutMs: must be at least collectMs/);
     assert.equal(calls.size, 0, 'no source was asked');
     assert.deepEqual(await versions(), [1, 2, 3]);
   });
@@ -365,5 +426,101 @@ describe('pair discovery: a durable, scheduled workflow writing versioned snapsh
       listings.map((l) => [l.venue_symbol, l.tick_size, l.max_qty]),
       [['BTC-USDT', '0.1', null]],
     );
+  });
+
+  /** Short collection windows: a symbol without a quote is given up on after a second. */
+  const quick = { collectMs: 1_000, idleMs: 500, batchTimeoutMs: 5_000 };
+  const everywhere = ['BTC', 'ETH', 'SOL'];
+  const ALL: Listings = Object.fromEntries(
+    ['binance', 'bybit', 'mexc', 'okx'].map((v) => [v, { spot: everywhere, perp: everywhere }]),
+  );
+  const pairsOf = (heldOut: unknown[], reason: string) =>
+    (heldOut as { reason: string; symbol: string; direction: string }[])
+      .filter((h) => h.reason === reason)
+      .map((h) => `${h.direction} ${h.symbol}`);
+
+  test('(g) stream validation: a ×1000 price on one venue is held out by the price check, an empty book as no_data', async () => {
+    exchange = exchangeListing(ALL, (venue, market, base) => {
+      if (base === 'SOL' && venue === 'bybit' && market === 'spot') return undefined; // empty book
+      const top = BOOKS[base];
+      if (base === 'ETH' && venue === 'mexc' && market === 'perp' && top)
+        return [`${top[0]}000`, `${top[1]}000`]; // ×1000: a unit factor (or another coin named ETH)
+      return top;
+    });
+    const result = await discover({ validation: quick });
+    assert.equal(result.counts.symbols, 3);
+    assert.equal(result.counts.pairs, 36 - 6);
+    const head = await latestScannerSnapshotHead(database.pool);
+    assert.equal(head?.version, result.version);
+    assert.equal(head?.price_check, 'run');
+    assert.deepEqual(head?.unchecked, []);
+    assert.deepEqual(pairsOf(head?.held_out ?? [], 'price_disagreement'), [
+      'okx-spot>mexc-perp ETH-USDT',
+      'bybit-spot>mexc-perp ETH-USDT',
+      'binance-spot>mexc-perp ETH-USDT',
+    ]);
+    const ratios = (
+      head?.held_out as { reason: string; ratio?: string; spotMid?: string; perpMid?: string }[]
+    )
+      .filter((h) => h.reason === 'price_disagreement')
+      .map((h) => [h.ratio, h.spotMid, h.perpMid]);
+    assert.deepEqual(ratios, Array(3).fill(['1000', '50', '50000']));
+    assert.deepEqual(pairsOf(head?.held_out ?? [], 'no_data'), [
+      'bybit-spot>okx-perp SOL-USDT',
+      'bybit-spot>mexc-perp SOL-USDT',
+      'bybit-spot>binance-perp SOL-USDT',
+    ]);
+    const noData = (head?.held_out as { reason: string; legs?: unknown }[]).find(
+      (h) => h.reason === 'no_data',
+    );
+    assert.deepEqual(noData?.legs, [{ source: 'bybit-spot', reason: 'no_data' }]);
+    const bybitSpot = result.validation?.find((v) => v.source === 'bybit-spot');
+    assert.deepEqual(bybitSpot && [bybitSpot.valid, bybitSpot.noData], [2, 1]);
+    // The kept pairs are the others: SOL from bybit's spot and ETH into mexc's perp are gone.
+    const saved = await scannerSnapshotPairs(database.pool);
+    const byName = new Map(
+      saved?.directions.map((d) => [d.name, d.symbolIds.map((id) => saved.symbols[id])]),
+    );
+    assert.deepEqual(byName.get('bybit-spot>mexc-perp'), ['BTC-USDT']);
+    assert.deepEqual(byName.get('okx-spot>bybit-perp'), ['BTC-USDT', 'ETH-USDT', 'SOL-USDT']);
+  });
+
+  test('(h) a refused symbol is narrowed down to itself (rejected); a source whose validation fails holds its pairs out as no_data', async (t) => {
+    t.after(() => streamFaults.clear());
+    exchange = exchangeListing(ALL);
+    streamFaults.set('okx/spot', (symbols) =>
+      symbols.includes('ETH-USDT')
+        ? new ConnectorError('unknown-symbol', 'ETH-USDT: no such channel')
+        : undefined,
+    );
+    streamFaults.set('binance/perp', () => new ConnectorError('auth', 'stream login refused'));
+    const result = await discover({ validation: quick });
+    const head = await latestScannerSnapshotHead(database.pool);
+    assert.equal(head?.price_check, 'run');
+    const heldOut = head?.held_out ?? [];
+    assert.deepEqual(pairsOf(heldOut, 'rejected'), [
+      'okx-spot>mexc-perp ETH-USDT',
+      'okx-spot>bybit-perp ETH-USDT',
+      'okx-spot>binance-perp ETH-USDT',
+    ]);
+    const rejected = (heldOut as { reason: string; legs?: unknown }[]).find((h) => h.reason === 'rejected');
+    assert.deepEqual(rejected?.legs, [
+      { source: 'okx-spot', reason: 'rejected', detail: 'ETH-USDT: no such channel' },
+    ]);
+    // binance-perp's validation failed (not retryable): its 3 directions × 3 symbols held out, naming why
+    // (okx-spot>binance-perp ETH above: its first invalid leg, the spot one, gives the reason).
+    const failedLegs = (
+      heldOut as { reason: string; direction: string; legs?: { detail?: string }[] }[]
+    ).filter((h) => h.reason === 'no_data');
+    assert.equal(failedLegs.length, 8);
+    assert.ok(failedLegs.every((h) => h.direction.endsWith('>binance-perp')));
+    assert.match(
+      failedLegs[0]?.legs?.[0]?.detail ?? '',
+      /validation of binance-perp failed: stream login refused \(not retryable\)/,
+    );
+    assert.equal(result.counts.pairs, 36 - 3 - 8);
+    const binancePerp = result.validation?.find((v) => v.source === 'binance-perp');
+    assert.equal(binancePerp?.status, 'failed');
+    assert.deepEqual(result.failedSources, []);
   });
 });

@@ -6,7 +6,6 @@ import { MarketDataHub } from '../../../connectors/market-data-hub';
 import { latestScannerSnapshotHead } from '../../../db/scanner-snapshots';
 import { findTracking } from '../../../db/scanner-trackings';
 import { trackerStarter } from '../../../scanner/tracker-starter';
-import type { SimExchange } from '../../../sim';
 import type { pairDiscoveryWorkflow } from '../../../workflows/scanner/discovery-workflow';
 import { pauseEngineSignal, spreadEngineStateQuery } from '../../../workflows/scanner/engine-workflow';
 import { trackerWorkflowId, type TrackerResult } from '../../../workflows/scanner/tracker/tracker-messages';
@@ -14,38 +13,10 @@ import { createSimWorld, listExecutions, startHarness, type Harness } from '../.
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import { setTops } from './scanner-kit';
 
 const SYMBOL = 'ENG-USDT';
 const DIRECTION = 'binance-spot>bybit-perp';
-
-/** Keel's resting orders make the tops: spot bid/ask on binance, perp bid/ask on bybit; other books empty. */
-function setTops(exchange: SimExchange, spot: [string, string], perp: [string, string]) {
-  // The quiet simulator's clock stands still: bring it to now, so the quotes carry a current venue time.
-  exchange.clock.set(Date.now());
-  for (const [venue, kind, [bid, ask]] of [
-    ['binance', 'spot', spot],
-    ['bybit', 'perp', perp],
-  ] as const) {
-    const market = exchange.market(venue, kind);
-    market.cancelAll('keel', SYMBOL);
-    market.placeOrder({
-      account: 'keel',
-      symbol: SYMBOL,
-      side: 'buy',
-      type: 'limit',
-      price: bid,
-      quantity: '1',
-    });
-    market.placeOrder({
-      account: 'keel',
-      symbol: SYMBOL,
-      side: 'sell',
-      type: 'limit',
-      price: ask,
-      quantity: '1',
-    });
-  }
-}
 
 describe('the spread engine: discovery → a dislocation on the simulator → one tracker → converged', () => {
   const sim = createSimWorld([SYMBOL]);
@@ -70,7 +41,8 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
     const discovered = await client.workflow.execute<typeof pairDiscoveryWorkflow>('pairDiscoveryWorkflow', {
       taskQueue,
       workflowId: uniqueName('discovery'),
-      args: [{}],
+      // Only two books are set, after discovery: stream validation is not what this test is about.
+      args: [{ validation: { enabled: false } }],
     });
     const { version } = discovered;
     const universe = await universeOf(database.pool, version);
@@ -94,7 +66,7 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
     );
     const running = worker.run();
     try {
-      setTops(sim.exchange, ['99.9', '100'], ['99.95', '100.05']); // perp bid under spot ask: no spread
+      setTops(sim.exchange, SYMBOL, DIRECTION, { spot: ['99.9', '100'], perp: ['99.95', '100.05'] }); // perp bid under spot ask: no spread
       const engine = await client.workflow.start('spreadEngineWorkflow', {
         taskQueue,
         workflowId: uniqueName('engine'),
@@ -110,7 +82,7 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
       );
 
       // 100 bps: bybit's perp bid 101 over binance's spot ask 100, for 2 s.
-      setTops(sim.exchange, ['99.9', '100'], ['101', '101.1']);
+      setTops(sim.exchange, SYMBOL, DIRECTION, { spot: ['99.9', '100'], perp: ['101', '101.1'] });
       await waitFor(
         'the tracker started',
         async () => (await listExecutions(client, `WorkflowId = "${trackerId}"`)).length > 0,
@@ -119,7 +91,7 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
       const runs = await listExecutions(client, `WorkflowId = "${trackerId}"`);
       assert.equal(runs.length, 1, 'one tracker however many times the engine saw the spread open');
 
-      setTops(sim.exchange, ['99.9', '100'], ['100.04', '100.1']); // 4 bps, under the 10 bps exit
+      setTops(sim.exchange, SYMBOL, DIRECTION, { spot: ['99.9', '100'], perp: ['100.04', '100.1'] }); // 4 bps, under the 10 bps exit
       const result = (await client.workflow.getHandle(trackerId).result()) as TrackerResult;
       assert.equal(result.outcome, 'CONVERGED');
       const row = await findTracking(database.pool, result.trackingId);

@@ -9,7 +9,6 @@ import {
   DiscoveryAlreadyRunningError,
   runDiscoveryNow,
 } from '../../../scanner/discovery-schedule';
-import type { SimExchange } from '../../../sim';
 import { DIRECTIONS } from '../../../workflows/scanner/discovery/sources';
 import type { pairDiscoveryWorkflow } from '../../../workflows/scanner/discovery-workflow';
 import { SPREAD_ENGINE_WORKFLOW_ID } from '../../../workflows/scanner/engine-workflow';
@@ -32,6 +31,7 @@ import {
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import { setTops } from './scanner-kit';
 
 /** Symbols of this file's own: tracker ids are per (symbol, direction) on the shared dev server. */
 const tag = Math.random().toString(36).slice(2, 8).toUpperCase();
@@ -67,24 +67,6 @@ interface TrackingDetail {
   samples: SampleView[];
   nextFrom: number | null;
   gaps: Json[];
-}
-
-/** Keel's resting orders make the tops of a direction's legs: the spot bid/ask and the perp bid/ask. */
-function setTops(exchange: SimExchange, symbol: string, direction: string, spot: string[], perp: string[]) {
-  exchange.clock.set(Date.now());
-  const legs = trackerLegs(direction);
-  for (const [leg, [bid, ask]] of [
-    [legs.spot, spot],
-    [legs.perp, perp],
-  ] as const) {
-    const market = exchange.market(leg.venue, leg.market);
-    market.cancelAll('keel', symbol);
-    for (const [side, price] of [
-      ['buy', bid],
-      ['sell', ask],
-    ] as const)
-      if (price) market.placeOrder({ account: 'keel', symbol, side, type: 'limit', price, quantity: '1' });
-  }
 }
 
 /** The export parsed back: its header fields, sample lines, gap lines and closing fields. */
@@ -135,6 +117,8 @@ describe('the scanner API: snapshots, trackings, export, forced discovery, the e
   const scanner: ScannerRef = {
     engineWorkflowId: uniqueName('scanner-engine'),
     discoveryWorkflowId: uniqueName('scanner-discovery-now'),
+    // The world's books are empty: stream validation would hold every pair out (not what this file tests).
+    discoverySettings: { validation: { enabled: false } },
   };
   const others: FastifyInstance[] = [];
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -182,8 +166,9 @@ describe('the scanner API: snapshots, trackings, export, forced discovery, the e
     });
 
   test('snapshots: the list, one with its diff and pairs per direction; 400 for a bad version, 404 unknown', async () => {
-    const first = await discover({});
-    const second = await discover({ denylist: [{ symbol: B, note: 'test' }] });
+    const off = { validation: { enabled: false } };
+    const first = await discover(off);
+    const second = await discover({ ...off, denylist: [{ symbol: B, note: 'test' }] });
     assert.deepEqual([first.version, second.version], [1, 2]);
 
     const { response, body } = await get<{ snapshots: Json[] }>('/scanner/snapshots');
@@ -310,9 +295,9 @@ describe('the scanner API: snapshots, trackings, export, forced discovery, the e
       `${handle.workflowId}/${handle.firstExecutionRunId}`;
 
     // 100 bps on A and B (binance spot → bybit perp) and on A (okx spot → mexc perp).
-    setTops(sim.exchange, A, MAIN, ['99.9', '100'], ['101', '101.1']);
-    setTops(sim.exchange, B, MAIN, ['99.9', '100'], ['101', '101.1']);
-    setTops(sim.exchange, A, OTHER, ['99.9', '100'], ['101', '101.1']);
+    setTops(sim.exchange, A, MAIN, { spot: ['99.9', '100'], perp: ['101', '101.1'] });
+    setTops(sim.exchange, B, MAIN, { spot: ['99.9', '100'], perp: ['101', '101.1'] });
+    setTops(sim.exchange, A, OTHER, { spot: ['99.9', '100'], perp: ['101', '101.1'] });
 
     const expiring = await start(input(A, MAIN, { horizonMs: 1_500 }));
     const converging = await start(input(B, MAIN, { horizonMs: 120_000 }));
@@ -325,7 +310,7 @@ describe('the scanner API: snapshots, trackings, export, forced discovery, the e
       const { body } = await get<TrackingDetail>(trackingUrl(converged));
       return body.samples?.length >= 8;
     });
-    setTops(sim.exchange, B, MAIN, ['99.9', '100'], ['100.04', '100.1']); // 4 bps: under the exit
+    setTops(sim.exchange, B, MAIN, { spot: ['99.9', '100'], perp: ['100.04', '100.1'] }); // 4 bps: under the exit
     assert.equal(((await converging.result()) as TrackerResult).outcome, 'CONVERGED');
     await waitFor('the running tracking has samples', async () => {
       const { body } = await get<TrackingDetail>(trackingUrl(active));

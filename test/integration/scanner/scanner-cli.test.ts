@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { latestScannerSnapshotHead } from '../../../db/scanner-snapshots';
 import { ensureDiscoverySchedule } from '../../../scanner/discovery-schedule';
-import type { SimExchange } from '../../../sim';
 import type { SpreadEngineState } from '../../../workflows/scanner/engine-workflow';
 import { trackerLegs, trackerWorkflowId } from '../../../workflows/scanner/tracker/tracker-messages';
 import { createSimWorld, startHarness, type Harness } from '../../support/harness';
@@ -10,36 +9,10 @@ import { temporalCli } from '../../support/temporal-cli';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import { setTops } from './scanner-kit';
 
 const SYMBOL = 'CLI-USDT';
 const DIRECTION = 'binance-spot>bybit-perp';
-
-/** Tops on binance spot and bybit perp, at the simulator clock's now (a quiet simulator's clock stands still). */
-function setTops(exchange: SimExchange) {
-  exchange.clock.set(Date.now());
-  for (const [venue, kind, bid, ask] of [
-    ['binance', 'spot', '99.9', '100'],
-    ['bybit', 'perp', '101', '101.1'],
-  ] as const) {
-    const market = exchange.market(venue, kind);
-    market.placeOrder({
-      account: 'keel',
-      symbol: SYMBOL,
-      side: 'buy',
-      type: 'limit',
-      price: bid,
-      quantity: '1',
-    });
-    market.placeOrder({
-      account: 'keel',
-      symbol: SYMBOL,
-      side: 'sell',
-      type: 'limit',
-      price: ask,
-      quantity: '1',
-    });
-  }
-}
 
 describe('the scanner steered and searched with the temporal CLI, as an operator would', () => {
   const sim = createSimWorld([SYMBOL]);
@@ -114,7 +87,7 @@ describe('the scanner steered and searched with the temporal CLI, as an operator
   });
 
   test('`temporal workflow list --query` finds a tracker by symbol, direction and outcome', async () => {
-    setTops(sim.exchange);
+    setTops(sim.exchange, SYMBOL, DIRECTION, { spot: ['99.9', '100'], perp: ['101', '101.1'] });
     const workflowId = trackerWorkflowId(SYMBOL, DIRECTION);
     const handle = await harness.client.workflow.start('spreadTrackerWorkflow', {
       taskQueue: harness.taskQueue,

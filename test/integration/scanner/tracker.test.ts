@@ -12,7 +12,6 @@ import { createSimHttpConnector } from '../../../connectors/sim/http-connector';
 import { connectPool } from '../../../db/pool';
 import { trackingGaps, trackingSamples, findTracking } from '../../../db/scanner-trackings';
 import type { MarketKind } from '../../../domain/venues';
-import type { SimExchange } from '../../../sim';
 import type { VenueName } from '../../../sim/ids';
 import { createSimServer } from '../../../sim/server/server';
 import { ScannerDirectionKey, ScannerOutcomeKey, SymbolKey } from '../../../temporal/search-attributes';
@@ -29,11 +28,10 @@ import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
 import { killed } from '../../support/worker-process';
+import { setTops, type Tops } from './scanner-kit';
 
 const WORKFLOWS = join(import.meta.dirname, '../../../workflows/scanner/tracker/tracker-workflow.ts');
 const DIRECTION = 'binance-spot>bybit-perp';
-/** Best bid and ask of the spot leg (binance) and the perp leg (bybit). */
-type Tops = { spot: [string, string]; perp: [string, string] };
 /** Set in the child process this file starts as a worker it can SIGKILL (case d). */
 const CHILD_QUEUE = process.env.KEEL_TRACKER_CHILD_QUEUE;
 
@@ -60,25 +58,6 @@ else
       return { symbol, ...createSimWorld([symbol]) };
     }
 
-    /** Replaces Keel's resting orders so the tops are spot bid/ask on binance and perp bid/ask on bybit. */
-    function setTops(exchange: SimExchange, symbol: string, tops: Tops) {
-      for (const [venue, kind, [bid, ask]] of [
-        ['binance', 'spot', tops.spot],
-        ['bybit', 'perp', tops.perp],
-      ] as const) {
-        const market = exchange.market(venue, kind);
-        market.cancelAll('keel', symbol);
-        market.placeOrder({ account: 'keel', symbol, side: 'buy', type: 'limit', price: bid, quantity: '1' });
-        market.placeOrder({
-          account: 'keel',
-          symbol,
-          side: 'sell',
-          type: 'limit',
-          price: ask,
-          quantity: '1',
-        });
-      }
-    }
     /** 100 bps: perp bid 101 on bybit over spot ask 100 on binance. */
     const DISLOCATED: Tops = { spot: ['99.9', '100'], perp: ['101', '101.1'] };
     /** 4 bps, below the 10 bps exit. */
@@ -138,7 +117,7 @@ else
 
     test('(a, c) a dislocation is tracked until it converges; a second tracker of the pair is refused meanwhile', async () => {
       const { symbol, exchange, connectors } = world();
-      setTops(exchange, symbol, DISLOCATED);
+      setTops(exchange, symbol, DIRECTION, DISLOCATED);
       const { worker, taskQueue } = await trackerWorker(connectors);
       await worker.runUntil(async () => {
         const handle = await start(taskQueue, inputFor(symbol));
@@ -156,7 +135,7 @@ else
         // (c) Temporal itself refuses a second tracker of the same (symbol, direction) while one runs.
         await assert.rejects(start(taskQueue, inputFor(symbol)), WorkflowExecutionAlreadyStartedError);
 
-        setTops(exchange, symbol, CONVERGED);
+        setTops(exchange, symbol, DIRECTION, CONVERGED);
         const result = (await handle.result()) as TrackerResult;
         assert.equal(result.outcome, 'CONVERGED');
         assert.ok(result.lastSpreadBps !== null && result.lastSpreadBps < 10 && result.lastSpreadBps > 3);
@@ -198,7 +177,7 @@ else
 
     test('(b) an unchanged dislocation under a 2 s horizon expires', async () => {
       const { symbol, exchange, connectors } = world();
-      setTops(exchange, symbol, DISLOCATED);
+      setTops(exchange, symbol, DIRECTION, DISLOCATED);
       const { worker, taskQueue } = await trackerWorker(connectors);
       const result = await worker.runUntil(async () => {
         const handle = await start(taskQueue, inputFor(symbol, { horizonMs: 2_000 }));
@@ -216,7 +195,7 @@ else
 
     test('(e) a leg that cannot be read for longer than the limit ends the tracking FEED_DOWN, not CONVERGED', async () => {
       const { symbol, exchange, connectors } = world();
-      setTops(exchange, symbol, DISLOCATED);
+      setTops(exchange, symbol, DIRECTION, DISLOCATED);
       const { worker, taskQueue } = await trackerWorker(connectors);
       const result = await worker.runUntil(async () => {
         const handle = await start(taskQueue, inputFor(symbol, { feedDownMs: 1_000 }));
@@ -229,7 +208,7 @@ else
         );
         // Bybit's perp market stops answering; its book, had it been read, would look converged.
         exchange.faults.add({ venue: 'bybit', market: 'perp', op: 'query', fault: 'server-error' });
-        setTops(exchange, symbol, CONVERGED);
+        setTops(exchange, symbol, DIRECTION, CONVERGED);
         return (await handle.result()) as TrackerResult;
       });
       assert.equal(result.outcome, 'FEED_DOWN');
@@ -251,7 +230,7 @@ else
 
     test('(d) a worker SIGKILLed mid-tracking: another resumes it, no duplicate sample, the lost interval is a gap', async () => {
       const { symbol, exchange, connectors } = world();
-      setTops(exchange, symbol, DISLOCATED);
+      setTops(exchange, symbol, DIRECTION, DISLOCATED);
       const simServer = createSimServer(exchange);
       const simUrl = await simServer.listen(0, '127.0.0.1');
       const taskQueue = uniqueName('tracker-kill');
@@ -295,7 +274,7 @@ else
             30_000,
             100,
           );
-          setTops(exchange, symbol, CONVERGED);
+          setTops(exchange, symbol, DIRECTION, CONVERGED);
           return (await handle.result()) as TrackerResult;
         });
         assert.equal(result.outcome, 'CONVERGED');

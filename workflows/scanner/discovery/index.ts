@@ -4,4 +4,5 @@ export * from './price-agreement';
 export * from './settings';
 export * from './snapshot-diff';
 export * from './sources';
+export * from './stream-validation';
 export * from './universe';
