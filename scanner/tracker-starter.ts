@@ -11,6 +11,8 @@ export interface TrackerStartOptions {
   taskQueue: string;
   /** The account the legs' quotes are read with. */
   account?: string;
+  /** Where the trackers' sampling activities run (the scanner's worker); the trackers' queue when absent. */
+  samplingTaskQueue?: string;
   /** Overrides of the tracker's defaults (interval, horizon, feed-down limit, batch size). */
   tracking?: Partial<
     Pick<TrackerInputArg, 'intervalMs' | 'horizonMs' | 'feedDownMs' | 'batchSize' | 'flushMs'>
@@ -34,6 +36,7 @@ export function trackerStarter(client: Client, options: TrackerStartOptions) {
       ...trackerLegs(start.direction, options.account),
       entryBps: start.spreadBps,
       exitBps: start.exitBps,
+      ...(options.samplingTaskQueue && { samplingTaskQueue: options.samplingTaskQueue }),
       ...options.tracking,
     };
     try {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createSpreadEngineActivities, universeOf } from '../activities/scanner-engine';
+import { createScannerTrackingActivities } from '../activities/scanner-tracking';
 import type { ConnectorFactory } from '../connectors/exchange-connector';
 import { MarketDataHub } from '../connectors/market-data-hub';
 import { latestScannerSnapshotHead } from '../db/scanner-snapshots';
@@ -17,6 +18,9 @@ import {
   type spreadEngineWorkflow,
 } from '../workflows/scanner/engine-workflow';
 import { keelDataConverter } from './worker';
+
+/** Activity slots of the scanner's worker: the engine plus this many trackers sampling at once. */
+export const SCANNER_ACTIVITY_SLOTS = 500;
 
 export interface ScannerOptions {
   client: Client;
@@ -47,12 +51,22 @@ export async function startScanner(options: ScannerOptions) {
     namespace: options.namespace,
     taskQueue: SCANNER_TASK_QUEUE,
     dataConverter: keelDataConverter,
-    activities: createSpreadEngineActivities({
-      hub,
-      loadUniverse: (version) => universeOf(pool, version),
-      latestVersion: async () => (await latestScannerSnapshotHead(pool))?.version,
-      startTracker: trackerStarter(client, { taskQueue, account: options.account }),
-    }),
+    // The engine and every tracker's sampling each hold a slot for hours: room for hundreds of trackers
+    // (bench/scanner-trackers.ts: 200 at 200 ms), apart from the main worker's slots.
+    maxConcurrentActivityTaskExecutions: SCANNER_ACTIVITY_SLOTS,
+    activities: {
+      ...createSpreadEngineActivities({
+        hub,
+        loadUniverse: (version) => universeOf(pool, version),
+        latestVersion: async () => (await latestScannerSnapshotHead(pool))?.version,
+        startTracker: trackerStarter(client, {
+          taskQueue,
+          account: options.account,
+          samplingTaskQueue: SCANNER_TASK_QUEUE,
+        }),
+      }),
+      ...createScannerTrackingActivities({ pool, connectors: options.connectors }),
+    },
   });
   const running = worker.run();
 

@@ -54,6 +54,12 @@ export const TrackerInputSchema = z
     feedDownMs: positiveMs.default(5_000),
     /** Samples are written every `batchSize` samples or every `flushMs`, whichever comes first. */
     batchSize: z.int().positive().max(10_000).default(25),
+    /**
+     * Where the sampling activity runs; the workflow's own queue when absent. Every tracker holds one
+     * activity slot for its whole horizon, so `npm start` sends them to the scanner's worker, sized for
+     * hundreds, instead of the main worker's slots its grids' watches need.
+     */
+    samplingTaskQueue: z.string().min(1).optional(),
     flushMs: positiveMs.default(5_000),
   })
   .superRefine((input, ctx) => {

@@ -55,6 +55,7 @@ export async function spreadTrackerWorkflow(arg: TrackerInputArg): Promise<Track
   ]);
 
   const { sampleSpread } = proxyActivities<ScannerTrackingActivities>({
+    ...(input.samplingTaskQueue && { taskQueue: input.samplingTaskQueue }),
     // Each attempt may run the whole horizon; a dead one is noticed by its missing heartbeat.
     startToCloseTimeout: input.horizonMs + 60_000,
     heartbeatTimeout: SAMPLING_HEARTBEAT_TIMEOUT_MS,
