@@ -37,8 +37,6 @@ export interface SampleSpreadInput {
   perp: TrackingLeg;
   entryBps: number;
   exitBps: number;
-  /** ms since epoch: slot 0 is due then, slot k at openedAt + k × intervalMs. */
-  openedAt: number;
   intervalMs: number;
   horizonMs: number;
   feedDownMs: number;
@@ -82,11 +80,13 @@ export function createScannerTrackingActivities(deps: ScannerTrackingDependencie
       const { pool } = deps;
       const spot = deps.connectors(input.spot.venue, input.spot.market, input.spot.account);
       const perp = deps.connectors(input.perp.venue, input.perp.market, input.perp.account);
-      await openTracking(pool, {
+      // Slot 0 is due when the first attempt starts sampling (not when the workflow started: its first
+      // slots would be gone before the activity could take them); every later attempt keeps that origin.
+      const origin = await openTracking(pool, {
         id: input.trackingId,
         symbol: input.symbol,
         direction: input.direction,
-        openedAt: input.openedAt,
+        openedAt: Date.now(),
         entryBps: input.entryBps,
         exitBps: input.exitBps,
         intervalMs: input.intervalMs,
@@ -105,7 +105,7 @@ export function createScannerTrackingActivities(deps: ScannerTrackingDependencie
       let samples: Sample[] = [];
       let gaps: Gap[] = [];
       let lastFlush = Date.now();
-      const slotTime = (seq: number) => input.openedAt + seq * input.intervalMs;
+      const slotTime = (seq: number) => origin + seq * input.intervalMs;
       const addGap = (fromSeq: number, toSeq: number, reason: GapReason) => {
         const last = gaps.at(-1);
         if (last && last.reason === reason && last.toSeq + 1 === fromSeq) {
@@ -130,7 +130,7 @@ export function createScannerTrackingActivities(deps: ScannerTrackingDependencie
       const beating = setInterval(beat, TRACKING_HEARTBEAT_MS);
       try {
         while (outcome === undefined) {
-          const slot = nextSlot(input.openedAt, input.intervalMs, lastSeq, Date.now());
+          const slot = nextSlot(origin, input.intervalMs, lastSeq, Date.now());
           if (slot.missed && slot.missed.from <= finalSeq)
             addGap(slot.missed.from, Math.min(slot.missed.to, finalSeq), restarting ? 'restart' : 'late');
           restarting = false;

@@ -63,12 +63,19 @@ export interface OpenTracking {
 }
 
 /** Records a tracking; recording it again (a retried attempt) keeps the first row. */
-export async function openTracking(pool: Pool, t: OpenTracking): Promise<void> {
+export async function openTracking(pool: Pool, t: OpenTracking): Promise<number> {
   await pool.query(
     `INSERT INTO scanner_trackings (id, symbol, direction, opened_at, entry_bps, exit_bps, interval_ms)
      VALUES ($1, $2, $3, to_timestamp($4::float8 / 1000), $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
     [t.id, t.symbol, t.direction, t.openedAt, t.entryBps, t.exitBps, t.intervalMs],
   );
+  const { rows } = await pool.query<{ opened_at: Date }>(
+    'SELECT opened_at FROM scanner_trackings WHERE id = $1',
+    [t.id],
+  );
+  const openedAt = rows[0]?.opened_at;
+  if (!openedAt) throw new Error(`scanner tracking ${t.id} was not recorded`);
+  return openedAt.getTime();
 }
 
 /** The last slot written for the tracking, as a sample or inside a gap; undefined before the first. */

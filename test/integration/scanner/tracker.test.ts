@@ -143,6 +143,10 @@ else
         const samples = await trackingSamples(database.pool, trackingId);
         assert.equal(result.samples, samples.length);
         assert.ok(samples.length >= 25);
+        // Sampling starts on time: slot 0 is due when the activity first starts, not when the workflow
+        // did, so the first slots are samples, not gaps.
+        assert.equal(samples[0]?.seq, 0);
+        assert.deepEqual(await trackingGaps(database.pool, trackingId), []);
         // Every sample but the last saw the dislocation; the last one its end.
         for (const sample of samples.slice(0, -1)) assert.ok(Math.abs(sample.spread_bps - 100) < 1e-6);
         assert.deepEqual([samples.at(-1)?.spot_ask, samples.at(-1)?.perp_bid].map(Number), [100, 100.04]);

@@ -74,7 +74,6 @@ export async function spreadTrackerWorkflow(arg: TrackerInputArg): Promise<Track
     perp: input.perp,
     entryBps: input.entryBps,
     exitBps: input.exitBps,
-    openedAt,
     intervalMs: input.intervalMs,
     horizonMs: input.horizonMs,
     feedDownMs: input.feedDownMs,
