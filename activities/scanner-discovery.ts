@@ -102,12 +102,6 @@ interface ValidationProgress {
 /** How often a validating activity heartbeats (its heartbeat timeout is the workflow's, 30 s). */
 const HEARTBEAT_EVERY_MS = 5_000;
 
-/**
- * Only picks which quote to keep and when a symbol is done; the verdict is the workflow's
- * (`classifySymbol` in workflows/scanner/discovery/stream-validation.ts, which activities may not import).
- */
-const looksSound = (q: BestBidAsk): boolean => isSoundQuote(q.bid, q.ask);
-
 /** The venue refused the subscription itself (not a dropped connection): bisect to the symbol refused. */
 const refusedSubscription = (error: unknown): error is ConnectorError =>
   error instanceof ConnectorError && (error.kind === 'unknown-symbol' || error.kind === 'invalid-order');
@@ -137,7 +131,8 @@ async function collectQuotes(
     if (!ours.has(q.symbol)) return;
     const seen = (into[q.symbol] ??= { quotes: 0 });
     seen.quotes += 1;
-    if (looksSound(q)) {
+    // Only which quote to keep and when a symbol is done; the verdict is the workflow's (`classifySymbol`).
+    if (isSoundQuote(q.bid, q.ask)) {
       seen.top = [q.bid, q.ask];
       if (waiting.delete(q.symbol)) {
         if (waiting.size === 0) wake();

@@ -1,6 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scannerSnapshotHead, scannerSnapshotHeads, scannerSnapshotPairs } from '../../db/scanner-snapshots';
+import {
+  scannerSnapshotHead,
+  scannerSnapshotHeads,
+  scannerSnapshotPairs,
+  type ScannerSnapshotHead,
+} from '../../db/scanner-snapshots';
 import {
   findTracking,
   listTrackings,
@@ -137,6 +142,17 @@ const trackingView = (row: TrackingRow): z.infer<typeof TrackingViewSchema> => (
  * The spread scanner (docs/scanner.md): discovery snapshots and their diffs, trackings with their samples
  * and gaps (and the text export), a forced discovery run, and the engine's pause, resume and state.
  */
+/** What both snapshot routes show of a snapshot's row. */
+const summaryOf = (head: ScannerSnapshotHead) => ({
+  version: head.version,
+  createdAt: head.created_at.toISOString(),
+  basedOn: head.based_on,
+  workflowId: head.workflow_id,
+  counts: head.counts,
+  failedSources: head.failed_sources,
+  priceCheck: head.price_check,
+});
+
 export const scannerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
   const tags = ['scanner'];
   const control = scannerControl(deps.temporal, deps.scanner ?? defaultScannerRef, {
@@ -156,15 +172,7 @@ export const scannerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app,
       },
     },
     async () => ({
-      snapshots: (await scannerSnapshotHeads(deps.pool)).reverse().map((head) => ({
-        version: head.version,
-        createdAt: head.created_at.toISOString(),
-        basedOn: head.based_on,
-        workflowId: head.workflow_id,
-        counts: head.counts,
-        failedSources: head.failed_sources,
-        priceCheck: head.price_check,
-      })),
+      snapshots: (await scannerSnapshotHeads(deps.pool)).reverse().map(summaryOf),
     }),
   );
 
@@ -186,13 +194,7 @@ export const scannerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app,
       ]);
       if (!head || !pairs) return refuse(reply, 404, `no scanner snapshot ${version}`);
       return {
-        version: head.version,
-        createdAt: head.created_at.toISOString(),
-        basedOn: head.based_on,
-        workflowId: head.workflow_id,
-        counts: head.counts,
-        failedSources: head.failed_sources,
-        priceCheck: head.price_check,
+        ...summaryOf(head),
         settings: head.settings,
         sources: head.sources,
         heldOut: head.held_out,
