@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { universeOf, createSpreadEngineActivities } from '../../../activities/scanner-engine';
+import type { SpreadEngineProgress } from '../../../activities/scanner-engine';
 import { MarketDataHub } from '../../../connectors/market-data-hub';
 import { latestScannerSnapshotHead } from '../../../db/scanner-snapshots';
 import { findTracking } from '../../../db/scanner-trackings';
@@ -74,20 +76,43 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
         args: [{ version, taskQueue: scannerQueue, reopenAfterMs: 300 }],
       });
       const trackerId = trackerWorkflowId(SYMBOL, DIRECTION);
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      /** The running engine's figures, as its last heartbeat reported them. */
+      const progress = async (): Promise<SpreadEngineProgress | undefined> => {
+        const { raw } = await engine.describe();
+        const payload = raw.pendingActivities?.find((a) => a.activityType?.name === 'runSpreadEngine')
+          ?.heartbeatDetails?.payloads?.[0];
+        return payload ? defaultPayloadConverter.fromPayload<SpreadEngineProgress>(payload) : undefined;
+      };
+      const seen = await waitFor('the engine applying quotes', async () => {
+        const now = await progress();
+        return now && now.quotes > 0 && now;
+      });
+      assert.equal(seen.openings, 0, 'no spread, no opening');
       assert.deepEqual(
         await listExecutions(client, `WorkflowId = "${trackerId}"`),
         [],
         'no spread, no tracker',
       );
 
-      // 100 bps: bybit's perp bid 101 over binance's spot ask 100, for 2 s.
+      // 100 bps: bybit's perp bid 101 over binance's spot ask 100.
       setTops(sim.exchange, SYMBOL, DIRECTION, { spot: ['99.9', '100'], perp: ['101', '101.1'] });
       await waitFor(
         'the tracker started',
         async () => (await listExecutions(client, `WorkflowId = "${trackerId}"`)).length > 0,
       );
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // The perp bid moves within the dislocation: each new quote after the reopen delay is another opening.
+      let tick = 0;
+      const reopened = await waitFor('the engine reporting the open spread again', async () => {
+        tick += 1;
+        setTops(sim.exchange, SYMBOL, DIRECTION, {
+          spot: ['99.9', '100'],
+          perp: [(101 + tick / 100).toFixed(2), '101.5'],
+        });
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        const now = await progress();
+        return now && now.openings >= 3 && now;
+      });
+      assert.equal(reopened.trackersStarted, 1, 'every opening after the first met the running tracker');
       const runs = await listExecutions(client, `WorkflowId = "${trackerId}"`);
       assert.equal(runs.length, 1, 'one tracker however many times the engine saw the spread open');
 
