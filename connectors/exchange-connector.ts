@@ -114,6 +114,11 @@ export interface ConnectorCapabilities {
   canStream: boolean;
   hasPositions: boolean;
   hasFunding: boolean;
+  /**
+   * How often the best bid/ask stream re-sends a quote that has not changed (Bybit's level-1 book: every
+   * 3 s); absent for a stream that sends only on change, where a quiet symbol is not a dead one.
+   */
+  quoteRepublishMs?: number;
 }
 
 /**

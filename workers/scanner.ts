@@ -59,6 +59,15 @@ export async function startScanner(options: ScannerOptions) {
         hub,
         loadUniverse: (version) => universeOf(pool, version),
         latestVersion: async () => (await latestScannerSnapshotHead(pool))?.version,
+        quoteRepublishMs: (source) => {
+          // A source this Keel cannot reach has no habit to read; its feed reports the failure itself.
+          try {
+            return options.connectors(source.venue, source.market, options.account).capabilities
+              .quoteRepublishMs;
+          } catch {
+            return undefined;
+          }
+        },
         startTracker: trackerStarter(client, {
           taskQueue,
           account: options.account,

@@ -38,13 +38,17 @@ export interface CcxtVenueSpec {
   options: Record<string, unknown>;
 }
 
-const tradable = (perp: boolean): ConnectorCapabilities => ({
+const tradable = (perp: boolean, quoteRepublishMs?: number): ConnectorCapabilities => ({
   canTrade: true,
   // A push feed through ccxt.pro (see `stream`); REST polling only where the venue has no WS method.
   canStream: true,
   hasPositions: perp,
   hasFunding: perp,
+  ...(quoteRepublishMs !== undefined && { quoteRepublishMs }),
 });
+
+/** Bybit's level-1 book (`orderbook.1`, spot and linear) re-sends its snapshot after 3 s without a change. */
+const BYBIT_LEVEL1_REPUBLISH_MS = 3_000;
 
 export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
   binance: {
@@ -71,7 +75,10 @@ export const VENUE_SPECS: Record<CcxtVenue, CcxtVenueSpec> = {
     lookupClientIdParam: 'orderLinkId',
     clientIdMaxLength: 36,
     duplicateCodes: ['110072'],
-    capabilities: { spot: tradable(false), perp: tradable(true) },
+    capabilities: {
+      spot: tradable(false, BYBIT_LEVEL1_REPUBLISH_MS),
+      perp: tradable(true, BYBIT_LEVEL1_REPUBLISH_MS),
+    },
     fetchOrderParams: { acknowledged: true },
     // GET /v5/order/realtime with orderLinkId also lists the order once closed (recent ones).
     lookupByList: true,

@@ -194,6 +194,51 @@ export class SpreadEngine {
     }
   }
 
+  /**
+   * Takes over what `previous` (the engine of the last snapshot) knew, for a new snapshot's universe:
+   * every kept symbol's leg quotes, spreads and tracking marks, and each source's feed liveness, so the
+   * diff between the two snapshots applies without losing a quote or reopening a tracked pair.
+   * `previousIdOf[symbolId]` is the symbol's id in `previous`, or -1 for a symbol the new snapshot added.
+   * Sources and directions are the same in both (they are fixed tables). Call before any quote.
+   */
+  adoptFrom(previous: SpreadEngine, previousIdOf: ArrayLike<number>): void {
+    if (previous.sourceCount !== this.sourceCount || previous.directionCount !== this.directionCount)
+      throw new RangeError('spread engine: cannot adopt an engine of other sources or directions');
+    if (previousIdOf.length !== this.symbolCount)
+      throw new RangeError(
+        `spread engine: ${previousIdOf.length} symbol mappings for ${this.symbolCount} symbols`,
+      );
+    for (let source = 0; source < this.sourceCount; source++)
+      this.onFeedMessage(source, previous.lastFeedMessageAt[source]!);
+    for (let symbolId = 0; symbolId < this.symbolCount; symbolId++) {
+      const old = previousIdOf[symbolId]!;
+      if (old < 0) continue;
+      if (!(old < previous.symbolCount)) throw new RangeError(`spread engine: no symbol ${old} to adopt`);
+      for (let source = 0; source < this.sourceCount; source++) {
+        const leg = source * this.symbolCount + symbolId;
+        const oldLeg = source * previous.symbolCount + old;
+        this.bid[leg] = previous.bid[oldLeg]!;
+        this.ask[leg] = previous.ask[oldLeg]!;
+        this.exchangeTs[leg] = previous.exchangeTs[oldLeg]!;
+        this.receivedAt[leg] = previous.receivedAt[oldLeg]!;
+        // Recomputed: this engine's staleness rule for the source may differ from the previous one's.
+        this.freshUntil[leg] =
+          previous.receivedAt[oldLeg] === 0
+            ? 0
+            : quoteFreshUntil(
+                this.exchangeTs[leg],
+                this.receivedAt[leg],
+                this.maxLagMs[source]!,
+                this.symbolSilenceMs[source]!,
+              );
+      }
+      const cells = symbolId * this.directionCount;
+      const oldCells = old * this.directionCount;
+      this.spread.set(previous.spread.subarray(oldCells, oldCells + this.directionCount), cells);
+      this.tracking.set(previous.tracking.subarray(oldCells, oldCells + this.directionCount), cells);
+    }
+  }
+
   /** Any other message of a source's feed (heartbeat, pong, a symbol the engine does not cover): it is alive. */
   onFeedMessage(source: number, receivedAt: number): void {
     if (receivedAt > this.lastFeedMessageAt[source]!) {

@@ -23,14 +23,27 @@ export type SourceStaleness = z.infer<typeof SourceStalenessSchema>;
 
 /**
  * Keel's defaults (seed 004 gives no staleness numbers): a quote arriving more than 1 s behind the venue's
- * clock is stale; a feed silent for 10 s (the seed's idle timeout in stream validation) is down; every
- * venue of the seed (Binance bookTicker, Bybit, MEXC, OKX tickers) publishes on change.
+ * clock is stale; a feed silent for 10 s (the seed's idle timeout in stream validation) is down; a stream
+ * that sends on change (Binance bookTicker, OKX bbo-tbt, MEXC, the simulator) has no symbol silence rule.
  */
 export const DEFAULT_SOURCE_STALENESS: SourceStaleness = {
   maxLagMs: 1_000,
   feedSilenceMs: 10_000,
   symbolSilenceMs: null,
 };
+
+/**
+ * The rule for a source whose stream re-sends an unchanged quote every `republishMs` (the connector's
+ * `quoteRepublishMs`; undefined: sends on change): a symbol that missed two re-sends in a row, with the
+ * usual lag on top, is stale even while the rest of its feed talks.
+ */
+export function stalenessForHabit(republishMs: number | undefined): SourceStaleness {
+  if (republishMs === undefined) return { ...DEFAULT_SOURCE_STALENESS };
+  return {
+    ...DEFAULT_SOURCE_STALENESS,
+    symbolSilenceMs: 2 * republishMs + DEFAULT_SOURCE_STALENESS.maxLagMs,
+  };
+}
 
 export const LEG_FRESH = 0;
 export const LEG_NO_QUOTE = 1;

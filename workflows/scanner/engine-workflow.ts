@@ -12,7 +12,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { z } from 'zod';
-import type { createSpreadEngineActivities, SpreadEngineProgress } from '../../activities/scanner-engine';
+import type {
+  createSpreadEngineActivities,
+  SpreadEngineMove,
+  SpreadEngineProgress,
+} from '../../activities/scanner-engine';
 
 /** The one spread engine of a Keel: a fixed id, so Temporal refuses a second. */
 export const SPREAD_ENGINE_WORKFLOW_ID = 'scanner-spread-engine';
@@ -42,6 +46,8 @@ export interface SpreadEngineState {
   last: SpreadEngineProgress | undefined;
   /** Why the engine is not running although not paused (no snapshot yet, a failure), or undefined. */
   problem: string | undefined;
+  /** The last snapshot diff applied to the running engine in place, or undefined. */
+  lastMove: SpreadEngineMove | undefined;
 }
 
 /**
@@ -56,8 +62,9 @@ export const spreadEngineStateQuery = defineQuery<SpreadEngineState>('spreadEngi
 
 /**
  * Keeps the spread engine running (activities/scanner-engine.ts) on the scanner's task queue: paused and
- * resumed by signal, moved to each new discovery snapshot by cancelling the run and starting one on the new
- * snapshot, which is how a diff reaches the engine without restarting anything else.
+ * resumed by signal, and moved to each new discovery snapshot in place (the diff applied to the running
+ * engine); only when the running engine cannot be reached (it runs on another worker) is it restarted on
+ * the new snapshot instead.
  */
 export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}): Promise<void> {
   const parsed = SpreadEngineWorkflowInputSchema.safeParse(arg);
@@ -70,6 +77,12 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
   const { latestSnapshotVersion } = proxyActivities<ReturnType<typeof createSpreadEngineActivities>>({
     taskQueue: input.taskQueue,
     startToCloseTimeout: '30 seconds',
+  });
+  const { moveSpreadEngine } = proxyActivities<ReturnType<typeof createSpreadEngineActivities>>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: '30 seconds',
+    // Not worth retrying for long: a restart on the new snapshot does the same job.
+    retry: { maximumAttempts: 2 },
   });
   const { runSpreadEngine } = proxyActivities<ReturnType<typeof createSpreadEngineActivities>>({
     taskQueue: input.taskQueue,
@@ -88,6 +101,7 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
     version: input.version,
     last: undefined,
     problem: undefined,
+    lastMove: undefined,
   };
   let saved = 0;
   setHandler(snapshotSavedSignal, () => void (saved += 1));
@@ -112,6 +126,7 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
     const run = scope.run(() =>
       runSpreadEngine({
         version,
+        follow: follows,
         settings: { entryBps: input.entryBps, exitBps: input.exitBps },
         reopenAfterMs: input.reopenAfterMs,
       }),
@@ -124,7 +139,17 @@ export async function spreadEngineWorkflow(arg: SpreadEngineWorkflowInput = {}):
         if (!isCancellation(error)) state.problem = error instanceof Error ? error.message : String(error);
       },
     );
-    await condition(() => ended || state.paused || (follows && saved !== seen));
+    for (;;) {
+      await condition(() => ended || state.paused || (follows && saved !== seen));
+      if (ended || state.paused) break;
+      seen = saved;
+      const newest = await latestSnapshotVersion();
+      if (newest === null || newest === state.version) continue;
+      const moved = await moveSpreadEngine({ version: newest }).catch(() => undefined);
+      if (!moved?.moved) break; // then restarted on the newest
+      state.version = newest;
+      state.lastMove = moved.move;
+    }
     if (!ended) scope.cancel();
     await outcome;
   }

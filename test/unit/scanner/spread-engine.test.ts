@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { VENUE_SPECS } from '../../../connectors/ccxt/venues';
 import {
   buildLegIndex,
   defaultSpreadEngineSettings,
@@ -17,10 +18,11 @@ import {
   scannerTopology,
   SpreadEngine,
   SpreadSettingsError,
+  stalenessForHabit,
   type OpeningSink,
   type SpreadEngineSettings,
 } from '../../../scanner/engine';
-import { sourceOf, type SourceName } from '../../../workflows/scanner/discovery/sources';
+import { SOURCES, sourceOf, type SourceName } from '../../../workflows/scanner/discovery/sources';
 
 const src = (name: SourceName): number => sourceOf(name).id;
 const BINANCE_SPOT = src('binance-spot');
@@ -214,6 +216,74 @@ describe('spread engine: staleness', () => {
     engine.onQuote(BINANCE_SPOT, 1, 99.9, 100, 4_000, 4_000); // symbol 1 silent 3 s > 2 s
     assert.equal(openings.seen.length, 0);
     assert.equal(engine.sourceCounters(OKX_PERP).staleSkips, 1);
+  });
+});
+
+describe('spread engine: venue update habits', () => {
+  test('a stream that re-sends unchanged quotes gets a symbol silence rule of two re-sends plus the lag', () => {
+    assert.deepEqual(stalenessForHabit(undefined), {
+      maxLagMs: 1_000,
+      feedSilenceMs: 10_000,
+      symbolSilenceMs: null,
+    });
+    // 2 × 3 000 + 1 000
+    assert.equal(stalenessForHabit(3_000).symbolSilenceMs, 7_000);
+  });
+
+  test('with the ccxt venue habits, a quiet Bybit symbol goes stale while a quiet OKX one does not', () => {
+    const staleness = SOURCES.map((source) =>
+      stalenessForHabit(VENUE_SPECS[source.venue].capabilities[source.market].quoteRepublishMs),
+    );
+    const { engine, openings } = engineWith({ staleness });
+    engine.onQuote(BYBIT_PERP, 0, 101, 101.1, 1_000, 1_000);
+    engine.onQuote(OKX_PERP, 0, 101, 101.1, 1_000, 1_000);
+    // 7.1 s later both perps are still quiet, their feeds alive (under 10 s): Bybit should have re-sent
+    // twice, OKX sends only on change. Spot at 100 makes both spreads (101 − 100) / 100 = 100 bps.
+    engine.onQuote(BINANCE_SPOT, 0, 99.9, 100, 8_100, 8_100);
+    assert.deepEqual(
+      openings.seen.map((o) => o.directionId),
+      [dir(BINANCE_SPOT, OKX_PERP)],
+    );
+    assert.equal(engine.sourceCounters(BYBIT_PERP).staleSkips, 1);
+    assert.equal(engine.sourceCounters(OKX_PERP).staleSkips, 0);
+  });
+});
+
+describe('spread engine: a new snapshot adopts the state of the last', () => {
+  test('kept symbols keep their legs and tracking marks under their new ids; added ones start empty', () => {
+    const { engine: previous } = engineWith();
+    previous.onQuote(BINANCE_SPOT, 1, 99.9, 100, 1_000, 1_000);
+    previous.onQuote(OKX_PERP, 1, 101, 101.1, 1_000, 1_000); // (101 − 100) / 100 = 100 bps: opened
+    assert.ok(previous.isTracking(1, BINANCE_TO_OKX));
+
+    // The new snapshot: old symbol 1 is now id 0, id 1 is new; both on binance spot and okx perp.
+    const listed = SOURCES.map((source) =>
+      source.id === BINANCE_SPOT || source.id === OKX_PERP ? [0, 1] : [],
+    );
+    const openings = new Openings();
+    const engine = new SpreadEngine(scannerTopology(2, listed), defaultSpreadEngineSettings(8), openings);
+    engine.adoptFrom(previous, [1, -1]);
+    assert.ok(engine.isTracking(0, BINANCE_TO_OKX), 'the tracked pair is still tracked: no second tracker');
+    close(engine.spreadBps(0, BINANCE_TO_OKX), 100);
+
+    // Only the perp moves; the spot leg is the one adopted: (101.3 − 100) / 100 = 130 bps.
+    engine.trackingEnded(0, BINANCE_TO_OKX);
+    engine.onQuote(OKX_PERP, 0, 101.3, 101.4, 1_500, 1_500);
+    assert.deepEqual(
+      openings.seen.map((o) => [o.symbolId, o.directionId]),
+      [[0, BINANCE_TO_OKX]],
+    );
+    close(openings.seen[0]!.spreadBps, 130);
+    engine.onQuote(OKX_PERP, 1, 101.3, 101.4, 1_500, 1_500);
+    assert.ok(Number.isNaN(engine.spreadBps(1, BINANCE_TO_OKX)), 'the added symbol has no spot quote yet');
+    assert.equal(openings.seen.length, 1);
+  });
+
+  test('a mapping of the wrong length or to a symbol the last engine did not have is refused', () => {
+    const { engine: previous } = engineWith();
+    const { engine } = engineWith();
+    assert.throws(() => engine.adoptFrom(previous, [0, 1]), /2 symbol mappings for 3 symbols/);
+    assert.throws(() => engine.adoptFrom(previous, [0, 1, 3]), /no symbol 3 to adopt/);
   });
 });
 
