@@ -114,13 +114,24 @@ export function createScannerTrackingActivities(deps: ScannerTrackingDependencie
         } else gaps.push({ fromSeq, toSeq, fromAt: slotTime(fromSeq), toAt: slotTime(toSeq), reason });
       };
       const beat = () => context.heartbeat({ lastSeq: durableSeq, lastSpreadBps: lastSpread });
-      const flush = async () => {
-        await writeTrackingBatch(pool, input.trackingId, samples, gaps);
+      // Writes run beside the sampling, one at a time, so a slow write never delays a slot; a failed one
+      // fails the attempt at the next slot (its retry resumes after the last slot written).
+      const writer = batchWriter((rows, upToSeq) =>
+        writeTrackingBatch(pool, input.trackingId, rows.samples, rows.gaps).then(() => {
+          durableSeq = upToSeq;
+          beat();
+        }),
+      );
+      const write = () => {
+        writer.start({ samples, gaps }, lastSeq);
         samples = [];
         gaps = [];
-        durableSeq = lastSeq;
         lastFlush = Date.now();
-        beat();
+      };
+      const flush = async () => {
+        await writer.idle();
+        write();
+        await writer.idle();
       };
 
       const read = readLeg(input.symbol, input.feedDownMs);
@@ -178,13 +189,18 @@ export function createScannerTrackingActivities(deps: ScannerTrackingDependencie
             perpDownMs: down.perp === undefined ? 0 : now - down.perp,
             feedDownMs: input.feedDownMs,
           });
-          if (samples.length + gaps.length >= input.batchSize || now - lastFlush >= input.flushMs)
-            await flush();
+          writer.throwIfFailed();
+          // A batch starts writing early enough to be written by the time a full batch is waiting behind
+          // it: `slotsPerWrite` slots before full, as long as the slowest recent write took.
+          const due = input.batchSize - writer.slotsPerWrite(input.intervalMs);
+          if (!writer.busy && (samples.length + gaps.length >= due || now - lastFlush >= input.flushMs))
+            write();
         }
         await flush();
       } catch (error) {
         // Cancelled (the workflow was, or the worker shuts down): keep what was sampled, then stop.
         if (error instanceof CancelledFailure) await flush().catch(() => undefined);
+        else await writer.idle().catch(() => undefined);
         throw error;
       } finally {
         clearInterval(beating);
@@ -215,6 +231,43 @@ export function createScannerTrackingActivities(deps: ScannerTrackingDependencie
 }
 
 export type ScannerTrackingActivities = ReturnType<typeof createScannerTrackingActivities>;
+
+/**
+ * Background batch writes, one in flight at a time, remembering how long the recent ones took (the slowest
+ * of the last few sets how early the next starts: a write's time varies with the database's load) and the
+ * first failure (raised by `throwIfFailed` and `idle`).
+ */
+function batchWriter(
+  writeRows: (rows: { samples: Sample[]; gaps: Gap[] }, upToSeq: number) => Promise<void>,
+) {
+  let inFlight: Promise<void> | undefined;
+  let failure: Error | undefined;
+  const recentWriteMs = new Array<number>(8).fill(0);
+  let writes = 0;
+  const throwIfFailed = () => {
+    if (failure !== undefined) throw failure;
+  };
+  return {
+    get busy() {
+      return inFlight !== undefined;
+    },
+    start(rows: { samples: Sample[]; gaps: Gap[] }, upToSeq: number) {
+      const startedAt = Date.now();
+      inFlight = writeRows(rows, upToSeq)
+        .then(
+          () => void (recentWriteMs[writes++ % recentWriteMs.length] = Date.now() - startedAt),
+          (error: unknown) => void (failure ??= error instanceof Error ? error : new Error(String(error))),
+        )
+        .finally(() => (inFlight = undefined));
+    },
+    slotsPerWrite: (intervalMs: number) => Math.ceil(Math.max(...recentWriteMs) / intervalMs),
+    throwIfFailed,
+    async idle() {
+      await inFlight;
+      throwIfFailed();
+    },
+  };
+}
 
 /**
  * Reads one leg's best bid/ask: the quote, or why there is none (an error, no answer within

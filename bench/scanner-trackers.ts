@@ -7,8 +7,10 @@
  *   seq × interval (migration 0011, the activity's definition): p50/p99/p99.9/max, share within 50 ms;
  * - slots missed (gap rows) and slots never handled (a tracker whose sampling never started), as shares
  *   of all slots due;
- * - write lag, polled every second: the max over trackers of (last slot due − last slot written), in
- *   batches of `batchSize` (25) after discounting the slot being read at that moment;
+ * - write lag, polled every second: the max over trackers that have begun sampling of (last slot due −
+ *   last slot written), in batches of `batchSize` (25) after discounting the slot being read at that
+ *   moment; a tracker whose sampling has not begun (its activity not yet dispatched) has nothing to write
+ *   yet: its wait is reported apart, as the longest time a started tracker waited to begin sampling;
  * - CPU of this process (worker, client and the lag poll; the dev server and PostgreSQL are child
  *   processes) as % of one core, against an idle window of the same length before the trackers start;
  *   and the machine's CPU and load for context.
@@ -177,14 +179,19 @@ async function main() {
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => {
         const row = byId.get(id);
-        return { id, opened: row ? Number(row.opened) : (startedAt.get(id) ?? NaN), last: row?.last ?? -1 };
+        return { id, opened: row ? Number(row.opened) : undefined, last: row?.last ?? -1 };
       });
     };
+    let longestWaitToSampleMs = 0;
     const lagSlots = async () => {
       const now = Date.now();
-      return Math.max(
-        ...(await progress()).map(({ opened, last }) => Math.floor((now - opened) / intervalMs) - last),
-      );
+      let lag = 0;
+      for (const { id, opened, last } of await progress()) {
+        if (opened === undefined)
+          longestWaitToSampleMs = Math.max(longestWaitToSampleMs, now - (startedAt.get(id) ?? now));
+        else lag = Math.max(lag, Math.floor((now - opened) / intervalMs) - last);
+      }
+      return lag;
     };
 
     const measured = cpuWindow();
@@ -224,8 +231,10 @@ async function main() {
     /** After each tracker's first 5 s (slot 0 is due when the workflow starts, before its activity does). */
     const steady = late.filter((row) => Number(row.offset) >= 5_000).map((row) => Number(row.late));
     const missed = gaps.reduce((sum, gap) => sum + gap.missed, 0);
+    // A tracker that never began sampling is due from its start: all its slots count as never handled.
     const due = opened.reduce(
-      (sum, { opened: at }) => sum + Math.max(0, Math.floor((windowEnd - at) / intervalMs) + 1),
+      (sum, { id, opened: at = startedAt.get(id) ?? windowEnd }) =>
+        sum + Math.max(0, Math.floor((windowEnd - at) / intervalMs) + 1),
       0,
     );
     const unhandled = Math.max(0, due - lateness.length - missed);
@@ -284,6 +293,7 @@ async function main() {
               [...lags].sort((a, b) => a - b),
               50,
             ),
+            longestWaitToSampleMs,
           },
           cpu: {
             note: 'this process: the workflow worker, the sampling activities, the client and the lag poll (dev server and PostgreSQL are child processes, not counted)',
