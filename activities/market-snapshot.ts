@@ -20,6 +20,9 @@ export interface Where {
 export interface MarketSnapshot {
   bid?: string;
   ask?: string;
+  /** Base quantity at the best bid and ask. */
+  bidSize?: string;
+  askSize?: string;
   tickSize: string;
   lotSize: string;
   minQuantity: string;
@@ -71,14 +74,24 @@ export function createMarketActivities(deps: MarketActivityDependencies) {
       };
       try {
         const quote = await exchange.bestBidAsk(input.symbol);
-        if (Number(quote.bid) > 0) snapshot.bid = quote.bid;
-        if (Number(quote.ask) > 0) snapshot.ask = quote.ask;
+        if (Number(quote.bid) > 0) Object.assign(snapshot, { bid: quote.bid, bidSize: quote.bidSize });
+        if (Number(quote.ask) > 0) Object.assign(snapshot, { ask: quote.ask, askSize: quote.askSize });
       } catch (error) {
         // An empty or one-sided book is a normal state for a quiet market: the strategy quotes around its
         // reference price instead.
         if (!(error instanceof ConnectorError && error.kind === 'no-quote')) throw asFailure(error);
       }
       return snapshot;
+    },
+
+    /** A perp's current funding rate per interval (positive: longs pay shorts) and when it is next paid. */
+    async fundingRate(input: Where & { symbol: string }): Promise<{ rate: string; nextFundingTime: number }> {
+      try {
+        const { rate, nextFundingTime } = await connector(input).fundingRate(input.symbol);
+        return { rate, nextFundingTime };
+      } catch (error) {
+        throw asFailure(error);
+      }
     },
   };
 }

@@ -57,6 +57,9 @@ export interface PlacementResult {
   venueOrderId: string | null;
   filledQuantity: string;
   averagePrice: string | null;
+  /** The venue's fee for the fills so far, in `feeAsset` (a spot buy pays in the base asset). */
+  fee: string;
+  feeAsset: string | null;
   /** Why the venue (or the connector's own checks) refused it: OrderRejected. */
   rejection: string | null;
   /** Which of Keel's limits refused it before it was sent (status `denied`), with the numbers. */
@@ -71,6 +74,8 @@ const toResult = (row: LedgerOrder): PlacementResult => ({
   venueOrderId: row.venue_order_id,
   filledQuantity: row.filled_quantity,
   averagePrice: row.average_price,
+  fee: row.fee,
+  feeAsset: row.fee_asset,
   rejection: row.rejection,
   denial: row.denial,
   denialRule: row.denial_rule,

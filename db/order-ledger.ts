@@ -43,6 +43,9 @@ export const LedgerOrderSchema = z.object({
   venue_order_id: z.string().nullable(),
   filled_quantity: numeric,
   average_price: numeric.nullable(),
+  /** What the venue charged for the fills so far, in `fee_asset` (a spot buy pays in base). */
+  fee: numeric,
+  fee_asset: z.string().nullable(),
   rejection: z.string().nullable(),
   /** Which of Keel's limits refused it (status `denied`), with the numbers. */
   denial: z.string().nullable(),

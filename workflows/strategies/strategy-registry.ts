@@ -1,3 +1,4 @@
+import { arbitrageStrategy } from './arbitrage/arbitrage-strategy';
 import { gridStrategy } from './grid/grid-strategy';
 import { idleStrategy } from './idle/idle-strategy';
 import { quoteStrategy } from './quote/quote-strategy';
@@ -8,6 +9,7 @@ import type { StrategyDefinition } from './strategy-types';
  * symbol workflow looks strategies up by the name in its configuration and drives them through their hooks.
  */
 export const strategyRegistry: Readonly<Record<string, StrategyDefinition<unknown>>> = {
+  [arbitrageStrategy.name]: arbitrageStrategy,
   [gridStrategy.name]: gridStrategy,
   [quoteStrategy.name]: quoteStrategy,
   [idleStrategy.name]: idleStrategy,

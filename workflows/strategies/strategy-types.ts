@@ -37,7 +37,7 @@ export interface StrategyContext {
   /** Order activities (proxied; every call is durable and retried by Temporal). */
   activities: Pick<
     KeelActivities,
-    'marketSnapshot' | 'placeOrdersOnce' | 'cancelOrdersOnce' | 'reconcileOrders'
+    'marketSnapshot' | 'fundingRate' | 'placeOrdersOnce' | 'cancelOrdersOnce' | 'reconcileOrders'
   >;
 }
 

@@ -1,0 +1,216 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import type { ArbitrageParamsInput } from '../../../workflows/strategies/arbitrage/arbitrage-params';
+import type { ArbitrageState } from '../../../workflows/strategies/arbitrage/arbitrage-strategy';
+import {
+  authHeader,
+  createSimWorld,
+  listExecutions,
+  readAuthHeader,
+  testOrchestratorRef,
+  type Harness,
+} from '../../support/harness';
+import type { TestDatabase } from '../../support/test-database';
+import { waitFor } from '../../support/wait';
+import { startGridHarness } from '../grid/grid-kit';
+
+/**
+ * Perp-perp arbitrage across two simulated venues (long binance perp, short bybit perp), every leg through
+ * the one exactly-once order path: a spread is entered on both legs and exited when it converges, with
+ * the PnL worked out by hand; a rejected second leg is unwound to flat; an unwind that cannot fill leaves
+ * the symbol degraded and entering nothing more.
+ */
+const CONVERGE = 'ARB-USDT';
+const UNWIND = 'ARU-USDT';
+const STUCK = 'ARS-USDT';
+
+const params = (overrides: Partial<ArbitrageParamsInput> = {}): ArbitrageParamsInput => ({
+  kind: 'perp-perp',
+  long: { venue: 'binance', market: 'perp' },
+  // The simulator's taker fees: binance perp 500 ppm, bybit perp 550 ppm.
+  short: { venue: 'bybit', market: 'perp', fees: { takerBps: 5.5 } },
+  size: '2',
+  entryThresholdBps: 30,
+  exitThresholdBps: 5,
+  fundingHorizonHours: 0,
+  priceSource: 'touch',
+  execution: { firstLeg: 'long' },
+  pollIntervalMs: 200,
+  ...overrides,
+});
+
+describe('perp-perp arbitrage on two simulated venues', () => {
+  const sim = createSimWorld([CONVERGE, UNWIND, STUCK]);
+  const binance = sim.exchange.market('binance', 'perp');
+  const bybit = sim.exchange.market('bybit', 'perp');
+  const ref = testOrchestratorRef('arbitrage', { shardCount: 1 });
+  let harness: Harness;
+  let app: FastifyInstance;
+  let database: TestDatabase;
+
+  /** The market maker's quotes on one book: replaces whatever it showed before. */
+  const quote = (market: typeof binance, symbol: string, bid: string, ask: string, bidSize = '10') => {
+    market.cancelAll('mm', symbol);
+    market.placeOrder({ account: 'mm', symbol, side: 'buy', type: 'limit', price: bid, quantity: bidSize });
+    market.placeOrder({ account: 'mm', symbol, side: 'sell', type: 'limit', price: ask, quantity: '10' });
+  };
+  const add = async (symbol: string, arbitrage: ArbitrageParamsInput) => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/symbols',
+      headers: authHeader,
+      payload: {
+        symbol,
+        config: {
+          venues: [{ venue: 'binance', market: 'perp', account: 'keel' }],
+          strategies: [{ name: 'arbitrage', params: arbitrage }],
+        },
+      },
+    });
+    assert.equal(response.statusCode, 201, response.body);
+  };
+  const detail = async (symbol: string) => {
+    const response = await app.inject({ method: 'GET', url: `/symbols/${symbol}`, headers: readAuthHeader });
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json<{
+      workflowId: string;
+      status: string;
+      problems: string[];
+      strategies: Array<{ state: ArbitrageState; health: string }>;
+    }>();
+    return {
+      workflowId: body.workflowId,
+      status: body.status,
+      problems: body.problems,
+      state: body.strategies[0]!.state,
+      health: body.strategies[0]!.health,
+    };
+  };
+  const ledger = async (symbol: string) =>
+    (
+      await database.pool.query<{
+        venue: string;
+        side: string;
+        status: string;
+        filled_quantity: string;
+        client_order_id: string;
+      }>(
+        `SELECT venue, side, status, filled_quantity, client_order_id FROM ledger_orders WHERE symbol = $1 ORDER BY created_at`,
+        [symbol],
+      )
+    ).rows;
+  before(async () => {
+    sim.exchange.fundAccount('mm');
+    const started = await startGridHarness('arbitrage_perp_perp', sim.connectors, ref);
+    harness = started;
+    ({ app, database } = started);
+  });
+  after(() => harness.stop());
+
+  test('a 50 bps spread is entered on both legs and exited at 5 bps, PnL with fees as worked out by hand', async () => {
+    quote(binance, CONVERGE, '99.9', '100');
+    quote(bybit, CONVERGE, '100.5', '100.6'); // (100.5 − 100) / 100 = 50 bps ≥ 30
+    await add(CONVERGE, params());
+    const entered = await waitFor('both legs entered', async () => {
+      const { state } = await detail(CONVERGE);
+      return state.phase === 'open' && state;
+    });
+    assert.equal(entered.current?.entrySpreadBps, 50);
+    assert.deepEqual(
+      entered.current?.legs.long.entries.map((f) => [f.price, f.quantity]),
+      [['100', '2']],
+    );
+    assert.deepEqual(
+      entered.current?.legs.short.entries.map((f) => [f.price, f.quantity]),
+      [['100.5', '2']],
+    );
+
+    // Converges: selling the long at 100.2 and buying the short back at 100.25 is a 4.99 bps closing spread.
+    quote(binance, CONVERGE, '100.2', '100.3');
+    quote(bybit, CONVERGE, '100.15', '100.25');
+    const closed = await waitFor('both legs exited', async () => {
+      const { state } = await detail(CONVERGE);
+      return state.closed.length === 1 && state;
+    });
+    assert.equal(closed.phase, 'flat');
+    const [done] = closed.closed;
+    assert.equal(done?.outcome, 'closed');
+    // Long: bought 2 at 100, sold 2 at 100.2 → +0.4. Short: sold 2 at 100.5, bought 2 at 100.25 → +0.5.
+    // Fees: binance 0.05 % of (200 + 200.4) = 0.2002; bybit 0.055 % of (201 + 200.5) = 0.220825.
+    // Net: 0.9 − 0.421025 = 0.478975.
+    assert.equal(Number(done?.pnl.grossPnl), 0.9);
+    assert.equal(Number(done?.pnl.fees), 0.421025);
+    assert.equal(Number(done?.pnl.netPnl), 0.478975);
+    assert.equal(Number(closed.realizedPnl), 0.478975);
+
+    const orders = await ledger(CONVERGE);
+    assert.deepEqual(
+      orders.map((o) => `${o.venue} ${o.side} ${o.status} ${Number(o.filled_quantity)}`),
+      ['binance buy filled 2', 'bybit sell filled 2', 'binance sell filled 2', 'bybit buy filled 2'],
+    );
+    assert.equal(new Set(orders.map((o) => o.client_order_id)).size, 4);
+  });
+
+  test('a rejected second leg is unwound: the arbitrage ends flat, recorded as unwound', async () => {
+    quote(binance, UNWIND, '99.9', '100');
+    quote(bybit, UNWIND, '100.5', '100.6');
+    // The short leg trades an account the venue has never funded: its order is rejected.
+    await add(
+      UNWIND,
+      params({ short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } } }),
+    );
+    const unwound = await waitFor('the first leg unwound', async () => {
+      const { state } = await detail(UNWIND);
+      return state.closed.length >= 1 && state;
+    });
+    assert.equal(unwound.closed[0]?.outcome, 'unwound');
+    assert.match(unwound.lastDecision ?? '', /short leg fell short/);
+    assert.equal(unwound.closed[0]?.pnl.long.open, '0');
+    const orders = await ledger(UNWIND);
+    assert.deepEqual(
+      orders.slice(0, 3).map((o) => `${o.venue} ${o.side} ${o.status}`),
+      ['binance buy filled', 'bybit sell rejected', 'binance sell filled'],
+    );
+    // A second leg that failed is not tried again at once: the next entry waits out a cooldown.
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // five poll intervals
+    assert.equal((await ledger(UNWIND)).length, 3, 'no new entry during the cooldown');
+    const after = await detail(UNWIND);
+    assert.equal(after.status, 'running');
+    assert.equal(after.state.closed.length, 1);
+  });
+
+  test('an unwind that cannot fill leaves the symbol degraded, shown in the API, and it enters nothing more', async () => {
+    quote(binance, STUCK, '99.9', '100', '0.5'); // the long leg's book bids for 0.5 only: its unwind of 2 falls short
+    quote(bybit, STUCK, '100.5', '100.6');
+    await add(
+      STUCK,
+      params({ short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } } }),
+    );
+    const degraded = await waitFor('the symbol degraded', async () => {
+      const found = await detail(STUCK);
+      return found.status === 'degraded' && found;
+    });
+    assert.equal(degraded.health, 'degraded');
+    await waitFor('the SymbolStatus search attribute degraded', async () => {
+      const found = await listExecutions(
+        harness.client,
+        `WorkflowId = "${degraded.workflowId}" AND SymbolStatus = "degraded"`,
+      );
+      return found.length === 1;
+    });
+    assert.equal(degraded.state.phase, 'degraded');
+    assert.match(
+      degraded.problems.join('\n'),
+      /long leg held 2 more than the short leg and closing it failed \(expired, filled 0\.5 of 2\): 1\.5 still exposed/,
+    );
+    const orders = await ledger(STUCK);
+    assert.deepEqual(
+      orders.slice(0, 3).map((o) => `${o.venue} ${o.side} ${o.status} ${Number(o.filled_quantity)}`),
+      ['binance buy filled 2', 'bybit sell rejected 0', 'binance sell expired 0.5'],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000)); // five poll intervals
+    const entries = (await ledger(STUCK)).filter((o) => o.side === 'buy' || o.venue === 'bybit');
+    assert.equal(entries.length, 2, 'no new entry while degraded (only unwind retries may follow)');
+  });
+});

@@ -1,0 +1,413 @@
+import { log, sleep } from '@temporalio/workflow';
+import { z } from 'zod';
+import { add, compare } from '../../../domain/decimal';
+import type { Side } from '../../../domain/trading';
+import { VenueSchema, MarketKindSchema } from '../../../domain/venues';
+import type { StrategyContext, StrategyDefinition, StrategyInstance } from '../strategy-types';
+import { ArbitrageParamsSchema, type ArbitrageParams, type LegName } from './arbitrage-params';
+import { arbitragePnl, type ArbitragePnl } from './arbitrage-pnl';
+import { feeInQuote, imbalance, LegFillsSchema, openQuantity } from './arbitrage-position';
+import { decideEntry, decideExit, type ArbitrageMarket } from './decision-policy';
+import {
+  firstLeg,
+  legOrder,
+  legSide,
+  secondLegSize,
+  unwindOrder,
+  type LegOrder,
+  type LegRules,
+  type Phase,
+} from './execution-policy';
+import type { OrderBook } from './price-source';
+
+const LEGS = ['long', 'short'] as const satisfies readonly LegName[];
+const other = (leg: LegName): LegName => (leg === 'long' ? 'short' : 'long');
+
+const ClosedArbitrageSchema = z.object({
+  entrySpreadBps: z.number(),
+  exitSpreadBps: z.number().nullable(),
+  /** closed: both legs exited by the exit decision; unwound: the saga undid a failed entry. */
+  outcome: z.enum(['closed', 'unwound']),
+  pnl: z.custom<ArbitragePnl>(),
+});
+export type ClosedArbitrage = z.infer<typeof ClosedArbitrageSchema>;
+
+const LegWhereSchema = z.object({ venue: VenueSchema, market: MarketKindSchema, account: z.string() });
+type LegWhere = z.infer<typeof LegWhereSchema>;
+
+const ArbitrageStateSchema = z.object({
+  trading: z.boolean().default(false),
+  /** degraded: a leg could not be brought back in line; no new entries until an operator acts. */
+  phase: z.enum(['flat', 'open', 'degraded']).default('flat'),
+  /**
+   * The arbitrage in progress: where its legs trade (fixed at entry, so new params never strand a position),
+   * their fills so far, and the spread it entered at.
+   */
+  current: z
+    .object({
+      where: z.object({ long: LegWhereSchema, short: LegWhereSchema }),
+      entrySpreadBps: z.number(),
+      exitSpreadBps: z.number().nullable().default(null),
+      legs: z.object({ long: LegFillsSchema, short: LegFillsSchema }),
+    })
+    .optional(),
+  closed: z.array(ClosedArbitrageSchema).default([]),
+  realizedPnl: z.string().default('0'),
+  fees: z.string().default('0'),
+  /** Entries in a row whose second leg fell short and were unwound; and no entry before `enterAfter`. */
+  consecutiveUnwinds: z.number().int().default(0),
+  enterAfter: z.number().default(0),
+  /** Why the last step did not trade, for the operator. */
+  lastDecision: z.string().optional(),
+  problems: z.array(z.string()).default([]),
+});
+export type ArbitrageState = z.infer<typeof ArbitrageStateSchema>;
+
+/**
+ * After an entry had to be unwound, the next waits this long (the venue that refused may refuse again, and
+ * every unwind pays the spread and fees); after this many unwinds in a row the strategy stops entering.
+ */
+const UNWIND_COOLDOWN_MS = 30_000;
+const MAX_CONSECUTIVE_UNWINDS = 3;
+
+/** How often a degraded arbitrage tries again to close its exposed leg (it never enters meanwhile). */
+const DEGRADED_RETRY_MS = 30_000;
+
+/** The closed arbitrages kept in the state (the ledger has every order). */
+const CLOSED_KEPT = 20;
+
+interface LegView {
+  book: OrderBook;
+  rules: LegRules;
+}
+
+/** What one leg order did: its fill (quantity 0 when nothing), and why it fell short. */
+interface LegResult {
+  quantity: string;
+  price: string;
+  fee: string;
+  shortfall?: string;
+}
+
+/**
+ * Two-leg arbitrage (spot-perp on one venue, perp-perp across two): enters when the spread plus expected
+ * funding reaches the entry threshold and exits when it closes, each leg through the one exactly-once
+ * order path. The legs run as a saga: the second is sized to what the first filled, and any leg left
+ * holding more than the other is closed down to it at once; when that fails the strategy is `degraded`,
+ * stops entering, and says so loudly. Every step is durable: a worker killed between legs resumes at the
+ * same point of the saga with the same client order ids.
+ */
+export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
+  name: 'arbitrage',
+  paramsSchema: ArbitrageParamsSchema,
+  create(context: StrategyContext, initialParams: ArbitrageParams, carried: unknown): StrategyInstance {
+    let params = initialParams;
+    const parsed = ArbitrageStateSchema.safeParse(carried ?? {});
+    const state: ArbitrageState = parsed.success ? parsed.data : ArbitrageStateSchema.parse({});
+    const { activities, symbol } = context;
+
+    /** Where a leg trades: the open arbitrage's own legs, else the params'. */
+    const where = (leg: LegName): LegWhere =>
+      state.current?.where[leg] ?? {
+        venue: params[leg].venue,
+        market: params[leg].market,
+        account: params[leg].account ?? context.venue.account,
+      };
+
+    const view = async (leg: LegName): Promise<LegView> => {
+      const snapshot = await activities.marketSnapshot({ ...where(leg), symbol });
+      return {
+        book: {
+          bids: snapshot.bid ? [[snapshot.bid, snapshot.bidSize ?? '0']] : [],
+          asks: snapshot.ask ? [[snapshot.ask, snapshot.askSize ?? '0']] : [],
+        },
+        rules: snapshot,
+      };
+    };
+    const market = async (): Promise<{ legs: Record<LegName, LegView>; market: ArbitrageMarket }> => {
+      const [long, short] = await Promise.all(LEGS.map(view));
+      const funding: ArbitrageMarket['funding'] = {};
+      if (params.fundingHorizonHours > 0)
+        for (const leg of LEGS)
+          if (params[leg].market === 'perp')
+            funding[leg] = { rate: (await activities.fundingRate({ ...where(leg), symbol })).rate };
+      return {
+        legs: { long: long!, short: short! },
+        market: { long: long!.book, short: short!.book, funding },
+      };
+    };
+
+    /** Sends one leg order through the exactly-once path and waits out a maker leg's timeout. */
+    const execute = async (order: LegOrder): Promise<LegResult> => {
+      const clientOrderId = context.newClientOrderId();
+      const [placed] = await activities.placeOrdersOnce([
+        {
+          ...where(order.leg),
+          symbol,
+          strategy: context.strategyName,
+          clientOrderId,
+          side: order.side,
+          type: order.type,
+          price: order.price,
+          quantity: order.quantity,
+          timeInForce: order.timeInForce,
+          postOnly: order.postOnly,
+          limits: context.risk,
+          live: context.venue.live,
+        },
+      ]);
+      let result = placed!;
+      if (order.timeInForce === 'GTC' && (result.status === 'open' || result.status === 'partially-filled')) {
+        await sleep(order.timeoutMs);
+        result =
+          (
+            await activities.cancelOrdersOnce({
+              ...where(order.leg),
+              symbol,
+              clientOrderIds: [clientOrderId],
+            })
+          )[0] ?? result;
+      }
+      const price = result.averagePrice ?? order.price;
+      const fee = feeInQuote(symbol, result.fee, result.feeAsset, price);
+      if (fee === undefined)
+        state.problems.push(
+          `${order.leg} leg ${clientOrderId}: fee in ${result.feeAsset} left out of the PnL`,
+        );
+      const why =
+        result.rejection ??
+        result.denial ??
+        `${result.status}, filled ${result.filledQuantity} of ${order.quantity}`;
+      return {
+        quantity: result.filledQuantity,
+        price,
+        fee: fee ?? '0',
+        ...(compare(result.filledQuantity, order.quantity) < 0 && { shortfall: why }),
+      };
+    };
+
+    const record = (leg: LegName, phase: Phase, fill: LegResult) => {
+      if (!state.current || compare(fill.quantity, '0') === 0) return;
+      const fills = state.current.legs[leg];
+      (phase === 'entry' ? fills.entries : fills.exits).push({
+        price: fill.price,
+        quantity: fill.quantity,
+        fee: fill.fee,
+      });
+    };
+
+    /** Flags the strategy degraded: it stops entering and the symbol shows it. */
+    const degrade = (problem: string) => {
+      state.phase = 'degraded';
+      state.problems.push(problem);
+      log.error('arbitrage degraded: a leg is exposed', { symbol, problem });
+    };
+
+    /**
+     * Closes whatever one leg holds beyond the other (a first leg whose partner fell short), at the market
+     * within the slippage bound. Degraded when it cannot.
+     */
+    const rebalance = async (): Promise<void> => {
+      const current = state.current;
+      if (!current) return;
+      const excess = imbalance(current.legs);
+      if (!excess) return;
+      const { book, rules } = await view(excess.leg);
+      const holdingSide: Side = legSide(excess.leg, 'entry');
+      const lastEntry = current.legs[excess.leg].entries.at(-1);
+      const order = unwindOrder(
+        params,
+        { leg: excess.leg, side: holdingSide, quantity: excess.quantity, price: lastEntry?.price ?? '0' },
+        book,
+        rules,
+      );
+      const fill = await execute(order);
+      record(excess.leg, 'exit', fill);
+      if (fill.shortfall)
+        degrade(
+          `${excess.leg} leg held ${excess.quantity} more than the ${other(excess.leg)} leg and closing it failed (${fill.shortfall}): ${imbalance(current.legs)?.quantity ?? '0'} still exposed`,
+        );
+    };
+
+    /** Both legs flat: the arbitrage is over, its PnL realized. */
+    const settle = (outcome: ClosedArbitrage['outcome']) => {
+      const current = state.current;
+      if (!current) return;
+      if (LEGS.some((leg) => compare(openQuantity(current.legs[leg]), '0') !== 0)) return;
+      if (LEGS.every((leg) => current.legs[leg].entries.length === 0)) {
+        state.current = undefined;
+        return;
+      }
+      const pnl = arbitragePnl(current.legs);
+      state.closed = [
+        ...state.closed,
+        { entrySpreadBps: current.entrySpreadBps, exitSpreadBps: current.exitSpreadBps, outcome, pnl },
+      ].slice(-CLOSED_KEPT);
+      state.realizedPnl = add(state.realizedPnl, pnl.netPnl);
+      state.fees = add(state.fees, pnl.fees);
+      state.current = undefined;
+      if (state.phase === 'open') state.phase = 'flat';
+    };
+
+    const enter = async () => {
+      if (Date.now() < state.enterAfter) return;
+      const now = await market();
+      const decision = decideEntry(params, now.market);
+      if (!decision.enter) {
+        state.lastDecision = decision.reason;
+        return;
+      }
+      const books = { long: now.market.long, short: now.market.short };
+      const first = firstLeg(params, books, 'entry');
+      const plan = legOrder(params, first, 'entry', books[first], params.size, now.legs[first].rules);
+      if (!plan.order) {
+        state.lastDecision = plan.reason;
+        return;
+      }
+      state.current = {
+        where: { long: where('long'), short: where('short') },
+        entrySpreadBps: decision.spreadBps,
+        exitSpreadBps: null,
+        legs: { long: LegFillsSchema.parse({}), short: LegFillsSchema.parse({}) },
+      };
+      const firstFill = await execute(plan.order);
+      record(first, 'entry', firstFill);
+      const second = other(first);
+      const secondPrice = second === 'long' ? decision.longPrice : decision.shortPrice;
+      const sizing = secondLegSize(firstFill.quantity, now.legs[second].rules, secondPrice);
+      if (sizing.action === 'flat') {
+        state.current = undefined;
+        state.lastDecision = `${first} leg filled nothing: ${firstFill.shortfall ?? 'no fill'}`;
+        return;
+      }
+      if (sizing.action === 'place') {
+        const secondPlan = legOrder(
+          params,
+          second,
+          'entry',
+          books[second],
+          sizing.quantity,
+          now.legs[second].rules,
+        );
+        const secondFill = secondPlan.order ? await execute(secondPlan.order) : undefined;
+        if (secondFill) record(second, 'entry', secondFill);
+        const shortfall = secondFill?.shortfall ?? secondPlan.reason;
+        if (shortfall)
+          state.lastDecision = `${second} leg fell short (${shortfall}): unwinding the ${first} leg`;
+      } else state.lastDecision = sizing.reason;
+      await rebalance();
+      if (state.phase !== 'degraded') state.phase = 'open';
+      settle('unwound');
+      // Still holding (both legs entered, or a leg left exposed): not an unwind to count.
+      if (state.current) {
+        state.consecutiveUnwinds = 0;
+        return;
+      }
+      state.consecutiveUnwinds += 1;
+      state.enterAfter = Date.now() + UNWIND_COOLDOWN_MS;
+      if (state.consecutiveUnwinds >= MAX_CONSECUTIVE_UNWINDS)
+        degrade(
+          `${state.consecutiveUnwinds} entries in a row were unwound; the last: ${state.lastDecision ?? 'unknown'}`,
+        );
+    };
+
+    const exit = async () => {
+      const current = state.current!;
+      const now = await market();
+      const decision = decideExit(params, now.market, current.entrySpreadBps);
+      if (!decision.exit) {
+        state.lastDecision = decision.reason;
+        return;
+      }
+      current.exitSpreadBps = decision.closingSpreadBps;
+      const books = { long: now.market.long, short: now.market.short };
+      const first = firstLeg(params, books, 'exit');
+      const plan = legOrder(
+        params,
+        first,
+        'exit',
+        books[first],
+        openQuantity(current.legs[first]),
+        now.legs[first].rules,
+      );
+      if (!plan.order) {
+        state.lastDecision = plan.reason;
+        return;
+      }
+      const firstFill = await execute(plan.order);
+      record(first, 'exit', firstFill);
+      const second = other(first);
+      const secondPrice = second === 'long' ? decision.longPrice : decision.shortPrice;
+      const sizing = secondLegSize(firstFill.quantity, now.legs[second].rules, secondPrice);
+      if (sizing.action === 'place') {
+        const secondPlan = legOrder(
+          params,
+          second,
+          'exit',
+          books[second],
+          sizing.quantity,
+          now.legs[second].rules,
+        );
+        if (secondPlan.order) record(second, 'exit', await execute(secondPlan.order));
+      }
+      await rebalance();
+      settle('closed');
+    };
+
+    return {
+      async start() {
+        state.trading = true;
+        // An operator resuming or re-configuring clears a degraded state that holds no exposure; an exposed
+        // leg keeps it degraded until it is closed.
+        if (state.phase === 'degraded' && !state.current) {
+          state.phase = 'flat';
+          state.problems = [];
+          state.consecutiveUnwinds = 0;
+        }
+      },
+      async step() {
+        if (!state.trading) return;
+        if (state.phase === 'flat') await enter();
+        else if (state.phase === 'open') await exit();
+        else if (state.current && imbalance(state.current.legs)) await rebalance();
+      },
+      async pause() {
+        // Taker legs never rest and a maker leg is cancelled before its step ends: nothing to cancel.
+        state.trading = false;
+      },
+      async stop() {
+        state.trading = false;
+        // Leaving for good: close both legs at the market rather than leave a position nobody watches.
+        const current = state.current;
+        if (!current) return;
+        for (const leg of LEGS) {
+          const quantity = openQuantity(current.legs[leg]);
+          if (compare(quantity, '0') === 0) continue;
+          const { book, rules } = await view(leg);
+          const lastEntry = current.legs[leg].entries.at(-1);
+          const fill = await execute(
+            unwindOrder(
+              params,
+              { leg, side: legSide(leg, 'entry'), quantity, price: lastEntry?.price ?? '0' },
+              book,
+              rules,
+            ),
+          );
+          record(leg, 'exit', fill);
+          if (fill.shortfall) degrade(`stopping: the ${leg} leg could not be closed: ${fill.shortfall}`);
+        }
+        settle('closed');
+      },
+      async update(next: unknown) {
+        params = ArbitrageParamsSchema.parse(next);
+      },
+      nextStepInMs: () =>
+        !state.trading ? undefined : state.phase === 'degraded' ? DEGRADED_RETRY_MS : params.pollIntervalMs,
+      snapshot: () => ({ openOrders: [], state }),
+      health: () =>
+        state.phase === 'degraded'
+          ? { status: 'degraded' as const, problems: [...state.problems] }
+          : { status: 'ok' as const, problems: [] },
+    };
+  },
+};
