@@ -12,6 +12,7 @@ import {
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
 import { killed, spawnKeelWorker } from '../../support/worker-process';
+import { perpPerpParams, quoteBook } from './arbitrage-kit';
 
 /**
  * A worker SIGKILLed while the second leg of a perp-perp entry is in flight: a new worker resumes the saga
@@ -40,27 +41,8 @@ after(async () => {
 
 test('a worker killed between the legs: the saga resumes, both legs entered once each', async () => {
   sim.exchange.fundAccount('mm');
-  for (const [market, bid, ask] of [
-    [binance, '99.9', '100'],
-    [bybit, '100.5', '100.6'],
-  ] as const) {
-    market.placeOrder({
-      account: 'mm',
-      symbol: SYMBOL,
-      side: 'buy',
-      type: 'limit',
-      price: bid,
-      quantity: '10',
-    });
-    market.placeOrder({
-      account: 'mm',
-      symbol: SYMBOL,
-      side: 'sell',
-      type: 'limit',
-      price: ask,
-      quantity: '10',
-    });
-  }
+  quoteBook(binance, SYMBOL, '99.9', '100');
+  quoteBook(bybit, SYMBOL, '100.5', '100.6');
   sim.exchange.faults.add({
     venue: 'bybit',
     op: 'createOrder',
@@ -80,23 +62,7 @@ test('a worker killed between the legs: the saga resumes, both legs entered once
     const control = orchestratorControl(client, ref);
     await control.addSymbol(SYMBOL, {
       venues: [{ venue: 'binance', market: 'perp', account: 'keel' }],
-      strategies: [
-        {
-          name: 'arbitrage',
-          params: {
-            kind: 'perp-perp',
-            long: { venue: 'binance', market: 'perp' },
-            short: { venue: 'bybit', market: 'perp', fees: { takerBps: 5.5 } },
-            size: '2',
-            entryThresholdBps: 30,
-            exitThresholdBps: 5,
-            fundingHorizonHours: 0,
-            priceSource: 'touch',
-            execution: { firstLeg: 'long' },
-            pollIntervalMs: 200,
-          },
-        },
-      ],
+      strategies: [{ name: 'arbitrage', params: perpPerpParams() }],
     });
 
     const inFlight = await waitFor(

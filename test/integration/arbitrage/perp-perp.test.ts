@@ -14,6 +14,7 @@ import {
 import type { TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
 import { startGridHarness } from '../grid/grid-kit';
+import { perpPerpParams, quoteBook } from './arbitrage-kit';
 
 /**
  * Perp-perp arbitrage across two simulated venues (long binance perp, short bybit perp), every leg through
@@ -25,21 +26,6 @@ const CONVERGE = 'ARB-USDT';
 const UNWIND = 'ARU-USDT';
 const STUCK = 'ARS-USDT';
 
-const params = (overrides: Partial<ArbitrageParamsInput> = {}): ArbitrageParamsInput => ({
-  kind: 'perp-perp',
-  long: { venue: 'binance', market: 'perp' },
-  // The simulator's taker fees: binance perp 500 ppm, bybit perp 550 ppm.
-  short: { venue: 'bybit', market: 'perp', fees: { takerBps: 5.5 } },
-  size: '2',
-  entryThresholdBps: 30,
-  exitThresholdBps: 5,
-  fundingHorizonHours: 0,
-  priceSource: 'touch',
-  execution: { firstLeg: 'long' },
-  pollIntervalMs: 200,
-  ...overrides,
-});
-
 describe('perp-perp arbitrage on two simulated venues', () => {
   const sim = createSimWorld([CONVERGE, UNWIND, STUCK]);
   const binance = sim.exchange.market('binance', 'perp');
@@ -50,11 +36,6 @@ describe('perp-perp arbitrage on two simulated venues', () => {
   let database: TestDatabase;
 
   /** The market maker's quotes on one book: replaces whatever it showed before. */
-  const quote = (market: typeof binance, symbol: string, bid: string, ask: string, bidSize = '10') => {
-    market.cancelAll('mm', symbol);
-    market.placeOrder({ account: 'mm', symbol, side: 'buy', type: 'limit', price: bid, quantity: bidSize });
-    market.placeOrder({ account: 'mm', symbol, side: 'sell', type: 'limit', price: ask, quantity: '10' });
-  };
   const add = async (symbol: string, arbitrage: ArbitrageParamsInput) => {
     const response = await app.inject({
       method: 'POST',
@@ -109,9 +90,9 @@ describe('perp-perp arbitrage on two simulated venues', () => {
   after(() => harness.stop());
 
   test('a 50 bps spread is entered on both legs and exited at 5 bps, PnL with fees as worked out by hand', async () => {
-    quote(binance, CONVERGE, '99.9', '100');
-    quote(bybit, CONVERGE, '100.5', '100.6'); // (100.5 − 100) / 100 = 50 bps ≥ 30
-    await add(CONVERGE, params());
+    quoteBook(binance, CONVERGE, '99.9', '100');
+    quoteBook(bybit, CONVERGE, '100.5', '100.6'); // (100.5 − 100) / 100 = 50 bps ≥ 30
+    await add(CONVERGE, perpPerpParams());
     const entered = await waitFor('both legs entered', async () => {
       const { state } = await detail(CONVERGE);
       return state.phase === 'open' && state;
@@ -127,8 +108,8 @@ describe('perp-perp arbitrage on two simulated venues', () => {
     );
 
     // Converges: selling the long at 100.2 and buying the short back at 100.25 is a 4.99 bps closing spread.
-    quote(binance, CONVERGE, '100.2', '100.3');
-    quote(bybit, CONVERGE, '100.15', '100.25');
+    quoteBook(binance, CONVERGE, '100.2', '100.3');
+    quoteBook(bybit, CONVERGE, '100.15', '100.25');
     const closed = await waitFor('both legs exited', async () => {
       const { state } = await detail(CONVERGE);
       return state.closed.length === 1 && state;
@@ -153,12 +134,14 @@ describe('perp-perp arbitrage on two simulated venues', () => {
   });
 
   test('a rejected second leg is unwound: the arbitrage ends flat, recorded as unwound', async () => {
-    quote(binance, UNWIND, '99.9', '100');
-    quote(bybit, UNWIND, '100.5', '100.6');
+    quoteBook(binance, UNWIND, '99.9', '100');
+    quoteBook(bybit, UNWIND, '100.5', '100.6');
     // The short leg trades an account the venue has never funded: its order is rejected.
     await add(
       UNWIND,
-      params({ short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } } }),
+      perpPerpParams({
+        short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } },
+      }),
     );
     const unwound = await waitFor('the first leg unwound', async () => {
       const { state } = await detail(UNWIND);
@@ -181,11 +164,13 @@ describe('perp-perp arbitrage on two simulated venues', () => {
   });
 
   test('an unwind that cannot fill leaves the symbol degraded, shown in the API, and it enters nothing more', async () => {
-    quote(binance, STUCK, '99.9', '100', '0.5'); // the long leg's book bids for 0.5 only: its unwind of 2 falls short
-    quote(bybit, STUCK, '100.5', '100.6');
+    quoteBook(binance, STUCK, '99.9', '100', '0.5'); // the long leg's book bids for 0.5 only: its unwind of 2 falls short
+    quoteBook(bybit, STUCK, '100.5', '100.6');
     await add(
       STUCK,
-      params({ short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } } }),
+      perpPerpParams({
+        short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } },
+      }),
     );
     const degraded = await waitFor('the symbol degraded', async () => {
       const found = await detail(STUCK);

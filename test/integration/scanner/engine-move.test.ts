@@ -1,28 +1,17 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import {
-  createSpreadEngineActivities,
-  universeOf,
-  watchedSymbols,
-  type SpreadEngineProgress,
-} from '../../../activities/scanner-engine';
+import { universeOf, watchedSymbols, type SpreadEngineProgress } from '../../../activities/scanner-engine';
 import { MarketDataHub } from '../../../connectors/market-data-hub';
-import { latestScannerSnapshotHead } from '../../../db/scanner-snapshots';
-import { trackerStarter } from '../../../scanner/tracker-starter';
-import type {
-  PairDiscoveryInput,
-  pairDiscoveryWorkflow,
-} from '../../../workflows/scanner/discovery-workflow';
+import type { PairDiscoveryInput } from '../../../workflows/scanner/discovery-workflow';
 import { snapshotSavedSignal, spreadEngineStateQuery } from '../../../workflows/scanner/engine-workflow';
 import { trackerWorkflowId } from '../../../workflows/scanner/tracker/tracker-messages';
 import { createSimWorld, listExecutions, startHarness, type Harness } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
-import { setTops } from './scanner-kit';
+import { createEngineWorker, discoverNow, setTops } from './scanner-kit';
 
 const KEPT = 'MVA-USDT';
 const ADDED = 'MVB-USDT';
@@ -48,33 +37,14 @@ describe('the spread engine moves to a new discovery snapshot in place', () => {
 
   test('an added symbol is watched and a delisted one dropped, without restarting the engine activity', async () => {
     const { client, taskQueue } = harness;
-    const discover = async (input: PairDiscoveryInput) =>
-      (
-        await client.workflow.execute<typeof pairDiscoveryWorkflow>('pairDiscoveryWorkflow', {
-          taskQueue,
-          workflowId: uniqueName('discovery'),
-          args: [{ validation: { enabled: false }, ...input }],
-        })
-      ).version;
+    const discover = (input: PairDiscoveryInput) => discoverNow(harness, input);
     const first = await discover({ denylist: [{ symbol: ADDED }] });
     assert.deepEqual(watchedSymbols(await universeOf(database.pool, first)), [KEPT]);
 
-    const scannerQueue = uniqueName('scanner');
-    const { worker } = await harness.createWorker(
-      {
-        workflows: join(import.meta.dirname, '../../../workflows/scanner/engine-workflow.ts'),
-        activities: createSpreadEngineActivities({
-          hub,
-          loadUniverse: (wanted) => universeOf(database.pool, wanted),
-          latestVersion: async () => (await latestScannerSnapshotHead(database.pool))?.version,
-          startTracker: trackerStarter(client, {
-            taskQueue,
-            tracking: { intervalMs: 100, horizonMs: 60_000 },
-          }),
-        }),
-      },
-      scannerQueue,
-    );
+    const { worker, scannerQueue } = await createEngineWorker(harness, database, hub, {
+      intervalMs: 100,
+      horizonMs: 60_000,
+    });
     const running = worker.run();
     let engine: WorkflowHandle | undefined;
     try {

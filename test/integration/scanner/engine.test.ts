@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { universeOf, createSpreadEngineActivities } from '../../../activities/scanner-engine';
+import { universeOf } from '../../../activities/scanner-engine';
 import type { SpreadEngineProgress } from '../../../activities/scanner-engine';
 import { MarketDataHub } from '../../../connectors/market-data-hub';
-import { latestScannerSnapshotHead } from '../../../db/scanner-snapshots';
 import { findTracking } from '../../../db/scanner-trackings';
-import { trackerStarter } from '../../../scanner/tracker-starter';
-import type { pairDiscoveryWorkflow } from '../../../workflows/scanner/discovery-workflow';
 import { pauseEngineSignal, spreadEngineStateQuery } from '../../../workflows/scanner/engine-workflow';
 import { trackerWorkflowId, type TrackerResult } from '../../../workflows/scanner/tracker/tracker-messages';
 import { createSimWorld, listExecutions, startHarness, type Harness } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
-import { setTops } from './scanner-kit';
+import { createEngineWorker, discoverNow, setTops } from './scanner-kit';
 
 const SYMBOL = 'ENG-USDT';
 const DIRECTION = 'binance-spot>bybit-perp';
@@ -40,32 +36,15 @@ describe('the spread engine: discovery → a dislocation on the simulator → on
 
   test('the engine opens one tracker for the dislocated direction, never a second, and it closes CONVERGED', async () => {
     const { client, taskQueue } = harness;
-    const discovered = await client.workflow.execute<typeof pairDiscoveryWorkflow>('pairDiscoveryWorkflow', {
-      taskQueue,
-      workflowId: uniqueName('discovery'),
-      // Only two books are set, after discovery: stream validation is not what this test is about.
-      args: [{ validation: { enabled: false } }],
-    });
-    const { version } = discovered;
+    // Only two books are set, after discovery: stream validation is not what this test is about.
+    const version = await discoverNow(harness);
     const universe = await universeOf(database.pool, version);
     assert.deepEqual(universe.symbols, [SYMBOL]);
 
-    const scannerQueue = uniqueName('scanner');
-    const { worker } = await harness.createWorker(
-      {
-        workflows: join(import.meta.dirname, '../../../workflows/scanner/engine-workflow.ts'),
-        activities: createSpreadEngineActivities({
-          hub,
-          loadUniverse: (wanted) => universeOf(database.pool, wanted),
-          latestVersion: async () => (await latestScannerSnapshotHead(database.pool))?.version,
-          startTracker: trackerStarter(client, {
-            taskQueue,
-            tracking: { intervalMs: 100, horizonMs: 120_000 },
-          }),
-        }),
-      },
-      scannerQueue,
-    );
+    const { worker, scannerQueue } = await createEngineWorker(harness, database, hub, {
+      intervalMs: 100,
+      horizonMs: 120_000,
+    });
     const running = worker.run();
     try {
       setTops(sim.exchange, SYMBOL, DIRECTION, { spot: ['99.9', '100'], perp: ['99.95', '100.05'] }); // perp bid under spot ask: no spread
