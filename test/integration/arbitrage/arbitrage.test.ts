@@ -25,9 +25,11 @@ import { perpPerpParams, quoteBook } from './arbitrage-kit';
 const CONVERGE = 'ARB-USDT';
 const UNWIND = 'ARU-USDT';
 const STUCK = 'ARS-USDT';
+const SPOT_PERP = 'ASP-USDT';
 
-describe('perp-perp arbitrage on two simulated venues', () => {
-  const sim = createSimWorld([CONVERGE, UNWIND, STUCK]);
+describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on one', () => {
+  const sim = createSimWorld([CONVERGE, UNWIND, STUCK, SPOT_PERP]);
+  const binanceSpot = sim.exchange.market('binance', 'spot');
   const binance = sim.exchange.market('binance', 'perp');
   const bybit = sim.exchange.market('bybit', 'perp');
   const ref = testOrchestratorRef('arbitrage', { shardCount: 1 });
@@ -89,6 +91,42 @@ describe('perp-perp arbitrage on two simulated venues', () => {
   });
   after(() => harness.stop());
 
+  test('arbitrage params that cannot work are refused with a 400 that says why, and nothing is registered', async () => {
+    const refused = async (arbitrage: unknown, why: RegExp) => {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/symbols',
+        headers: authHeader,
+        payload: {
+          symbol: 'ARX-USDT',
+          config: {
+            venues: [{ venue: 'binance', market: 'perp', account: 'keel' }],
+            strategies: [{ name: 'arbitrage', params: arbitrage }],
+          },
+        },
+      });
+      assert.equal(response.statusCode, 400, response.body);
+      assert.match(response.json<{ message: string }>().message, why);
+    };
+    await refused({ ...perpPerpParams(), short: { venue: 'kraken', market: 'perp' } }, /short\.venue/);
+    await refused(
+      { ...perpPerpParams(), short: { venue: 'binance', market: 'perp' } },
+      /perp-perp trades across two venues/,
+    );
+    // Round trip: 2 × (5 + 5.5) = 21 bps of fees, plus the 5 bps exit: an entry at 20 bps never pays.
+    await refused(
+      perpPerpParams({ entryThresholdBps: 20 }),
+      /entry threshold 20 bps can never trade at a profit/,
+    );
+    await refused(
+      perpPerpParams({ entryThresholdBps: 5, exitThresholdBps: 5 }),
+      /must be below entryThresholdBps/,
+    );
+    await refused(perpPerpParams({ size: '0' }), /size/);
+    const lookup = await app.inject({ method: 'GET', url: '/symbols/ARX-USDT', headers: readAuthHeader });
+    assert.equal(lookup.statusCode, 404);
+  });
+
   test('a 50 bps spread is entered on both legs and exited at 5 bps, PnL with fees as worked out by hand', async () => {
     quoteBook(binance, CONVERGE, '99.9', '100');
     quoteBook(bybit, CONVERGE, '100.5', '100.6'); // (100.5 − 100) / 100 = 50 bps ≥ 30
@@ -131,6 +169,39 @@ describe('perp-perp arbitrage on two simulated venues', () => {
       ['binance buy filled 2', 'bybit sell filled 2', 'binance sell filled 2', 'bybit buy filled 2'],
     );
     assert.equal(new Set(orders.map((o) => o.client_order_id)).size, 4);
+  });
+
+  test('spot-perp on one venue: entered and exited, with the fee of the spot buy (charged in the base asset) counted at its price', async () => {
+    quoteBook(binanceSpot, SPOT_PERP, '99.9', '100');
+    quoteBook(binance, SPOT_PERP, '100.5', '100.6');
+    // Round trip: 2 × (10 spot + 5 perp) = 30 bps of fees, plus the 5 bps exit: entering at 40 pays.
+    await add(
+      SPOT_PERP,
+      perpPerpParams({
+        kind: 'spot-perp',
+        long: { venue: 'binance', market: 'spot' },
+        short: { venue: 'binance', market: 'perp' },
+        entryThresholdBps: 40,
+      }),
+    );
+    await waitFor('both legs entered', async () => (await detail(SPOT_PERP)).state.phase === 'open');
+    quoteBook(binanceSpot, SPOT_PERP, '100.2', '100.3');
+    quoteBook(binance, SPOT_PERP, '100.15', '100.25');
+    const closed = await waitFor('both legs exited', async () => {
+      const { state } = await detail(SPOT_PERP);
+      return state.closed.length === 1 && state;
+    });
+    const pnl = closed.closed[0]!.pnl;
+    // Spot: bought 2 at 100 (fee 0.1 % charged in the base: 0.002 × 100 = 0.2), sold 2 at 100.2 (fee 0.2004).
+    // Perp: sold 2 at 100.5 (0.05 %: 0.1005), bought 2 at 100.25 (0.10025). Gross 0.4 + 0.5 = 0.9;
+    // fees 0.60115; net 0.29885.
+    assert.equal(Number(pnl.grossPnl), 0.9);
+    assert.equal(Number(pnl.fees), 0.60115);
+    assert.equal(Number(pnl.netPnl), 0.29885);
+    assert.deepEqual(
+      (await ledger(SPOT_PERP)).map((o) => `${o.venue} ${o.side} ${o.status}`),
+      ['binance buy filled', 'binance sell filled', 'binance sell filled', 'binance buy filled'],
+    );
   });
 
   test('a rejected second leg is unwound: the arbitrage ends flat, recorded as unwound', async () => {
