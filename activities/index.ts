@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import { recordOrderStream } from '../db/venue-accounts';
 import type { Venue } from '../domain/venues';
+import { createAccountActivities } from './account-reconcile';
 import { createAlertActivities, type AlertSettings } from './alerts';
 import { asFailure, createMarketActivities } from './market-snapshot';
 import { createOrderFeeds, type OrderFeeds, type OrderStreamChange } from './order-feeds';
@@ -62,6 +63,7 @@ export function createActivities(deps: ActivityDependencies) {
   return failingLoudly({
     ...createSmokeActivities(deps),
     ...createMarketActivities({ connectors }),
+    ...createAccountActivities({ pool: deps.pool, connectors }),
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities({

@@ -14,6 +14,7 @@ import type { RiskRef } from './risk';
 import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
+import { manualOrderRoutes } from './routes/manual-orders';
 import { riskRoutes } from './routes/risk';
 import { scannerRoutes } from './routes/scanner';
 import { symbolRoutes } from './routes/symbols';
@@ -44,6 +45,8 @@ export interface ApiDependencies {
   venues?: VenuesConfig;
   /** How long a read waits for Temporal before answering 503 (TEMPORAL_READ_TIMEOUT_MS by default). */
   temporalReadTimeoutMs?: number;
+  /** How long a manual order's request waits to be carried out before answering 202 (MANUAL_ORDER_WAIT_MS). */
+  manualOrderWaitMs?: number;
 }
 
 type ResolvedDependencies = ApiDependencies & { orchestrator: OrchestratorRef };
@@ -104,6 +107,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(symbolRoutes, resolved);
   await app.register(controlRoutes, resolved);
   await app.register(ledgerRoutes, resolved);
+  await app.register(manualOrderRoutes, resolved);
   await app.register(riskRoutes, resolved);
   await app.register(venueRoutes, resolved);
   await app.register(scannerRoutes, resolved);

@@ -37,6 +37,11 @@ export function symbolWorkflowId(idPrefix: string, symbol: string): string {
   return `${idPrefix}symbol:${symbol}`;
 }
 
+/** The one account workflow of (venue, account) for an orchestrator (`idPrefix` as above). */
+export function accountWorkflowId(idPrefix: string, venue: string, account: string): string {
+  return `${idPrefix}account:${venue}:${account}`;
+}
+
 /** A client order id any venue Keel knows accepts: binance, bybit, okx, mexc, bitget and gate alike. */
 export const ClientOrderIdSchema = z
   .string()

@@ -12,6 +12,7 @@ import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { recordAccountChecks } from '../db/venue-accounts';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
+import { ensureAccountWorkflows } from './account-workflows';
 import { ensureDemoGrids } from './demo-grids';
 import { startPaperVenues } from './paper-venues';
 import { installRuntime } from './runtime';
@@ -107,6 +108,8 @@ async function main(): Promise<void> {
     await ensureOrchestrator(client, config.TEMPORAL_TASK_QUEUE, orchestrator);
     // The risk engine's workflow: its states and the kill switch hold in PostgreSQL whether it runs or not.
     await ensureRisk(client, config.TEMPORAL_TASK_QUEUE);
+    // Each perp account's reconciliation with its venue (positions, balances, funding).
+    await ensureAccountWorkflows(client, config.TEMPORAL_TASK_QUEUE, venuesConfig);
 
     const app = await buildApp({
       temporal: client,

@@ -6,3 +6,4 @@ export { riskWorkflow } from './risk/risk-workflow';
 export { pairDiscoveryWorkflow } from './scanner/discovery-workflow';
 export { spreadEngineWorkflow } from './scanner/engine-workflow';
 export { spreadTrackerWorkflow } from './scanner/tracker/tracker-workflow';
+export { accountWorkflow } from './accounts/account-workflow';

@@ -67,8 +67,8 @@ export interface HarnessOptions {
   orchestrator?: OrchestratorRef;
   /** Starts this risk workflow (as `workers/main.ts` does); the control API, if any, steers it. */
   risk?: RiskRef;
-  /** More of the control API's dependencies: the venue configuration, a log to capture. */
-  api?: Pick<ApiDependencies, 'venues' | 'logLevel' | 'logStream'>;
+  /** More of the control API's dependencies: the venue configuration, a log to capture, a shorter wait. */
+  api?: Pick<ApiDependencies, 'venues' | 'logLevel' | 'logStream' | 'manualOrderWaitMs'>;
 }
 
 export interface Harness {

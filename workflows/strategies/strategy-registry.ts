@@ -1,6 +1,7 @@
 import { arbitrageStrategy } from './arbitrage/arbitrage-strategy';
 import { gridStrategy } from './grid/grid-strategy';
 import { idleStrategy } from './idle/idle-strategy';
+import { manualStrategy } from './manual/manual-strategy';
 import { quoteStrategy } from './quote/quote-strategy';
 import type { StrategyDefinition } from './strategy-types';
 
@@ -13,6 +14,7 @@ export const strategyRegistry: Readonly<Record<string, StrategyDefinition<unknow
   [gridStrategy.name]: gridStrategy,
   [quoteStrategy.name]: quoteStrategy,
   [idleStrategy.name]: idleStrategy,
+  [manualStrategy.name]: manualStrategy,
 };
 
 export function findStrategy(name: string): StrategyDefinition<unknown> | undefined {

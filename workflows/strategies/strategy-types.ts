@@ -3,6 +3,7 @@ import type { createActivities } from '../../activities';
 import { RiskLimitsSchema } from '../../domain/risk';
 import { DecimalParamSchema } from '../../domain/trading';
 import type { VenueRef } from '../../domain/venues';
+import type { AccountChange } from '../accounts/account-messages';
 
 /**
  * The symbol's own pre-trade limits (domain/risk.ts); account and global ones are set through the risk
@@ -61,8 +62,31 @@ export interface StrategyInstance {
   nextStepInMs(): number | undefined;
   /** How the strategy is doing by its own account: trouble it found that an operator must see. */
   health(): StrategyHealth;
+  /**
+   * Optional: the account workflow found the venue's position in one of this symbol's perps changed by
+   * something other than Keel's orders (a close on the venue's site, a liquidation).
+   */
+  onAccountChange?(change: AccountChange): Promise<void>;
   snapshot(): StrategySnapshot;
+  /**
+   * Optional: whether the strategy would take an operator's command now (the manual strategy's orders),
+   * and why not. Asked in the update's validator, before anything is recorded: synchronous, no side effects.
+   */
+  refuseCommand?(input: unknown): CommandRefusal | undefined;
+  /**
+   * Optional: carries out an operator's command, serialised with the other hooks like them. A refusal it
+   * finds only now (the order closed meanwhile) is an answer; a throw is the strategy's failure.
+   */
+  command?(input: unknown): Promise<CommandAnswer>;
 }
+
+/** Why a strategy refuses a command: bad input, an order it does not hold, or not now (API: 400, 404, 409). */
+export interface CommandRefusal {
+  reason: 'invalid' | 'not-found' | 'conflict';
+  message: string;
+}
+
+export type CommandAnswer = { ok: true; result: unknown } | { ok: false; refusal: CommandRefusal };
 
 export interface StrategyHealth {
   status: 'ok' | 'degraded';

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { VenueRef } from '../../domain/venues';
+import type { AccountChange } from '../accounts/account-messages';
 import type { SymbolRisk, StrategyHealth } from '../strategies/strategy-types';
 import type { SymbolConfig, SymbolStatus } from './symbol-config';
 import type { SymbolCommandSchema } from './symbol-messages';
@@ -36,7 +37,11 @@ export type SymbolEffect =
   /** Every strategy is stopped: tell the shard, then end the workflow. */
   | { type: 'finish' }
   /** Before anything trades: cancel and settle the orders a dead chain of this symbol left on this venue. */
-  | { type: 'sweep'; venue: VenueRef; scope: string };
+  | { type: 'sweep'; venue: VenueRef; scope: string }
+  /** The account workflow saw a position change Keel did not cause: for the slot's `onAccountChange`. */
+  | { type: 'accountChange'; slot: number; change: AccountChange }
+  /** An operator's command (`id`: which update awaits the answer) for the slot's `command` hook. */
+  | { type: 'command'; slot: number; id: number; input: unknown };
 
 export interface SymbolMachineInput {
   config: SymbolConfig;
@@ -274,6 +279,44 @@ export class SymbolMachine {
   crashed(reason: string): void {
     this.#problems.push(reason);
     for (const entry of this.#slots) entry.dueAt = undefined;
+  }
+
+  /**
+   * Which slot takes an operator's command to strategy `name` now, or why none does. Asked by the update's
+   * validator before anything is recorded, and again when the command's turn comes.
+   */
+  commandTarget(name: string): { slot: number } | { refused: string } {
+    if (this.#removing) return { refused: 'the symbol is being removed' };
+    const entry = this.#slots.find((candidate) => candidate.name === name);
+    if (!entry) {
+      const names = this.#config.strategies.map((strategy) => strategy.name).join(', ') || 'none';
+      return { refused: `no ${name} strategy on this symbol (its strategies: ${names})` };
+    }
+    if (this.#paused) return { refused: 'the symbol is paused: resume it first' };
+    if (this.#problems.length > 0)
+      return { refused: `the symbol has failed (${this.#problems.join('; ')}): resume it first` };
+    if (entry.failure !== undefined)
+      return { refused: `${name} failed (${entry.failure}): resume the symbol first` };
+    return { slot: entry.slot };
+  }
+
+  /** The effects of an operator's command to the slot's strategy: its hook, then when it is next due. */
+  /**
+   * A position changed on the venue behind Keel's back: every strategy still standing hears it, paused or
+   * not, since closing what is left exposed protects the account rather than trades.
+   */
+  accountChanged(change: AccountChange): SymbolEffect[] {
+    if (this.#removing) return [];
+    return this.#slots
+      .filter((entry) => entry.failure === undefined && !entry.stopped)
+      .flatMap((entry) => [
+        { type: 'accountChange' as const, slot: entry.slot, change },
+        schedule(entry.slot),
+      ]);
+  }
+
+  command(slot: number, id: number, input: unknown): SymbolEffect[] {
+    return [{ type: 'command', slot, id, input }, schedule(slot)];
   }
 
   /** When the machine next wants to act: the earliest due step, or a retry of failed removal cancels. */

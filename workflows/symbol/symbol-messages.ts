@@ -1,6 +1,7 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { z } from 'zod';
 import { CanonicalSymbolSchema } from '../../domain/symbols';
+import type { ManualCommandInput, ManualCommandResult } from '../strategies/manual/manual-params';
 import {
   SymbolConfigSchema,
   SymbolStatusSchema,
@@ -8,7 +9,10 @@ import {
   type SymbolStatus,
 } from './symbol-config';
 
-/* The symbol workflow's messages: commands from its shard, the stop it reports back, its state query. */
+/*
+ * The symbol workflow's messages: commands from its shard, the stop it reports back, its state query, and
+ * operators' manual orders.
+ */
 
 /* Shard → symbol. */
 export const SymbolCommandSchema = z.discriminatedUnion('kind', [
@@ -56,3 +60,20 @@ export const symbolStatusSignal = defineSignal<[SymbolStatusReport]>('symbolStat
 /* Symbol → shard: the child finished (cancelled its orders) and may leave the registry. */
 export const SymbolStoppedSchema = z.object({ symbol: CanonicalSymbolSchema });
 export const symbolStoppedSignal = defineSignal<[{ symbol: string }]>('symbolStopped');
+
+/**
+ * Operator → symbol: place, amend or cancel an order of the symbol's manual strategy (API
+ * `/symbols/:symbol/manual-orders`, or `temporal workflow update execute --name manualOrder`). The
+ * validator refuses bad input and commands the strategy cannot take (paused, an order it does not hold)
+ * before anything is recorded; the result is the ledger's view of the order(s).
+ */
+export const manualOrderUpdate = defineUpdate<ManualCommandResult, [ManualCommandInput]>('manualOrder');
+
+/** The failure type of a refused or failed `manualOrder` update, by why (the API answers 400, 404, 409, 502). */
+export const MANUAL_ORDER_FAILURES = {
+  invalid: 'ManualOrderInvalid',
+  'not-found': 'ManualOrderNotFound',
+  conflict: 'ManualOrderConflict',
+  /** The strategy failed carrying it out (the order path failed for good): the symbol shows why. */
+  failed: 'ManualOrderFailed',
+} as const;

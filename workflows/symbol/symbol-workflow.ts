@@ -1,5 +1,6 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
@@ -14,12 +15,26 @@ import {
 } from '@temporalio/workflow';
 import { clientOrderId, clientOrderIdPrefix } from '../../domain/ids';
 import { ExchangeKey, StrategyKey, SymbolStatusKey } from '../../temporal/search-attributes';
+import { accountChangeSignal, AccountChangeSchema, type AccountChange } from '../accounts/account-messages';
+import {
+  describeIssues,
+  ManualCommandSchema,
+  type ManualCommandResult,
+} from '../strategies/manual/manual-params';
+import { manualStrategy } from '../strategies/manual/manual-strategy';
 import { findStrategy } from '../strategies/strategy-registry';
-import type { KeelActivities, StrategyInstance, StrategySnapshot } from '../strategies/strategy-types';
+import type {
+  CommandAnswer,
+  KeelActivities,
+  StrategyInstance,
+  StrategySnapshot,
+} from '../strategies/strategy-types';
 import { dropReason, refuseUndecodableInput } from '../undecodable-payload';
 import { SymbolConfigSchema, type SymbolConfig } from './symbol-config';
 import { SymbolMachine, type FailureSnapshot, type SymbolEffect } from './symbol-machine';
 import {
+  MANUAL_ORDER_FAILURES,
+  manualOrderUpdate,
   SymbolCommandSchema,
   symbolCommandSignal,
   symbolPingSignal,
@@ -45,6 +60,8 @@ const alerter = proxyActivities<Pick<KeelActivities, 'sendAlert'>>({
   },
 });
 const UNHEALTHY = new Set(['degraded', 'failed']);
+/** The server refuses more than 2,000 updates per run (history.maxTotalUpdates): continue-as-new well before. */
+const MAX_COMMANDS_PER_RUN = 1_000;
 
 export interface SymbolInput {
   symbol: string;
@@ -95,12 +112,22 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     ...(input.carried?.failures ? { failures: input.carried.failures } : {}),
   });
   const instances = new Map<number, StrategyInstance>();
+  /**
+   * Operators' commands to a strategy (manual orders), in arrival order: the loop carries each out between
+   * hooks, as it does the shard's commands, and leaves its answer for the update that awaits it.
+   */
+  const commands: Array<{ id: number; strategy: string; input: unknown }> = [];
+  const answers = new Map<number, CommandAnswer | { ok: false; failure: string }>();
+  let commandsTaken = 0;
+  /** Position changes the account workflow saw and this run has not handed to its strategies yet. */
+  const accountChanges: AccountChange[] = [];
+  const waiting = () => pending.length > 0 || commands.length > 0 || accountChanges.length > 0;
   /** Cancels the strategy's current interruptible wait, if there is one. */
   let interrupt: (() => void) | undefined;
   const interruptible = async <T>(wait: () => Promise<T>): Promise<T> => {
     const scope = new CancellationScope();
     interrupt = () => scope.cancel();
-    if (pending.length > 0) scope.cancel();
+    if (waiting()) scope.cancel();
     try {
       return await scope.run(wait);
     } catch (error) {
@@ -131,6 +158,50 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
     interrupt?.();
   });
   setHandler(symbolPingSignal, () => undefined);
+  setHandler(accountChangeSignal, (payload) => {
+    const parsed = AccountChangeSchema.safeParse(payload);
+    if (!parsed.success) {
+      droppedSignals += 1;
+      return log.warn('dropped accountChange signal', {
+        symbol: input.symbol,
+        reason: dropReason(payload, 'malformed payload'),
+      });
+    }
+    accountChanges.push(parsed.data);
+    interrupt?.();
+  });
+  setHandler(
+    manualOrderUpdate,
+    async (payload) => {
+      const id = commandsTaken;
+      commandsTaken += 1;
+      commands.push({ id, strategy: manualStrategy.name, input: payload });
+      interrupt?.();
+      await condition(() => answers.has(id));
+      const answer = answers.get(id) ?? { ok: false, failure: 'no answer' };
+      answers.delete(id);
+      if (answer.ok) return answer.result as ManualCommandResult;
+      if ('failure' in answer)
+        throw ApplicationFailure.nonRetryable(answer.failure, MANUAL_ORDER_FAILURES.failed);
+      throw ApplicationFailure.nonRetryable(
+        answer.refusal.message,
+        MANUAL_ORDER_FAILURES[answer.refusal.reason],
+      );
+    },
+    {
+      validator: (payload) => {
+        const refuse = (reason: keyof typeof MANUAL_ORDER_FAILURES, message: string): never => {
+          throw ApplicationFailure.nonRetryable(message, MANUAL_ORDER_FAILURES[reason]);
+        };
+        const command = ManualCommandSchema.safeParse(payload);
+        if (!command.success) return refuse('invalid', describeIssues(command.error));
+        const target = machine.commandTarget(manualStrategy.name);
+        if ('refused' in target) return refuse('conflict', target.refused);
+        const refusal = instances.get(target.slot)?.refuseCommand?.(command.data);
+        if (refusal) refuse(refusal.reason, refusal.message);
+      },
+    },
+  );
   setHandler(symbolStateQuery, (): SymbolState => ({
     symbol: input.symbol,
     workflowId: info.workflowId,
@@ -200,6 +271,19 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
         case 'update':
           await instance(effect.slot).update(effect.params);
           break;
+        case 'accountChange':
+          await instance(effect.slot).onAccountChange?.(effect.change);
+          break;
+        case 'command': {
+          const running = instance(effect.slot);
+          answers.set(
+            effect.id,
+            running.command
+              ? await running.command(effect.input)
+              : { ok: false, refusal: { reason: 'conflict', message: 'this strategy takes no commands' } },
+          );
+          break;
+        }
         case 'schedule':
           machine.scheduled(effect.slot, instance(effect.slot).nextStepInMs(), Date.now());
           break;
@@ -231,6 +315,11 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
       if (!('slot' in effect)) throw error;
       const reason = describeFailure(error);
       log.error('strategy failed', { symbol: input.symbol, slot: effect.slot, effect: effect.type, reason });
+      if (effect.type === 'command')
+        answers.set(effect.id, {
+          ok: false,
+          failure: `${machine.nameOf(effect.slot) ?? ''} failed: ${reason}`,
+        });
       return machine.failed(effect.slot, effect, reason, Date.now());
     }
   };
@@ -299,21 +388,51 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
   }
   machine.settle();
 
+  /** Carries out one operator command; whatever happens, the update awaiting it gets an answer. */
+  const carryOutCommand = async (next: (typeof commands)[number]) => {
+    try {
+      const target = machine.commandTarget(next.strategy);
+      if ('refused' in target)
+        answers.set(next.id, { ok: false, refusal: { reason: 'conflict', message: target.refused } });
+      else await run(machine.command(target.slot, next.id, next.input));
+    } finally {
+      if (!answers.has(next.id))
+        answers.set(next.id, { ok: false, failure: 'the symbol workflow failed carrying it out' });
+    }
+  };
+  /** The symbol is removed: queued commands are refused, and the run ends once every update is answered. */
+  const closeCommands = async () => {
+    for (const next of commands.splice(0))
+      answers.set(next.id, { ok: false, refusal: { reason: 'conflict', message: 'the symbol was removed' } });
+    if (!allHandlersFinished()) await condition(allHandlersFinished);
+  };
+
   for (;;) {
     await publishStatus();
     const next = machine.nextDueAt();
-    if (next === undefined) await condition(() => pending.length > 0 || wantsContinueAsNew());
+    if (next === undefined) await condition(() => waiting() || wantsContinueAsNew());
     // A step already due runs now: a timer of even 1 ms is a server round trip (and fires late).
-    else if (next > Date.now())
-      await condition(() => pending.length > 0 || wantsContinueAsNew(), next - Date.now());
+    else if (next > Date.now()) await condition(() => waiting() || wantsContinueAsNew(), next - Date.now());
 
     try {
-      while (pending.length > 0) {
+      // The shard's commands first: a pause that arrived with an order is in force before the order's turn.
+      while (waiting()) {
+        // Then what the venue did behind Keel's back, before any new operator order.
+        const change = pending.length === 0 ? accountChanges.shift() : undefined;
+        if (change) {
+          await run(machine.accountChanged(change));
+          continue;
+        }
+        const operatorCommand = pending.length === 0 ? commands.shift() : undefined;
+        if (operatorCommand) {
+          await carryOutCommand(operatorCommand);
+          continue;
+        }
         const command = SymbolCommandSchema.parse(pending.shift());
-        if (await run(machine.handle(command))) return;
+        if (await run(machine.handle(command))) return await closeCommands();
         machine.settle();
       }
-      if (await run(machine.retryStopsIfDue(Date.now()))) return;
+      if (await run(machine.retryStopsIfDue(Date.now()))) return await closeCommands();
       for (const slot of machine.slots) await run(machine.stepIfDue(slot, Date.now()));
     } catch (error) {
       // Not a strategy's failure (those are handled above): a fault of the workflow's own. Nothing trades
@@ -323,7 +442,10 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
       machine.crashed(reason);
     }
 
-    if (wantsContinueAsNew() && pending.length === 0) {
+    if (wantsContinueAsNew() && !waiting()) {
+      // Updates answered this turn return before the run closes; one arriving meanwhile is carried out first.
+      if (!allHandlersFinished()) await condition(() => allHandlersFinished() || waiting());
+      if (waiting()) continue;
       const strategies: Record<string, StrategySnapshot> = {};
       for (const [slot, running] of instances) strategies[machine.nameOf(slot) ?? ''] = running.snapshot();
       await continueAsNew<typeof symbolWorkflow>({
@@ -344,6 +466,10 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
 
   function wantsContinueAsNew() {
     const current = workflowInfo();
-    return current.continueAsNewSuggested || current.historyLength >= input.maxHistoryEvents;
+    return (
+      current.continueAsNewSuggested ||
+      current.historyLength >= input.maxHistoryEvents ||
+      commandsTaken >= MAX_COMMANDS_PER_RUN
+    );
   }
 }

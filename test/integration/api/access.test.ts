@@ -122,6 +122,13 @@ describe('API access: authenticate first, reads need a token, /health and /docs 
       { method: 'POST', url: '/symbols/BTC-USDT/pause' },
       { method: 'POST', url: '/pause' },
       { method: 'POST', url: '/resume' },
+      {
+        method: 'POST',
+        url: '/symbols/BTC-USDT/manual-orders',
+        payload: { side: 'buy', type: 'market', quantity: '1' },
+      },
+      { method: 'PATCH', url: '/symbols/BTC-USDT/manual-orders/K1', payload: { price: '1' } },
+      { method: 'DELETE', url: '/symbols/BTC-USDT/manual-orders/K1' },
     ];
     for (const request of mutations) {
       const response = await app.inject({ ...request, headers: readAuthHeader });

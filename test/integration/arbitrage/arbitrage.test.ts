@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { accountWorkflowId } from '../../../domain/ids';
+import { accountStateQuery } from '../../../workflows/accounts/account-messages';
+import { accountWorkflow } from '../../../workflows/accounts/account-workflow';
 import type { ArbitrageParamsInput } from '../../../workflows/strategies/arbitrage/arbitrage-params';
 import type { ArbitrageState } from '../../../workflows/strategies/arbitrage/arbitrage-strategy';
 import {
@@ -26,9 +29,10 @@ const CONVERGE = 'ARB-USDT';
 const UNWIND = 'ARU-USDT';
 const STUCK = 'ARS-USDT';
 const SPOT_PERP = 'ASP-USDT';
+const BEHIND = 'ABH-USDT';
 
 describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on one', () => {
-  const sim = createSimWorld([CONVERGE, UNWIND, STUCK, SPOT_PERP]);
+  const sim = createSimWorld([CONVERGE, UNWIND, STUCK, SPOT_PERP, BEHIND]);
   const binanceSpot = sim.exchange.market('binance', 'spot');
   const binance = sim.exchange.market('binance', 'perp');
   const bybit = sim.exchange.market('bybit', 'perp');
@@ -268,5 +272,65 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // five poll intervals
     const entries = (await ledger(STUCK)).filter((o) => o.side === 'buy' || o.venue === 'bybit');
     assert.equal(entries.length, 2, 'no new entry while degraded (only unwind retries may follow)');
+  });
+
+  test('the account workflow sees a leg closed on the venue behind the back of Keel, and the arbitrage closes the other', async () => {
+    quoteBook(binance, BEHIND, '99.9', '100');
+    quoteBook(bybit, BEHIND, '100.5', '100.6');
+    await add(BEHIND, perpPerpParams());
+    await waitFor('both legs entered', async () => (await detail(BEHIND)).state.phase === 'open');
+
+    // Someone closes the short on the venue's own site: Keel's account buys 2 back, outside Keel.
+    bybit.placeOrder({
+      account: 'keel',
+      symbol: BEHIND,
+      side: 'buy',
+      type: 'limit',
+      price: '100.6',
+      quantity: '2',
+    });
+    const account = await harness.client.workflow.start(accountWorkflow, {
+      taskQueue: harness.taskQueue,
+      workflowId: accountWorkflowId(ref.input?.idPrefix ?? '', 'bybit', 'keel'),
+      args: [
+        {
+          venue: 'bybit',
+          account: 'keel',
+          markets: ['perp'],
+          intervalMs: 1_000,
+          fundingSymbols: [BEHIND],
+          idPrefix: ref.input?.idPrefix ?? '',
+        },
+      ],
+    });
+    try {
+      const reacted = await waitFor('the arbitrage flat after the change', async () => {
+        const { state } = await detail(BEHIND);
+        return state.closed.length === 1 && state;
+      });
+      assert.equal(reacted.closed[0]?.outcome, 'external');
+      assert.equal(reacted.phase, 'flat');
+      assert.match(
+        reacted.lastDecision ?? '',
+        /short leg on bybit perp changed behind Keel's back: the venue holds 0, Keel's fills -2/,
+      );
+      // Keel closed the long itself, through its own order path.
+      assert.deepEqual(
+        (await ledger(BEHIND)).map((o) => `${o.venue} ${o.side} ${o.status}`),
+        ['binance buy filled', 'bybit sell filled', 'binance sell filled'],
+      );
+      const seen = await account.query(accountStateQuery);
+      assert.ok(seen.reconciliations >= 1);
+      assert.deepEqual(
+        seen.last?.funding.map((f) => f.symbol),
+        [BEHIND],
+      );
+      const stored = await database.pool.query<{ discrepancies: Array<{ symbol: string }> }>(
+        `SELECT discrepancies FROM account_snapshots WHERE venue = 'bybit' AND account = 'keel' ORDER BY id`,
+      );
+      assert.ok(stored.rows.some((row) => row.discrepancies.some((d) => d.symbol === BEHIND)));
+    } finally {
+      await account.terminate('test over');
+    }
   });
 });

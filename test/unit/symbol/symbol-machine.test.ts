@@ -257,4 +257,40 @@ describe('symbol machine', () => {
     });
     assert.deepEqual(brief(effects.slice(1, 3)), ['create:0', 'create:1']);
   });
+
+  test('an operator command goes to the named strategy’s slot, then asks when it is next due', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.settle();
+    assert.deepEqual(machine.commandTarget('idle'), { slot: 1 });
+    const effects = machine.command(1, 7, { kind: 'cancel' });
+    assert.deepEqual(effects, [
+      { type: 'command', slot: 1, id: 7, input: { kind: 'cancel' } },
+      { type: 'schedule', slot: 1 },
+    ]);
+    assert.deepEqual(machine.commandTarget('manual'), {
+      refused: 'no manual strategy on this symbol (its strategies: quote, idle)',
+    });
+  });
+
+  test('commands are refused while paused, failed or being removed, each saying why', () => {
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.settle();
+    machine.handle({ kind: 'pause' });
+    assert.deepEqual(machine.commandTarget('idle'), { refused: 'the symbol is paused: resume it first' });
+    machine.handle({ kind: 'resume' });
+    machine.failed(1, { type: 'command', slot: 1, id: 0, input: {} }, 'venue said no', 0);
+    assert.deepEqual(machine.commandTarget('idle'), {
+      refused: 'idle failed (venue said no): resume the symbol first',
+    });
+    assert.deepEqual(machine.commandTarget('quote'), { slot: 0 }, 'the other strategy still takes commands');
+    machine.crashed('the symbol workflow failed: boom');
+    assert.match(
+      (machine.commandTarget('quote') as { refused: string }).refused,
+      /^the symbol has failed \(the symbol workflow failed: boom\)/,
+    );
+    machine.handle({ kind: 'stop' });
+    assert.deepEqual(machine.commandTarget('quote'), { refused: 'the symbol is being removed' });
+  });
 });

@@ -1,8 +1,9 @@
 import { log, sleep } from '@temporalio/workflow';
 import { z } from 'zod';
-import { add, compare } from '../../../domain/decimal';
+import { add, compare, multiply, subtract } from '../../../domain/decimal';
 import type { Side } from '../../../domain/trading';
 import { VenueSchema, MarketKindSchema } from '../../../domain/venues';
+import type { AccountChange } from '../../accounts/account-messages';
 import type { StrategyContext, StrategyDefinition, StrategyInstance } from '../strategy-types';
 import { ArbitrageParamsSchema, type ArbitrageParams, type LegName } from './arbitrage-params';
 import { arbitragePnl, type ArbitragePnl } from './arbitrage-pnl';
@@ -26,8 +27,11 @@ const other = (leg: LegName): LegName => (leg === 'long' ? 'short' : 'long');
 const ClosedArbitrageSchema = z.object({
   entrySpreadBps: z.number(),
   exitSpreadBps: z.number().nullable(),
-  /** closed: both legs exited by the exit decision; unwound: the saga undid a failed entry. */
-  outcome: z.enum(['closed', 'unwound']),
+  /**
+   * closed: both legs exited by the exit decision; unwound: the saga undid a failed entry; external: a
+   * leg was closed behind Keel's back (on the venue's site, a liquidation) and the other closed after it.
+   */
+  outcome: z.enum(['closed', 'unwound', 'external']),
   pnl: z.custom<ArbitragePnl>(),
 });
 export type ClosedArbitrage = z.infer<typeof ClosedArbitrageSchema>;
@@ -400,6 +404,34 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
       },
       async update(next: unknown) {
         params = ArbitrageParamsSchema.parse(next);
+      },
+      async onAccountChange(change: AccountChange) {
+        const current = state.current;
+        const leg = LEGS.find((name) => {
+          const at = current?.where[name];
+          return at?.venue === change.venue && at.market === change.market && at.account === change.account;
+        });
+        if (!current || !leg) return;
+        // Signed, as the venue counts: the long leg holds +, the short leg −.
+        const direction = leg === 'long' ? '1' : '-1';
+        const held = openQuantity(current.legs[leg]);
+        const now = multiply(
+          add(multiply(held, direction), subtract(change.venueQuantity, change.ledgerQuantity)),
+          direction,
+        );
+        const problem = `${leg} leg on ${change.venue} perp changed behind Keel's back: the venue holds ${change.venueQuantity}, Keel's fills ${change.ledgerQuantity}`;
+        log.warn('arbitrage: a leg changed on the venue', { symbol, problem });
+        if (compare(now, held) > 0 || compare(now, '0') < 0) {
+          // Grown or flipped: not Keel's to trade away.
+          degrade(`${problem}; the leg grew, so Keel leaves it to the operator`);
+          return;
+        }
+        // Closed outside Keel, at a price Keel does not know: booked at the leg's entry price (no gross PnL).
+        const entry = current.legs[leg].entries.at(-1);
+        record(leg, 'exit', { quantity: subtract(held, now), price: entry?.price ?? '0', fee: '0' });
+        state.lastDecision = `${problem}; closing the other leg to match`;
+        await rebalance();
+        settle('external');
       },
       nextStepInMs: () =>
         !state.trading ? undefined : state.phase === 'degraded' ? DEGRADED_RETRY_MS : params.pollIntervalMs,
