@@ -62,6 +62,18 @@ const refusals = {
 };
 const mutate = { access: 'mutate' } as const;
 
+/**
+ * A client's own id for the request: sent again (its answer lost), it returns the first request's answer
+ * instead of placing a second order. It names the workflow update, which Temporal runs once per id within a
+ * run of the symbol's workflow (a run lasts up to 1,000 manual orders or its history bound).
+ */
+const IdempotencyHeadersSchema = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,100}$/, 'must be 1 to 100 letters, digits or _ . : -')
+    .optional(),
+});
+
 const STATUS_OF_FAILURE: Record<string, number> = {
   [MANUAL_ORDER_FAILURES.invalid]: 400,
   [MANUAL_ORDER_FAILURES['not-found']]: 404,
@@ -89,12 +101,18 @@ export const manualOrderRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (
   const waitMs = deps.manualOrderWaitMs ?? MANUAL_ORDER_WAIT_MS;
   const tags = ['manual orders'];
 
-  const send = async (reply: FastifyReply, symbol: string, command: ManualCommandInput, created: boolean) => {
+  const send = async (
+    reply: FastifyReply,
+    symbol: string,
+    command: ManualCommandInput,
+    created: boolean,
+    idempotencyKey: string | undefined,
+  ) => {
     const entry = await control.within(() => control.registered(symbol));
     if (!entry) return refuse(reply, 404, `${symbol} is not registered`);
     const handle = deps.temporal.workflow.getHandle(entry.workflowId);
     let result: ManualCommandResult | 'waiting';
-    const updateId = randomUUID();
+    const updateId = idempotencyKey === undefined ? randomUUID() : `manual:${command.kind}:${idempotencyKey}`;
     try {
       result = await inFlightUpdateLane(entry.workflowId, async () => {
         const update = await handle.startUpdate(manualOrderUpdate, {
@@ -140,11 +158,19 @@ export const manualOrderRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (
         tags,
         summary: "Place an order through the symbol's manual strategy (exactly once, under its risk limits)",
         params: SymbolParamsSchema,
+        headers: IdempotencyHeadersSchema,
         body: ManualOrderShape.superRefine(checkOrderShape),
         response: { 201: ResultSchema, 202: AcceptedSchema, ...refusals },
       },
     },
-    async (request, reply) => send(reply, request.params.symbol, { kind: 'place', ...request.body }, true),
+    async (request, reply) =>
+      send(
+        reply,
+        request.params.symbol,
+        { kind: 'place', ...request.body },
+        true,
+        request.headers['idempotency-key'],
+      ),
   );
 
   app.patch(
@@ -156,6 +182,7 @@ export const manualOrderRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (
         summary:
           'Amend a resting manual order: it is cancelled and a replacement placed under a new client order id',
         params: OrderParamsSchema,
+        headers: IdempotencyHeadersSchema,
         body: ManualAmendShape.superRefine(checkAmendShape),
         response: { 200: ResultSchema, 202: AcceptedSchema, ...refusals },
       },
@@ -166,6 +193,7 @@ export const manualOrderRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (
         request.params.symbol,
         { kind: 'amend', clientOrderId: request.params.clientOrderId, ...request.body },
         false,
+        request.headers['idempotency-key'],
       ),
   );
 
@@ -186,6 +214,7 @@ export const manualOrderRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (
         request.params.symbol,
         { kind: 'cancel', clientOrderId: request.params.clientOrderId },
         false,
+        undefined,
       ),
   );
 };

@@ -478,4 +478,26 @@ describe('manual orders: placed, amended and cancelled through the API and the t
     );
     assert.equal((await ledgerRows()).length, ledgerBefore, 'nothing recorded');
   });
+
+  test('a request sent again with its Idempotency-Key answers as the first did and places nothing more', async () => {
+    const send = (key: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/symbols/${SYMBOL}/manual-orders`,
+        headers: { ...authHeader, 'idempotency-key': key },
+        payload: { side: 'buy', type: 'limit', price: '94', quantity: '1' },
+      });
+    const first = await send('order-94-a');
+    assert.equal(first.statusCode, 201, first.body);
+    const again = await send('order-94-a');
+    assert.equal(again.statusCode, 201, again.body);
+    const id = first.json<CommandResult>().order?.clientOrderId ?? '';
+    assert.equal(again.json<CommandResult>().order?.clientOrderId, id, 'the same order, not a second');
+    await exactlyOnce(id, 'open');
+    const bad = await send('not a key!');
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(bad.json<{ message: string }>().message, /idempotency-key/);
+    const cancelled = await cancel(id);
+    assert.equal(cancelled.statusCode, 200, cancelled.body);
+  });
 });
