@@ -293,4 +293,33 @@ describe('symbol machine', () => {
     machine.handle({ kind: 'stop' });
     assert.deepEqual(machine.commandTarget('quote'), { refused: 'the symbol is being removed' });
   });
+
+  test('a position changed on the venue goes to every standing strategy, paused or not, but not a failed one', () => {
+    const change = {
+      venue: 'bybit' as const,
+      account: 'keel',
+      market: 'perp' as const,
+      symbol: 'BTC-USDT',
+      venueQuantity: '0',
+      ledgerQuantity: '-2',
+      detectedAt: 0,
+    };
+    const machine = machineWith();
+    machine.boot(undefined);
+    machine.settle();
+    assert.deepEqual(brief(machine.accountChanged(change)), [
+      'accountChange:0',
+      'schedule:0',
+      'accountChange:1',
+      'schedule:1',
+    ]);
+    machine.failed(1, { type: 'step', slot: 1 }, 'boom', 0);
+    assert.deepEqual(brief(machine.accountChanged(change)), ['accountChange:0', 'schedule:0']);
+    const paused = machineWith({ paused: true });
+    paused.boot(undefined);
+    assert.deepEqual(
+      brief(paused.accountChanged(change)).filter((e) => e.startsWith('accountChange')),
+      ['accountChange:0', 'accountChange:1'],
+    );
+  });
 });
