@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PlacementResult } from '../../../activities/place-order-once';
 import { toFixed } from '../../../domain/decimal';
 import { ClientOrderIdSchema } from '../../../domain/ids';
 import { DecimalParamSchema, OrderSideSchema, TimeInForceSchema } from '../../../domain/trading';
@@ -74,21 +75,8 @@ export const ManualCommandSchema = z
 export type ManualCommand = z.output<typeof ManualCommandSchema>;
 export type ManualCommandInput = z.input<typeof ManualCommandSchema>;
 
-/** The ledger's view of one order once the order path settled it (activities' PlacementResult). */
-export interface ManualOrderView {
-  clientOrderId: string;
-  status: string;
-  venueOrderId: string | null;
-  filledQuantity: string;
-  averagePrice: string | null;
-  fee: string;
-  feeAsset: string | null;
-  /** Why the venue refused it (status `rejected`). */
-  rejection: string | null;
-  /** Which of Keel's risk limits refused it before it was sent (status `denied`), with the numbers. */
-  denial: string | null;
-  denialRule: string | null;
-}
+/** The ledger's view of one order once the order path settled it. */
+export type ManualOrderView = PlacementResult;
 
 /** What a manual command did, as the ledger recorded it. */
 export interface ManualCommandResult {
