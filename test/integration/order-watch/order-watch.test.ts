@@ -143,9 +143,11 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     orderFeeds?: OrderFeeds,
   ) => runActivity<WatchResult>(connector, 'watchWorkflow', input, whileRunning, orderFeeds);
 
-  /** The connector, counting its REST calls by name. */
+  /** The connector, counting its REST calls by name; `openOrdersAnswered` once its first openOrders returned. */
   function counting(connector: ExchangeConnector) {
     const calls: Record<string, number> = {};
+    let answered: () => void = () => undefined;
+    const openOrdersAnswered = new Promise<void>((resolve) => (answered = resolve));
     const count =
       <A extends unknown[], R>(name: string, call: (...args: A) => Promise<R>) =>
       (...args: A) => {
@@ -154,11 +156,11 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
       };
     const counted: ExchangeConnector = {
       ...connector,
-      openOrders: count('openOrders', connector.openOrders.bind(connector)),
+      openOrders: count('openOrders', (symbol?: string) => connector.openOrders(symbol).finally(answered)),
       fetchOrderByClientId: count('fetchOrderByClientId', connector.fetchOrderByClientId.bind(connector)),
       bestBidAsk: count('bestBidAsk', connector.bestBidAsk.bind(connector)),
     };
-    return { counted, calls };
+    return { counted, calls, openOrdersAnswered };
   }
 
   test('nothing happens: it returns on its own deadline, having added no history while it waited', async () => {
@@ -244,13 +246,14 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
 
   test('with the order stream: REST settles once, then a fill reaches the watch, the ledger and its contingency from the stream', async () => {
     const { connector, input, market, placed } = await setUp('wS');
-    const { counted, calls } = counting(connector);
+    const { counted, calls, openOrdersAnswered } = counting(connector);
     const orderFeeds = createOrderFeeds();
     const contingencies = contingenciesFor('wS');
     const { result } = await watch(
       counted,
       { ...input, maxWaitMs: 20_000, contingencies },
-      () => liftTheAsk(market),
+      // After the watch's one settle has answered: a fill before it would rightly be asked about by REST.
+      () => void openOrdersAnswered.then(() => liftTheAsk(market)),
       orderFeeds,
     );
     assert.equal(result.fired?.placement.clientOrderId, 'wSr1');
