@@ -16,6 +16,7 @@ import { takerOrder } from '../../../workers/sim-world';
 import { startHarness, type Harness } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
 
 const symbol = 'BTC-USDT';
 
@@ -318,6 +319,9 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     ]);
     assert.equal((await findOrder(database.pool, placed[1]!.clientOrderId))?.status, 'filled');
     assert.ok(subscriptions >= 1);
+    // The feed tells of the drop as it handles the stream's failure, which may come after the REST lookup
+    // that ended the watch (seen once under a loaded run's scheduling).
+    await waitFor('the drop told', () => told.length >= 2, 2_000, 10);
     assert.deepEqual(
       told.slice(0, 2),
       ['up subscribed', 'down retryable'],
