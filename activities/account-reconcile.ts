@@ -1,11 +1,12 @@
 import type { Pool } from 'pg';
-import type { ConnectorFactory } from '../connectors/exchange-connector';
+import type { ConnectorFactory, FundingPayment } from '../connectors/exchange-connector';
 import {
   ledgerPerpPositions,
   saveAccountSnapshot,
   type AccountSnapshot,
   type PositionDiscrepancy,
 } from '../db/account-snapshots';
+import { saveFundingPayments } from '../db/funding-payments';
 import { compare } from '../domain/decimal';
 import type { MarketKind, Venue } from '../domain/venues';
 import { asFailure } from './market-snapshot';
@@ -16,6 +17,8 @@ export interface ReconcileAccountInput {
   markets: MarketKind[];
   /** Perps whose funding rate to read besides those the venue or Keel's fills hold a position in. */
   fundingSymbols: string[];
+  /** Read the funding settled at or after this time (ms): the account workflow's cursor. */
+  fundingSince?: number;
 }
 
 export interface ReconcileAccountResult {
@@ -23,11 +26,16 @@ export interface ReconcileAccountResult {
   positions: AccountSnapshot['positions'];
   funding: AccountSnapshot['funding'];
   discrepancies: PositionDiscrepancy[];
+  /**
+   * Funding settled on the account's perps at or after `fundingSince`, oldest first (none without it).
+   * Absent from results recorded before Keel read funding payments, which a replay still meets.
+   */
+  payments?: FundingPayment[];
 }
 
 /**
- * One reconciliation of an account with its venue: balances of each market, perp positions and funding
- * rates, compared with what Keel's fills add up to, stored as a snapshot. A perp position the venue holds
+ * One reconciliation of an account with its venue: balances of each market, perp positions, funding
+ * rates and the funding settled since the caller's cursor (stored once per payment), compared with what Keel's fills add up to, stored as a snapshot. A perp position the venue holds
  * and the fills do not explain (or the other way round) is a discrepancy: something happened behind Keel's
  * back (a close on the venue's site, a liquidation, another program on the account).
  */
@@ -75,6 +83,9 @@ export function createAccountActivities(deps: { pool: Pool; connectors: Connecto
             ledgerQuantity: ledger.get(symbol) ?? '0',
           }))
           .filter((entry) => compare(entry.venueQuantity, entry.ledgerQuantity) !== 0);
+        const payments =
+          perp && input.fundingSince !== undefined ? await perp.fundingPayments(input.fundingSince) : [];
+        await saveFundingPayments(deps.pool, input.venue, input.account, payments);
         await saveAccountSnapshot(deps.pool, {
           venue: input.venue,
           account: input.account,
@@ -83,7 +94,7 @@ export function createAccountActivities(deps: { pool: Pool; connectors: Connecto
           funding,
           discrepancies,
         });
-        return { takenAt: Date.now(), positions, funding, discrepancies };
+        return { takenAt: Date.now(), positions, funding, discrepancies, payments };
       } catch (error) {
         throw asFailure(error);
       }

@@ -7,11 +7,13 @@ import { recordOrderStream } from '../db/venue-accounts';
 import type { Venue } from '../domain/venues';
 import { createAccountActivities } from './account-reconcile';
 import { createAlertActivities, type AlertSettings } from './alerts';
+import { createArbitrageLedgerActivities } from './arbitrage-ledger';
 import { asFailure, createMarketActivities } from './market-snapshot';
 import { createOrderFeeds, type OrderFeeds, type OrderStreamChange } from './order-feeds';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createExactlyOnceOrderActivities } from './place-order-once';
+import { createQuoteWatchActivities } from './quote-watch';
 import { createPreTrade } from './reference-prices';
 import { createRiskActivities } from './risk';
 import { createScannerDiscoveryActivities } from './scanner-discovery';
@@ -63,7 +65,9 @@ export function createActivities(deps: ActivityDependencies) {
   return failingLoudly({
     ...createSmokeActivities(deps),
     ...createMarketActivities({ connectors }),
+    ...createQuoteWatchActivities({ connectors }),
     ...createAccountActivities({ pool: deps.pool, connectors }),
+    ...createArbitrageLedgerActivities({ pool: deps.pool }),
     ...createExactlyOnceOrderActivities(exactlyOnce),
     ...createOrderReconcileActivities(exactlyOnce),
     ...createOrderWatchActivities({

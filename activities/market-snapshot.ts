@@ -4,6 +4,7 @@ import {
   type ConnectorFactory,
   type ExchangeConnector,
 } from '../connectors/exchange-connector';
+import { add } from '../domain/decimal';
 import { type MarketKind, type Venue } from '../domain/venues';
 
 export interface MarketActivityDependencies {
@@ -85,6 +86,31 @@ export function createMarketActivities(deps: MarketActivityDependencies) {
     },
 
     /** A perp's current funding rate per interval (positive: longs pay shorts) and when it is next paid. */
+    /**
+     * The account's margin in `asset` as the venue counts it: equity (free plus in use) and the part in
+     * use (held by open orders and, on a perp, by positions). Zero for an asset the account lacks.
+     */
+    async marginAccount(input: Where & { asset: string }): Promise<{ equity: string; usedMargin: string }> {
+      try {
+        const balance = (await connector(input).balances()).find((entry) => entry.asset === input.asset);
+        return {
+          equity: add(balance?.free ?? '0', balance?.locked ?? '0'),
+          usedMargin: balance?.locked ?? '0',
+        };
+      } catch (error) {
+        throw asFailure(error);
+      }
+    },
+
+    /** Sets the account's leverage for a perp on the venue (a no-op when it already has it). */
+    async setLeverage(input: Where & { symbol: string; leverage: number }): Promise<void> {
+      try {
+        await connector(input).setLeverage(input.symbol, input.leverage);
+      } catch (error) {
+        throw asFailure(error);
+      }
+    },
+
     async fundingRate(input: Where & { symbol: string }): Promise<{ rate: string; nextFundingTime: number }> {
       try {
         const { rate, nextFundingTime } = await connector(input).fundingRate(input.symbol);

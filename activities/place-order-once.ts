@@ -40,6 +40,8 @@ export interface ExactlyOnceOrderDependencies {
 export interface PlaceOrderInput extends Omit<OrderIntent, 'venue' | 'workflowId'> {
   venue: Venue;
   postOnly?: boolean;
+  /** Perp only: the venue refuses the order if it would open or grow a position rather than shrink it. */
+  reduceOnly?: boolean;
   timeInForce?: 'GTC' | 'IOC' | 'FOK';
   /**
    * The symbol's own risk limits; the tightest of these and the account's and global ones applies. An
@@ -122,6 +124,7 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
       quantity: input.quantity,
       ...(input.price !== undefined ? { price: input.price } : {}),
       ...(input.postOnly !== undefined ? { postOnly: input.postOnly } : {}),
+      ...(input.reduceOnly ? { reduceOnly: true } : {}),
       ...(input.timeInForce !== undefined ? { timeInForce: input.timeInForce } : {}),
     };
     // Taken before the claim is written, so the deadline below is never later than the window on the

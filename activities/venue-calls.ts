@@ -87,6 +87,7 @@ export function recordVenueCalls(pool: Pool, connectors: ConnectorFactory, flush
       balances: time('balances', () => connector.balances()),
       positions: time('positions', () => connector.positions()),
       fundingRate: time('fundingRate', (symbol: string) => connector.fundingRate(symbol)),
+      fundingPayments: time('fundingPayments', (since: number) => connector.fundingPayments(since)),
       setLeverage: time('setLeverage', (symbol: string, leverage: number) =>
         connector.setLeverage(symbol, leverage),
       ),

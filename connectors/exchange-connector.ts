@@ -109,6 +109,20 @@ export const FundingRateSchema = z.object({
 });
 export type FundingRate = z.infer<typeof FundingRateSchema>;
 
+/** Funding the venue settled on the account's position in one perp: what it paid or received. */
+export const FundingPaymentSchema = z.object({
+  /** The venue's own id; where it gives none, `${symbol}:${at}` (one payment per symbol and settlement). */
+  id: z.string().min(1).max(128),
+  symbol: CanonicalSymbolSchema,
+  /** Settlement time, ms since epoch. */
+  at: z.number(),
+  /** Signed from the account's view: positive received, negative paid. */
+  amount: SignedDecimalStringSchema,
+  /** The asset it was paid in (the perp's settlement asset, e.g. USDT). */
+  asset: z.string(),
+});
+export type FundingPayment = z.infer<typeof FundingPaymentSchema>;
+
 export interface ConnectorCapabilities {
   canTrade: boolean;
   canStream: boolean;
@@ -198,6 +212,12 @@ export interface ExchangeConnector {
   balances(): Promise<Balance[]>;
   positions(): Promise<Position[]>;
   fundingRate(symbol: string): Promise<FundingRate>;
+  /**
+   * The funding settled on this account's perp positions at or after `since` (ms), oldest first; perp
+   * markets only (spot: 'invalid-order', as `fundingRate`). Where the venue caps what one read returns, the
+   * oldest it reached come first, so a caller that moves `since` up to the last payment it got reads on.
+   */
+  fundingPayments(since: number): Promise<FundingPayment[]>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
   close(): Promise<void>;
 }

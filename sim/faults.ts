@@ -18,6 +18,7 @@ export const FAULT_KINDS = [
   'lose-response',
   'rate-limit',
   'server-error',
+  'reject',
   'disconnect',
   'stale',
 ] as const;
@@ -44,6 +45,9 @@ export const FaultRuleSchema = z
   })
   .refine((r) => (r.fault === 'disconnect' || r.fault === 'stale') === (r.op === 'marketData'), {
     message: "'disconnect' and 'stale' apply to op 'marketData' only, and marketData takes only those",
+  })
+  .refine((r) => r.fault !== 'reject' || r.op === 'createOrder', {
+    message: "'reject' applies to op 'createOrder' only",
   });
 
 export type FaultRuleInput = z.input<typeof FaultRuleSchema>;
@@ -58,7 +62,8 @@ export interface InstalledFault extends FaultRule {
 /** Outcome for one request: wait, then maybe fail before executing, or execute and lose the reply. */
 export interface RequestFault {
   latencyMs: number;
-  failBefore: 'rate-limit' | 'server-error' | undefined;
+  /** reject: refused as for want of funds (a margin another program took), nothing executed. */
+  failBefore: 'rate-limit' | 'server-error' | 'reject' | undefined;
   loseResponse: boolean;
 }
 
@@ -148,7 +153,8 @@ export class FaultInjector {
     for (const r of rules) {
       if (r.op === 'marketData' || !this.fires(r)) continue;
       if (r.fault === 'latency') out.latencyMs += r.latencyMs ?? 0;
-      else if (r.fault === 'rate-limit' || r.fault === 'server-error') out.failBefore ??= r.fault;
+      else if (r.fault === 'rate-limit' || r.fault === 'server-error' || r.fault === 'reject')
+        out.failBefore ??= r.fault;
       else if (r.fault === 'lose-response') out.loseResponse = true;
     }
     return out;

@@ -79,6 +79,8 @@ export async function withFaults<T>(
   if (f.latencyMs > 0) await timing.sleep(f.latencyMs);
   if (f.failBefore === 'rate-limit') throw new SimError('RATE_LIMITED');
   if (f.failBefore === 'server-error') throw new SimError('SERVER_ERROR');
+  if (f.failBefore === 'reject')
+    throw new SimError(market === 'perp' ? 'INSUFFICIENT_MARGIN' : 'INSUFFICIENT_BALANCE', 'injected fault');
   checkStamp(stamp, timing.now, 'execution');
   const result = fn();
   if (f.loseResponse) throw new SimError('NETWORK_TIMEOUT', `${op} on ${venue}/${market}: response lost`);

@@ -7,3 +7,4 @@ export { pairDiscoveryWorkflow } from './scanner/discovery-workflow';
 export { spreadEngineWorkflow } from './scanner/engine-workflow';
 export { spreadTrackerWorkflow } from './scanner/tracker/tracker-workflow';
 export { accountWorkflow } from './accounts/account-workflow';
+export { marketRulesWorkflow } from './markets/market-rules-workflow';

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { arbitragesBySymbol, ArbitrageRecordSchema } from '../../db/arbitrages';
 import { fillsBySymbol, LedgerStatusSchema, ordersBySymbol } from '../../db/order-ledger';
 import { positionsBySymbol } from '../../db/positions';
 import type { ApiDependencies } from '../app';
@@ -44,7 +45,7 @@ const PositionViewSchema = z.object({
   fills: z.number(),
 });
 
-/** Read-only views of the ledger per symbol: what Keel placed, what filled, what it holds. */
+/** Read-only views of the ledger per symbol: what Keel placed, what filled, what it holds, its arbitrages. */
 export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
   const tags = ['ledger'];
 
@@ -119,5 +120,25 @@ export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       },
     },
     async (request) => ({ positions: await positionsBySymbol(deps.pool, request.params.symbol) }),
+  );
+
+  app.get(
+    '/symbols/:symbol/arbitrages',
+    {
+      schema: {
+        tags,
+        summary:
+          "The symbol's finished arbitrages, newest first: both legs with their fills and funding, the entry and exit spreads, fees, funding and PnL, and the leg orders' client order ids",
+        params: SymbolParamsSchema,
+        querystring: z.object({ limit: LimitSchema }),
+        response: {
+          200: z.object({ arbitrages: z.array(ArbitrageRecordSchema) }),
+          400: ErrorSchema,
+        },
+      },
+    },
+    async (request) => ({
+      arbitrages: await arbitragesBySymbol(deps.pool, request.params.symbol, request.query.limit),
+    }),
   );
 };

@@ -4,6 +4,7 @@ import { defaultVenuesConfig } from '../../config/venues';
 import { SymbolConfigSchema } from '../../workflows/symbol/symbol-config';
 import type { ApiDependencies } from '../app';
 import { refuse } from '../errors';
+import { marketRefusal } from '../market-check';
 import { orchestratorControl } from '../orchestrator';
 import {
   AddSymbolBodySchema,
@@ -16,7 +17,7 @@ import {
 } from '../schemas';
 import { venueRefusal } from '../venues';
 
-const refusals = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const refusals = { 400: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 503: ErrorSchema };
 const mutate = { access: 'mutate' } as const;
 
 /** Strategy names and params are checked against the strategy registry here, before any workflow sees them. */
@@ -36,6 +37,8 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
   });
   const tags = ['symbols'];
   const venues = deps.venues ?? defaultVenuesConfig();
+  /** Asks the venues, through a worker, for the rules of the markets a configuration's strategies trade. */
+  const markets = { temporal: deps.temporal, taskQueue: deps.taskQueue, venues };
 
   app.post(
     '/symbols',
@@ -53,6 +56,8 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       if (!config.ok) return refuse(reply, 400, config.message);
       const refusal = await venueRefusal(venues, deps.pool, config.config.venues);
       if (refusal) return refuse(reply, refusal.statusCode, refusal.message);
+      const market = await marketRefusal(markets, request.body.symbol, config.config);
+      if (market) return refuse(reply, 400, market);
       return reply.code(201).send(await control.addSymbol(request.body.symbol, config.config));
     },
   );
@@ -127,6 +132,8 @@ export const symbolRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
       if (!config.ok) return refuse(reply, 400, config.message);
       const refusal = await venueRefusal(venues, deps.pool, config.config.venues);
       if (refusal) return refuse(reply, refusal.statusCode, refusal.message);
+      const market = await marketRefusal(markets, request.params.symbol, config.config);
+      if (market) return refuse(reply, 400, market);
       return control.updateSymbol(request.params.symbol, config.config);
     },
   );

@@ -1,7 +1,13 @@
-import type { Balances, FundingRate as CcxtFundingRate, Position as CcxtPosition } from 'ccxt';
+import type {
+  Balances,
+  FundingHistory as CcxtFundingHistory,
+  FundingRate as CcxtFundingRate,
+  Position as CcxtPosition,
+} from 'ccxt';
 import { compare, multiply } from '../../domain/decimal';
 import type { MarketKind } from '../../domain/venues';
-import type { Balance, FundingRate, Position } from '../exchange-connector';
+import { FundingPaymentSchema } from '../exchange-connector';
+import type { Balance, FundingPayment, FundingRate, Position } from '../exchange-connector';
 import { canonicalMarket } from './markets';
 import type { CcxtMarkets } from './markets';
 import { contractUnit, decimalOf } from './numbers';
@@ -52,4 +58,26 @@ export function fundingRateFromCcxt(f: CcxtFundingRate, symbol: string): Funding
     rate: decimalOf(f.fundingRate) ?? '0',
     nextFundingTime: f.nextFundingTimestamp ?? f.fundingTimestamp ?? 0,
   };
+}
+
+/**
+ * Funding settlements on known canonical perps at or after `since`, oldest first. Where the venue gives no
+ * id, a payment is named by its symbol and time (one per symbol and settlement); an entry without a time
+ * or an amount is not a settlement Keel can book, and is left out.
+ */
+export function fundingPaymentsFromCcxt(
+  list: readonly CcxtFundingHistory[],
+  markets: CcxtMarkets,
+  since: number,
+): FundingPayment[] {
+  return list
+    .flatMap((f) => {
+      const known = canonicalMarket(markets, 'perp', f.symbol);
+      const amount = decimalOf(f.amount);
+      const at = f.timestamp;
+      if (!known || amount === undefined || at === undefined || at < since) return [];
+      const id = f.id ? String(f.id) : `${known.symbol}:${at}`;
+      return [FundingPaymentSchema.parse({ id, symbol: known.symbol, at, amount, asset: f.code ?? 'USDT' })];
+    })
+    .sort((a, b) => a.at - b.at);
 }

@@ -1,6 +1,11 @@
 import { ConnectorError } from '../exchange-connector';
-import type { Balance, FundingRate, Position } from '../exchange-connector';
-import { balancesFromCcxt, fundingRateFromCcxt, positionsFromCcxt } from './account-mapping';
+import type { Balance, FundingPayment, FundingRate, Position } from '../exchange-connector';
+import {
+  balancesFromCcxt,
+  fundingPaymentsFromCcxt,
+  fundingRateFromCcxt,
+  positionsFromCcxt,
+} from './account-mapping';
 import { requireTrading } from './venue-market';
 import type { CcxtVenueMarket } from './venue-market';
 
@@ -20,6 +25,17 @@ export async function fundingRate(vm: CcxtVenueMarket, symbol: string): Promise<
     throw new ConnectorError('invalid-order', 'fundingRate is available on perp markets only');
   const m = await vm.marketOf(symbol);
   return fundingRateFromCcxt(await vm.call('read', () => vm.exchange.fetchFundingRate(m.symbol)), symbol);
+}
+
+export async function fundingPayments(vm: CcxtVenueMarket, since: number): Promise<FundingPayment[]> {
+  if (vm.market !== 'perp')
+    throw new ConnectorError('invalid-order', 'fundingPayments is available on perp markets only');
+  requireTrading(vm);
+  await vm.loadMarkets();
+  const list = await vm.call('read', () =>
+    vm.exchange.fetchFundingHistory(undefined, since, undefined, vm.marketParams),
+  );
+  return fundingPaymentsFromCcxt(list, vm.loadedMarkets(), since);
 }
 
 export async function setLeverage(vm: CcxtVenueMarket, symbol: string, leverage: number): Promise<void> {

@@ -1,6 +1,6 @@
 import type { MarketKind } from '../../domain/venues';
 import type { ExchangeConnector } from '../exchange-connector';
-import { balances, fundingRate, positions, setLeverage } from './account';
+import { balances, fundingPayments, fundingRate, positions, setLeverage } from './account';
 import { instrumentsFromCcxt } from './instrument-mapping';
 import { cancelOrder, createOrder, fetchOrderByClientId, openOrders } from './order-entry';
 import { canWatchOrders, watchOrders } from './order-stream';
@@ -44,6 +44,7 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     balances: () => balances(vm),
     positions: () => positions(vm),
     fundingRate: (symbol) => fundingRate(vm, symbol),
+    fundingPayments: (since) => fundingPayments(vm, since),
     setLeverage: (symbol, leverage) => setLeverage(vm, symbol, leverage),
     // The ccxt instance is shared by every connector of the venue: nothing to release here.
     close: async () => {},

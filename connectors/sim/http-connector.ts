@@ -98,6 +98,7 @@ function httpTransport(options: SimHttpConnectorOptions): SimTransport {
     spotBalances: () => call('GET', 'spot/balances', { account }),
     perpAccount: () => call('GET', 'perp/account', { account }),
     funding: (symbol) => call('GET', 'perp/funding', { symbol }),
+    fundingPayments: () => call('GET', 'perp/funding-payments', { account }),
     setLeverage: async (symbol, leverage) => {
       await call('POST', 'perp/leverage', {}, { account, symbol, leverage });
     },

@@ -49,6 +49,7 @@ function inProcessTransport(options: SimConnectorOptions): SimTransport {
     spotBalances: () => client.balances(venue, account),
     perpAccount: () => client.perpAccount(venue, account),
     funding: (symbol) => query(() => exchange.venue(venue).funding(symbol)),
+    fundingPayments: () => query(() => exchange.venue(venue).fundingPayments(account)),
     setLeverage: async (symbol, leverage) => {
       await query(() => exchange.venue(venue).setLeverage(account, symbol, leverage));
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { add } from '../../domain/decimal';
 import type { OrderStatus } from '../../domain/trading';
 import type { MarketKind } from '../../domain/venues';
 import { SIM_ERRORS } from '../../sim/errors';
@@ -7,6 +8,7 @@ import {
   BalanceSchema,
   BestBidAskSchema,
   ConnectorError,
+  FundingPaymentSchema,
   FundingRateSchema,
   InstrumentSchema,
   OrderSchema,
@@ -16,6 +18,7 @@ import type {
   Balance,
   BestBidAsk,
   ConnectorErrorKind,
+  FundingPayment,
   FundingRate,
   Instrument,
   Order,
@@ -177,6 +180,7 @@ const SimPositionSchema = z.object({
   unrealizedPnl: z.string(),
   realizedPnl: z.string(),
   leverage: z.number(),
+  initialMargin: z.string(),
 });
 
 const SimPerpAccountSchema = z.object({
@@ -186,11 +190,20 @@ const SimPerpAccountSchema = z.object({
   positions: z.array(SimPositionSchema),
 });
 
-/** The perp margin wallet as one balance: free is the available margin (never below zero). */
+/**
+ * The perp margin wallet as one balance, as ccxt gives a derivatives balance: free is the available margin
+ * (never below zero), locked the margin in use (open orders' and positions' initial margin).
+ */
 export function perpBalancesFromSim(raw: unknown): Balance[] {
   const a = SimPerpAccountSchema.parse(raw);
   const free = a.availableMargin.startsWith('-') ? '0' : a.availableMargin;
-  return [BalanceSchema.parse({ asset: a.asset, free, locked: a.orderMargin })];
+  const locked = a.positions.reduce((sum, position) => add(sum, position.initialMargin), a.orderMargin);
+  return [BalanceSchema.parse({ asset: a.asset, free, locked })];
+}
+
+/** The perp margin wallet's asset. */
+export function perpWalletFromSim(raw: unknown): { asset: string } {
+  return { asset: SimPerpAccountSchema.parse(raw).asset };
 }
 
 export function positionsFromSim(raw: unknown): Position[] {
@@ -215,6 +228,36 @@ const SimFundingSchema = z.object({ symbol: z.string(), rate: z.string(), nextFu
 export function fundingFromSim(raw: unknown): FundingRate {
   const f = SimFundingSchema.parse(raw);
   return FundingRateSchema.parse({ symbol: f.symbol, rate: f.rate, nextFundingTime: f.nextFundingTime });
+}
+
+const SimFundingPaymentSchema = z.object({
+  ts: z.number(),
+  symbol: z.string(),
+  rate: z.string(),
+  amount: z.string(),
+});
+
+/**
+ * The account's funding history as the simulator keeps it (every settlement, signed from the account's
+ * view as its perp ledger books it: negative paid), those at or after `since`, oldest first. The simulator
+ * gives no id: a payment is named by its symbol and settlement time, one per symbol and settlement.
+ * `asset`: the margin wallet's, which funding is paid into.
+ */
+export function fundingPaymentsFromSim(raw: unknown, since: number, asset: string): FundingPayment[] {
+  return z
+    .array(SimFundingPaymentSchema)
+    .parse(raw)
+    .filter((p) => p.ts >= since)
+    .sort((a, b) => a.ts - b.ts)
+    .map((p) =>
+      FundingPaymentSchema.parse({
+        id: `${p.symbol}:${p.ts}`,
+        symbol: p.symbol,
+        at: p.ts,
+        amount: p.amount,
+        asset,
+      }),
+    );
 }
 
 export function notOnSpot(what: string): ConnectorError {

@@ -12,6 +12,7 @@ import type {
   ConnectorCapabilities,
   CreateOrder,
   ExchangeConnector,
+  FundingPayment,
   FundingRate,
   Instrument,
   Order,
@@ -21,10 +22,12 @@ import type {
 import {
   connectorErrorFromSim,
   fundingFromSim,
+  fundingPaymentsFromSim,
   instrumentFromSim,
   notOnSpot,
   orderFromSim,
   perpBalancesFromSim,
+  perpWalletFromSim,
   positionsFromSim,
   quoteFromSim,
   spotBalancesFromSim,
@@ -57,6 +60,8 @@ export interface SimTransport {
   spotBalances(): Promise<unknown>;
   perpAccount(): Promise<unknown>;
   funding(symbol: string): Promise<unknown>;
+  /** The account's perp funding history, every settlement the venue still keeps. */
+  fundingPayments(): Promise<unknown>;
   setLeverage(symbol: string, leverage: number): Promise<void>;
   /** Calls `onTop` with raw book tops until the signal aborts (resolves) or the feed drops (rejects). */
   watchTops(symbols: string[], onTop: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
@@ -226,6 +231,15 @@ export function createSimPortConnector(
       canonical(symbol);
       if (!perp) throw notOnSpot('fundingRate');
       return mapped(async () => fundingFromSim(await transport.funding(symbol)));
+    },
+
+    async fundingPayments(since: number): Promise<FundingPayment[]> {
+      if (!perp) throw notOnSpot('fundingPayments');
+      // Funding is paid into the perp margin wallet, in its asset.
+      return mapped(async () => {
+        const { asset } = perpWalletFromSim(await transport.perpAccount());
+        return fundingPaymentsFromSim(await transport.fundingPayments(), since, asset);
+      });
     },
 
     async setLeverage(symbol: string, leverage: number): Promise<void> {

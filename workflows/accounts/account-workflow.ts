@@ -18,6 +18,7 @@ import {
   type AccountChange,
   type AccountState,
 } from './account-messages';
+import { advanceFundingCursor, type FundingCursor } from './funding-cursor';
 
 export const AccountWorkflowInputSchema = z.object({
   venue: VenueSchema,
@@ -31,6 +32,12 @@ export const AccountWorkflowInputSchema = z.object({
   idPrefix: z.string().max(64).default(''),
   /** Discrepancies already told, carried across continue-as-new: `symbol` → `venue/ledger` quantities. */
   reported: z.record(z.string(), z.string()).default({}),
+  /**
+   * Funding settled from this time (ms) on is read and told; unset: from the workflow's start. With the ids
+   * already told at exactly that time, carried across continue-as-new, so no payment is told twice.
+   */
+  fundingSince: z.number().int().min(0).optional(),
+  fundingToldAtCursor: z.array(z.string()).max(10_000).default([]),
 });
 export type AccountWorkflowInput = z.input<typeof AccountWorkflowInputSchema>;
 
@@ -44,7 +51,7 @@ const { reconcileAccount } = proxyActivities<ReturnType<typeof createAccountActi
  * One per (venue, account): reconciles balances and perp positions with the venue every `intervalMs`,
  * polls the funding rates of the perps in use, stores each reading (account_snapshots), and tells a
  * symbol's workflow once when the venue's position in its perp stops matching Keel's fills, so the
- * strategy can act on a change it did not cause.
+ * strategy can act on a change it did not cause, and of each funding payment settled on its perp.
  */
 export async function accountWorkflow(raw: AccountWorkflowInput): Promise<void> {
   const parsed = AccountWorkflowInputSchema.safeParse(raw);
@@ -55,6 +62,10 @@ export async function accountWorkflow(raw: AccountWorkflowInput): Promise<void> 
     );
   const input = parsed.data;
   const reported = { ...input.reported };
+  let funding: FundingCursor = {
+    since: input.fundingSince ?? Date.now(),
+    toldAtCursor: input.fundingToldAtCursor,
+  };
   const state: AccountState = {
     venue: input.venue,
     account: input.account,
@@ -71,6 +82,7 @@ export async function accountWorkflow(raw: AccountWorkflowInput): Promise<void> 
         account: input.account,
         markets: input.markets,
         fundingSymbols: input.fundingSymbols,
+        fundingSince: input.markets.includes('perp') ? funding.since : undefined,
       });
       state.last = result;
       state.reconciliations += 1;
@@ -80,6 +92,7 @@ export async function accountWorkflow(raw: AccountWorkflowInput): Promise<void> 
         if (reported[discrepancy.symbol] === seen) continue;
         reported[discrepancy.symbol] = seen;
         const change: AccountChange = {
+          kind: 'position',
           venue: input.venue,
           account: input.account,
           market: 'perp',
@@ -87,19 +100,46 @@ export async function accountWorkflow(raw: AccountWorkflowInput): Promise<void> 
           detectedAt: result.takenAt,
         };
         log.warn('account: a position changed behind Keel’s back', change);
-        await getExternalWorkflowHandle(symbolWorkflowId(input.idPrefix, discrepancy.symbol))
-          .signal(accountChangeSignal, change)
-          .catch(() =>
-            log.warn('account: no running symbol workflow to tell', { symbol: discrepancy.symbol }),
-          );
+        await tell(discrepancy.symbol, change);
       }
       for (const symbol of Object.keys(reported))
         if (!result.discrepancies.some((discrepancy) => discrepancy.symbol === symbol))
           delete reported[symbol];
+      const { fresh, next } = advanceFundingCursor(funding, result.payments ?? []);
+      for (const [symbol, payments] of bySymbol(fresh)) {
+        const change: AccountChange = {
+          kind: 'funding',
+          venue: input.venue,
+          account: input.account,
+          market: 'perp',
+          symbol,
+          payments: payments.map(({ id, at, amount }) => ({ id, at, amount })),
+          detectedAt: result.takenAt,
+        };
+        await tell(symbol, change);
+      }
+      funding = next;
     } catch (error) {
       state.problem = error instanceof Error ? error.message : String(error);
     }
     await sleep(input.intervalMs);
   }
-  await continueAsNew<typeof accountWorkflow>({ ...input, reported });
+  await continueAsNew<typeof accountWorkflow>({
+    ...input,
+    reported,
+    fundingSince: funding.since,
+    fundingToldAtCursor: funding.toldAtCursor,
+  });
+
+  async function tell(symbol: string, change: AccountChange): Promise<void> {
+    await getExternalWorkflowHandle(symbolWorkflowId(input.idPrefix, symbol))
+      .signal(accountChangeSignal, change)
+      .catch(() => log.warn('account: no running symbol workflow to tell', { symbol, kind: change.kind }));
+  }
+}
+
+function bySymbol<T extends { symbol: string }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(item.symbol, [...(groups.get(item.symbol) ?? []), item]);
+  return groups;
 }

@@ -38,7 +38,14 @@ export interface StrategyContext {
   /** Order activities (proxied; every call is durable and retried by Temporal). */
   activities: Pick<
     KeelActivities,
-    'marketSnapshot' | 'fundingRate' | 'placeOrdersOnce' | 'cancelOrdersOnce' | 'reconcileOrders'
+    | 'marketSnapshot'
+    | 'fundingRate'
+    | 'marginAccount'
+    | 'setLeverage'
+    | 'placeOrdersOnce'
+    | 'cancelOrdersOnce'
+    | 'reconcileOrders'
+    | 'recordArbitrage'
   >;
 }
 
@@ -105,4 +112,21 @@ export interface StrategyDefinition<Params> {
   name: string;
   paramsSchema: z.ZodType<Params>;
   create(context: StrategyContext, params: Params, carried: unknown): StrategyInstance;
+  /**
+   * Optional: the venue markets these params trade on, each with the order size (base units) that must
+   * meet the venue's minimums and what the size is, for messages (e.g. "short leg"). `symbolVenue` is
+   * the symbol's venue the strategy is configured on; a market without an account trades on its account.
+   * Pure: the API asks the venues for each market's rules before the symbol is added or updated, and
+   * refuses a symbol not listed there or a size below the minimums.
+   */
+  tradedMarkets?(
+    params: Params,
+    symbolVenue: VenueRef,
+  ): Array<{
+    venue: VenueRef['venue'];
+    market: VenueRef['market'];
+    account?: string | undefined;
+    quantity?: string | undefined;
+    what: string;
+  }>;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import type { ArbitrageRecord } from '../../../db/arbitrages';
 import { accountWorkflowId } from '../../../domain/ids';
 import { accountStateQuery } from '../../../workflows/accounts/account-messages';
 import { accountWorkflow } from '../../../workflows/accounts/account-workflow';
@@ -25,14 +26,18 @@ import { perpPerpParams, quoteBook } from './arbitrage-kit';
  * the PnL worked out by hand; a rejected second leg is unwound to flat; an unwind that cannot fill leaves
  * the symbol degraded and entering nothing more.
  */
+const LEGS = ['long', 'short'] as const;
 const CONVERGE = 'ARB-USDT';
 const UNWIND = 'ARU-USDT';
 const STUCK = 'ARS-USDT';
 const SPOT_PERP = 'ASP-USDT';
 const BEHIND = 'ABH-USDT';
+const THIN = 'ATH-USDT';
+const LEAN = 'ALN-USDT';
+const FUNDED = 'AFU-USDT';
 
 describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on one', () => {
-  const sim = createSimWorld([CONVERGE, UNWIND, STUCK, SPOT_PERP, BEHIND]);
+  const sim = createSimWorld([CONVERGE, UNWIND, STUCK, SPOT_PERP, BEHIND, THIN, LEAN, FUNDED]);
   const binanceSpot = sim.exchange.market('binance', 'spot');
   const binance = sim.exchange.market('binance', 'perp');
   const bybit = sim.exchange.market('bybit', 'perp');
@@ -87,6 +92,29 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
         [symbol],
       )
     ).rows;
+  /** The symbol's finished arbitrages as the ledger's API gives them. */
+  const arbitrages = async (symbol: string) => {
+    const response = await app.inject({
+      method: 'GET',
+      url: `/symbols/${symbol}/arbitrages`,
+      headers: readAuthHeader,
+    });
+    assert.equal(response.statusCode, 200, response.body);
+    return response.json<{ arbitrages: ArbitrageRecord[] }>().arbitrages;
+  };
+  /** How many times the symbol's workflow scheduled each activity type so far. */
+  const activitiesScheduled = async (symbol: string) => {
+    const { workflowId } = await detail(symbol);
+    const history = await harness.client.workflow.getHandle(workflowId).fetchHistory();
+    const counts: Record<string, number> = {};
+    for (const event of history.events ?? []) {
+      const type = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (type) counts[type] = (counts[type] ?? 0) + 1;
+    }
+    return counts;
+  };
+  const rejectNextBybitOrder = () =>
+    sim.exchange.faults.add({ venue: 'bybit', market: 'perp', op: 'createOrder', fault: 'reject', times: 1 });
   before(async () => {
     sim.exchange.fundAccount('mm');
     const started = await startGridHarness('arbitrage_perp_perp', sim.connectors, ref);
@@ -173,11 +201,192 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
       ['binance buy filled 2', 'bybit sell filled 2', 'binance sell filled 2', 'bybit buy filled 2'],
     );
     assert.equal(new Set(orders.map((o) => o.client_order_id)).size, 4);
+    // The ledger's record of the arbitrage: its legs, spreads, PnL and the four orders, once.
+    const recorded = await arbitrages(CONVERGE);
+    assert.equal(recorded.length, 1);
+    assert.deepEqual(
+      {
+        outcome: recorded[0]?.outcome,
+        entrySpreadBps: recorded[0]?.entrySpreadBps,
+        exitSpreadBps: recorded[0]?.exitSpreadBps,
+        netPnl: Number(recorded[0]?.netPnl),
+        fees: Number(recorded[0]?.fees),
+        long: recorded[0]?.legs.long.venue,
+        short: recorded[0]?.legs.short.venue,
+      },
+      {
+        outcome: 'closed',
+        entrySpreadBps: 50,
+        exitSpreadBps: done?.exitSpreadBps,
+        netPnl: 0.478975,
+        fees: 0.421025,
+        long: 'binance',
+        short: 'bybit',
+      },
+    );
+    assert.deepEqual(
+      recorded[0]?.clientOrderIds,
+      orders.map((o) => o.client_order_id),
+    );
+    // The exits may only shrink the perp positions: sent reduce-only, as the venue saw them.
+    assert.deepEqual(
+      orders.map(
+        (o) =>
+          (o.venue === 'binance' ? binance : bybit).getOrder('keel', { clientOrderId: o.client_order_id })
+            .reduceOnly,
+      ),
+      [false, false, true, true],
+    );
+  });
+
+  test('funding settled while the arbitrage is open is booked on its legs and in the ledger, and counts in its PnL', async () => {
+    quoteBook(binance, FUNDED, '99.9', '100');
+    quoteBook(bybit, FUNDED, '100.5', '100.6');
+    await add(FUNDED, perpPerpParams());
+    await waitFor('both legs entered', async () => (await detail(FUNDED)).state.phase === 'open');
+
+    // The simulator's clock stands still at its 2024 start: the account workflows read funding from then on.
+    const prefix = ref.input?.idPrefix ?? '';
+    const accounts = await Promise.all(
+      (['binance', 'bybit'] as const).map((venue) =>
+        harness.client.workflow.start(accountWorkflow, {
+          taskQueue: harness.taskQueue,
+          workflowId: accountWorkflowId(prefix, venue, 'keel'),
+          args: [
+            {
+              venue,
+              account: 'keel',
+              markets: ['perp'],
+              intervalMs: 1_000,
+              idPrefix: prefix,
+              fundingSince: 0,
+            },
+          ],
+        }),
+      ),
+    );
+    try {
+      // One settlement on each venue. Binance: rate −0.0005, so shorts pay longs: the long 2 at mark 100
+      // receives 200 × 0.0005 = 0.1. Bybit: rate 0.0003, longs pay shorts: the short 2 at mark 100.5
+      // receives 201 × 0.0003 = 0.0603.
+      binance.setMarkPrice(FUNDED, '100');
+      bybit.setMarkPrice(FUNDED, '100.5');
+      sim.exchange.venue('binance').setFundingRate(FUNDED, '-0.0005');
+      sim.exchange.venue('bybit').setFundingRate(FUNDED, '0.0003');
+      sim.exchange.venue('binance').settleFunding();
+      sim.exchange.venue('bybit').settleFunding();
+      for (const venue of ['binance', 'bybit']) sim.exchange.venue(venue).setFundingRate(FUNDED, '0.0001');
+
+      const funded = await waitFor('both payments booked on the open arbitrage', async () => {
+        const { state } = await detail(FUNDED);
+        return (
+          state.current?.legs.long.funding.length === 1 &&
+          state.current.legs.short.funding.length === 1 &&
+          state
+        );
+      });
+      assert.deepEqual(funded.current?.legs.long.funding, ['0.1']);
+      assert.deepEqual(funded.current?.legs.short.funding, ['0.0603']);
+      assert.equal(Number(funded.funding), 0.1603);
+      const stored = await database.pool.query<{ venue: string; amount: string }>(
+        `SELECT venue, amount::text FROM funding_payments WHERE account = 'keel' AND symbol = $1 ORDER BY venue`,
+        [FUNDED],
+      );
+      assert.deepEqual(
+        stored.rows.map((row) => `${row.venue} ${Number(row.amount)}`),
+        ['binance 0.1', 'bybit 0.0603'],
+      );
+
+      // The account workflows read on every second: a payment read again is not booked again.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assert.equal(Number((await detail(FUNDED)).state.funding), 0.1603);
+
+      quoteBook(binance, FUNDED, '100.2', '100.3');
+      quoteBook(bybit, FUNDED, '100.15', '100.25');
+      const closed = await waitFor('both legs exited', async () => {
+        const { state } = await detail(FUNDED);
+        return state.closed.length === 1 && state;
+      });
+      const [done] = closed.closed;
+      // As the converging test: gross 0.9, fees 0.421025; plus funding 0.1 + 0.0603 = 0.1603.
+      // Net: 0.9 − 0.421025 + 0.1603 = 0.639275.
+      assert.equal(Number(done?.pnl.grossPnl), 0.9);
+      assert.equal(Number(done?.pnl.fees), 0.421025);
+      assert.equal(Number(done?.pnl.funding), 0.1603);
+      assert.equal(Number(done?.pnl.netPnl), 0.639275);
+      assert.equal(Number(closed.realizedPnl), 0.639275);
+      const [recorded] = await arbitrages(FUNDED);
+      assert.deepEqual(recorded?.legs.long.funding, ['0.1']);
+      assert.deepEqual(recorded?.legs.short.funding, ['0.0603']);
+      assert.equal(Number(recorded?.funding), 0.1603);
+      assert.equal(Number(recorded?.netPnl), 0.639275);
+    } finally {
+      await Promise.all(accounts.map((account) => account.terminate('test over')));
+    }
+  });
+
+  test('an entry the margin policy does not allow is refused before any order: the account lacks the headroom', async () => {
+    quoteBook(binance, THIN, '99.9', '100');
+    quoteBook(bybit, THIN, '100.5', '100.6');
+    // The short leg trades an account with 300 USDT: 201 of margin for 2 at 100.5 leaves 33 % < 50 %.
+    sim.exchange.venue('bybit').deposit('perp', 'thin', 'USDT', '300');
+    await add(
+      THIN,
+      perpPerpParams({ short: { venue: 'bybit', market: 'perp', account: 'thin', fees: { takerBps: 5.5 } } }),
+    );
+    const refused = await waitFor('the entry refused by margin', async () => {
+      const { state } = await detail(THIN);
+      return state.lastDecision?.startsWith('margin:') && state;
+    });
+    assert.match(
+      refused.lastDecision ?? '',
+      /^margin: bybit perp thin: headroom after entry would be 33(\.\d+)?% \(equity 300, margin used 0 \+ 201\), below the minimum 50%$/,
+    );
+    assert.equal(refused.phase, 'flat');
+    assert.deepEqual(await ledger(THIN), [], 'no order sent');
+  });
+
+  test('margin headroom falling on an open arbitrage halves both legs, and the rest is held', async () => {
+    quoteBook(binance, LEAN, '99.9', '100');
+    quoteBook(bybit, LEAN, '100.5', '100.6');
+    sim.exchange.venue('bybit').deposit('perp', 'lean', 'USDT', '700');
+    await add(
+      LEAN,
+      perpPerpParams({
+        short: { venue: 'bybit', market: 'perp', account: 'lean', fees: { takerBps: 5.5 } },
+        margin: { checkIntervalMs: 1_000 },
+      }),
+    );
+    await waitFor('both legs entered', async () => (await detail(LEAN)).state.phase === 'open');
+    // The short leg's mark rises to 200: equity 700 − 0.11055 fee − 2 × 99.5 = 500.88945 against 400 of
+    // margin at the mark: 100.88945 / 500.88945 = 20.142 % of headroom, below the 30 % that calls for a reduction.
+    sim.exchange.venue('bybit').perp.setMarkPrice(LEAN, '200');
+    const reduced = await waitFor('both legs halved', async () => {
+      const { state } = await detail(LEAN);
+      return state.current?.legs.short.exits.length === 1 && state;
+    });
+    assert.equal(reduced.lastDecision, 'margin: bybit perp lean headroom 20.142% is below 30%: reduce');
+    assert.deepEqual(
+      LEGS.map((leg) => reduced.current?.legs[leg].exits.map((f) => f.quantity)),
+      [['1'], ['1']],
+    );
+    // With 1 left on each leg the headroom is back above the marks: nothing more is closed.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const after = await detail(LEAN);
+    assert.equal(after.state.phase, 'open');
+    assert.ok(
+      (after.state.headroomPct['bybit perp lean'] ?? 0) > 50,
+      JSON.stringify(after.state.headroomPct),
+    );
+    assert.deepEqual(
+      (await ledger(LEAN)).map((o) => `${o.venue} ${o.side} ${o.status} ${Number(o.filled_quantity)}`),
+      ['binance buy filled 2', 'bybit sell filled 2', 'binance sell filled 1', 'bybit buy filled 1'],
+    );
   });
 
   test('spot-perp on one venue: entered and exited, with the fee of the spot buy (charged in the base asset) counted at its price', async () => {
     quoteBook(binanceSpot, SPOT_PERP, '99.9', '100');
-    quoteBook(binance, SPOT_PERP, '100.5', '100.6');
+    quoteBook(binance, SPOT_PERP, '100.1', '100.2'); // 10 bps: nothing to do
     // Round trip: 2 × (10 spot + 5 perp) = 30 bps of fees, plus the 5 bps exit: entering at 40 pays.
     await add(
       SPOT_PERP,
@@ -186,8 +395,19 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
         long: { venue: 'binance', market: 'spot' },
         short: { venue: 'binance', market: 'perp' },
         entryThresholdBps: 40,
+        pollIntervalMs: 100, // perp-perp's interval: spot-perp does not poll
       }),
     );
+    // Event-driven: while the quotes stand still the workflow waits on them, reading the books no more.
+    await waitFor('the first decision', async () => (await detail(SPOT_PERP)).state.lastDecision);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const quiet = await activitiesScheduled(SPOT_PERP);
+    // One read of each leg for the first decision, then nothing until a quote moves (polling read 6 in 2 s).
+    assert.equal(quiet.marketSnapshot, 2, `books read ${quiet.marketSnapshot} times while quiet`);
+    assert.ok((quiet.awaitQuoteChange ?? 0) >= 1, 'waits on the quotes');
+    assert.equal((await detail(SPOT_PERP)).state.phase, 'flat');
+
+    quoteBook(binance, SPOT_PERP, '100.5', '100.6'); // 50 bps
     await waitFor('both legs entered', async () => (await detail(SPOT_PERP)).state.phase === 'open');
     quoteBook(binanceSpot, SPOT_PERP, '100.2', '100.3');
     quoteBook(binance, SPOT_PERP, '100.15', '100.25');
@@ -211,13 +431,9 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
   test('a rejected second leg is unwound: the arbitrage ends flat, recorded as unwound', async () => {
     quoteBook(binance, UNWIND, '99.9', '100');
     quoteBook(bybit, UNWIND, '100.5', '100.6');
-    // The short leg trades an account the venue has never funded: its order is rejected.
-    await add(
-      UNWIND,
-      perpPerpParams({
-        short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } },
-      }),
-    );
+    // The venue refuses the short leg's order (a margin another program took after Keel's check).
+    rejectNextBybitOrder();
+    await add(UNWIND, perpPerpParams());
     const unwound = await waitFor('the first leg unwound', async () => {
       const { state } = await detail(UNWIND);
       return state.closed.length >= 1 && state;
@@ -241,12 +457,8 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
   test('an unwind that cannot fill leaves the symbol degraded, shown in the API, and it enters nothing more', async () => {
     quoteBook(binance, STUCK, '99.9', '100', '0.5'); // the long leg's book bids for 0.5 only: its unwind of 2 falls short
     quoteBook(bybit, STUCK, '100.5', '100.6');
-    await add(
-      STUCK,
-      perpPerpParams({
-        short: { venue: 'bybit', market: 'perp', account: 'empty', fees: { takerBps: 5.5 } },
-      }),
-    );
+    rejectNextBybitOrder();
+    await add(STUCK, perpPerpParams());
     const degraded = await waitFor('the symbol degraded', async () => {
       const found = await detail(STUCK);
       return found.status === 'degraded' && found;

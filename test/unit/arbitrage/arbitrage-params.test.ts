@@ -25,10 +25,12 @@ describe('arbitrage params: shape and defaults', () => {
       minHeadroomPct: 50,
       reduceBelowPct: 30,
       exitBelowPct: 15,
+      checkIntervalMs: 10_000,
     });
     assert.equal(params.priceSource, 'depth');
     assert.equal(params.fundingHorizonHours, 8);
     assert.equal(params.pollIntervalMs, 1000);
+    assert.equal(params.quoteWaitMs, 30_000);
     assert.equal(params.long.account, undefined);
   });
 

@@ -6,6 +6,7 @@ import {
   headroomPct,
   marginAction,
   marginFor,
+  reduceQuantity,
 } from '../../../workflows/strategies/arbitrage/margin-policy';
 
 describe('margin headroom', () => {
@@ -98,4 +99,19 @@ describe('margin action', () => {
     assert.equal(marginAction(19, { reduceBelowPct: 20, exitBelowPct: 20 }), 'exit');
     assert.equal(marginAction(20, { reduceBelowPct: 20, exitBelowPct: 20 }), 'hold');
   });
+});
+
+describe('reduce quantity', () => {
+  const rules = { lotSize: '0.01', minQuantity: '0.05' };
+  // [held, to close]: half down to the lot; everything when half is below the minimum.
+  const cases: Array<[string, string]> = [
+    ['2', '1'],
+    ['0.15', '0.07'],
+    ['0.11', '0.05'],
+    ['0.09', '0.09'],
+    ['0.05', '0.05'],
+  ];
+  for (const [held, expected] of cases) {
+    test(`holding ${held}: close ${expected}`, () => assert.equal(reduceQuantity(held, rules), expected));
+  }
 });

@@ -96,6 +96,75 @@ void describe('in-process sim connector: perp account', () => {
     assert.deepEqual(await c.balances(), [{ asset: 'USDT', free: '9400', locked: '600' }]);
   });
 
+  void test('a position holds its initial margin: 0.1 long at 60000 and 10x locks 600 of the wallet', async () => {
+    const { exchange, c } = perpSetup();
+    exchange.market('okx', 'perp').placeOrder({
+      account: 'maker',
+      symbol: 'BTC-USDT',
+      side: 'sell',
+      type: 'limit',
+      quantity: '0.1',
+      price: '60000',
+    });
+    await c.createOrder({
+      symbol: 'BTC-USDT',
+      clientOrderId: 'pos1',
+      side: 'buy',
+      type: 'market',
+      quantity: '0.1',
+    });
+    // Wallet 10000 less the 3 USDT taker fee; the position's 600 of margin is in use, not free.
+    const [wallet] = await c.balances();
+    assert.equal(wallet?.locked, '600');
+    assert.equal(Number(wallet?.free) + Number(wallet?.locked), 9997);
+  });
+
+  void test('funding payments: each settlement on the account, signed as received or paid, from `since` on', async () => {
+    const { exchange, c } = perpSetup();
+    const okx = exchange.venue('okx');
+    exchange.market('okx', 'perp').placeOrder({
+      account: 'maker',
+      symbol: 'BTC-USDT',
+      side: 'sell',
+      type: 'limit',
+      quantity: '0.1',
+      price: '60000',
+    });
+    await c.createOrder({
+      symbol: 'BTC-USDT',
+      clientOrderId: 'f1',
+      side: 'buy',
+      type: 'market',
+      quantity: '0.1',
+    });
+    exchange.market('okx', 'perp').setMarkPrice('BTC-USDT', '60000');
+    okx.setFundingRate('BTC-USDT', '0.0001');
+    okx.settleFunding(); // the long pays 6000 × 0.0001 = 0.6
+    const first = exchange.clock.now();
+    exchange.clock.advance(1_000);
+    okx.setFundingRate('BTC-USDT', '-0.0002');
+    okx.settleFunding(); // shorts pay longs: it receives 1.2
+    assert.deepEqual(await c.fundingPayments(0), [
+      { id: `BTC-USDT:${first}`, symbol: 'BTC-USDT', at: first, amount: '-0.6', asset: 'USDT' },
+      {
+        id: `BTC-USDT:${first + 1_000}`,
+        symbol: 'BTC-USDT',
+        at: first + 1_000,
+        amount: '1.2',
+        asset: 'USDT',
+      },
+    ]);
+    assert.deepEqual(
+      (await c.fundingPayments(first + 1)).map((p) => p.amount),
+      ['1.2'],
+    );
+    const spot = createSimConnector({ exchange, venue: 'okx', market: 'spot', account: 'alice' });
+    await assert.rejects(
+      spot.fundingPayments(0),
+      (e) => e instanceof ConnectorError && e.kind === 'invalid-order',
+    );
+  });
+
   void test('funding rate: default 0.0001 until the next 8h boundary after the 2024-01-01 start', async () => {
     const { c } = perpSetup();
     const f = await c.fundingRate('BTC-USDT');

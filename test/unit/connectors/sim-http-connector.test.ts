@@ -73,6 +73,41 @@ void describe('networked sim connector', () => {
   });
 });
 
+void describe('networked sim connector: funding payments', () => {
+  void test('the account’s settlements over HTTP, as the in-process connector reads them', async () => {
+    const exchange = new SimExchange({ seed: 2 });
+    const okx = exchange.venue('okx');
+    okx.deposit('perp', 'maker', 'USDT', '1000000');
+    okx.deposit('perp', 'alice', 'USDT', '10000');
+    const m = exchange.market('okx', 'perp');
+    m.placeOrder({
+      account: 'maker',
+      symbol: 'ETH-USDT',
+      side: 'buy',
+      type: 'limit',
+      quantity: '1',
+      price: '3000',
+    });
+    m.placeOrder({ account: 'alice', symbol: 'ETH-USDT', side: 'sell', type: 'market', quantity: '1' });
+    m.setMarkPrice('ETH-USDT', '3000');
+    okx.setFundingRate('ETH-USDT', '0.0001');
+    okx.settleFunding(); // the short receives 3000 × 0.0001 = 0.3
+    const server = createSimServer(exchange);
+    const baseUrl = await server.listen(0);
+    const c = createSimHttpConnector({ baseUrl, venue: 'okx', market: 'perp', account: 'alice' });
+    try {
+      const at = exchange.clock.now();
+      assert.deepEqual(await c.fundingPayments(0), [
+        { id: `ETH-USDT:${at}`, symbol: 'ETH-USDT', at, amount: '0.3', asset: 'USDT' },
+      ]);
+      assert.deepEqual(await c.fundingPayments(at + 1), []);
+    } finally {
+      await c.close();
+      await server.close();
+    }
+  });
+});
+
 void describe('networked sim connector: recvWindow', () => {
   void test('an order or cancel delayed beyond its recvWindow is refused (retryable) and never executed; within it, it executes', async () => {
     const exchange = new SimExchange({ seed: 3 });

@@ -78,6 +78,27 @@ void describe('request faults', () => {
     );
   });
 
+  void test('reject refuses a createOrder as for want of funds, nothing executed; only createOrder takes it', async () => {
+    const { ex, client, spot } = setup();
+    ex.faults.add({ venue: 'binance', op: 'createOrder', fault: 'reject', nth: 1 });
+    await rejectsWith(
+      client.placeOrder('binance', 'spot', limit('alice', 'buy', '0.1', '40000', { clientOrderId: 'a' })),
+      'INSUFFICIENT_BALANCE',
+      400,
+    );
+    assert.equal(spot.book('BTC-USDT').size, 0);
+    const next = await client.placeOrder(
+      'binance',
+      'spot',
+      limit('alice', 'buy', '0.1', '40000', { clientOrderId: 'b' }),
+    );
+    assert.equal(next.status, 'NEW');
+    assert.throws(
+      () => ex.faults.add({ op: 'cancelOrder', fault: 'reject' }),
+      /applies to op 'createOrder' only/,
+    );
+  });
+
   void test('rules are scoped by venue and market and can be cleared at runtime', async () => {
     const { ex, client } = setup();
     ex.faults.add({ venue: 'okx', op: '*', fault: 'server-error' });

@@ -297,6 +297,7 @@ describe('symbol machine', () => {
   test('a position changed on the venue goes to every standing strategy, paused or not, but not a failed one', () => {
     const change = {
       venue: 'bybit' as const,
+      kind: 'position' as const,
       account: 'keel',
       market: 'perp' as const,
       symbol: 'BTC-USDT',

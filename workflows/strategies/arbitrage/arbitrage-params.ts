@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { toFixed } from '../../../domain/decimal';
 import { DecimalParamSchema as Decimal } from '../../../domain/trading';
-import { AccountNameSchema, MarketKindSchema, VenueSchema, type MarketKind } from '../../../domain/venues';
+import {
+  AccountNameSchema,
+  MarketKindSchema,
+  VenueSchema,
+  type MarketKind,
+  type VenueRef,
+} from '../../../domain/venues';
 
 /** Each venue's base tier: a cautious default, since fees set too low let unprofitable entries through. */
 export const DEFAULT_FEES_BPS: Readonly<Record<MarketKind, { makerBps: number; takerBps: number }>> = {
@@ -68,6 +74,8 @@ export const MarginPolicySchema = z
     minHeadroomPct: percent.default(50),
     reduceBelowPct: percent.default(30),
     exitBelowPct: percent.default(15),
+    /** How often an open arbitrage reads its perp legs' headroom. */
+    checkIntervalMs: z.number().int().min(1_000).max(600_000).default(10_000),
   })
   .superRefine((margin, ctx) => {
     if (margin.reduceBelowPct > margin.minHeadroomPct)
@@ -104,6 +112,11 @@ export const ArbitrageParamsSchema = z
     margin: MarginPolicySchema.prefault({}),
     /** perp-perp: how often both venues are read. */
     pollIntervalMs: z.number().int().min(100).max(60_000).default(1000),
+    /**
+     * spot-perp: the longest wait for a quote change; when it passes quietly both legs are read anyway
+     * (margin checks, a maker leg's timeout).
+     */
+    quoteWaitMs: z.number().int().min(1_000).max(600_000).default(30_000),
   })
   .superRefine((params, ctx) => {
     const issue = (path: PropertyKey[], message: string) => ctx.addIssue({ code: 'custom', path, message });
@@ -168,4 +181,18 @@ export function thresholdsNeverTrade(params: ThresholdParams): string | undefine
   const feesText = `the round-trip fees of ${fees} bps (${leg('long')} and ${leg('short')}, each paid on entry and on exit)`;
   const floor = exit > 0 ? `${needed} bps: ${feesText} plus the exit threshold ${exit} bps` : feesText;
   return `entry threshold ${params.entryThresholdBps} bps can never trade at a profit: it must be above ${floor}`;
+}
+
+/**
+ * The venue markets an arbitrage trades on (the strategy definition's `tradedMarkets`): both legs, each
+ * on its own account or the symbol's, each order of `size` base units.
+ */
+export function arbitrageMarkets(params: ArbitrageParams, symbolVenue: VenueRef) {
+  return LegNameSchema.options.map((leg) => ({
+    venue: params[leg].venue,
+    market: params[leg].market,
+    account: params[leg].account ?? symbolVenue.account,
+    quantity: params.size,
+    what: `${leg} leg`,
+  }));
 }

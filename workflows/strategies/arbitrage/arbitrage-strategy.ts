@@ -1,11 +1,23 @@
-import { log, sleep } from '@temporalio/workflow';
+import { ActivityCancellationType, isCancellation, log, proxyActivities, sleep } from '@temporalio/workflow';
 import { z } from 'zod';
+import type { SeenTouch } from '../../../activities/quote-watch';
 import { add, compare, multiply, subtract } from '../../../domain/decimal';
+import { splitCanonical } from '../../../domain/symbols';
 import type { Side } from '../../../domain/trading';
 import { VenueSchema, MarketKindSchema } from '../../../domain/venues';
-import type { AccountChange } from '../../accounts/account-messages';
-import type { StrategyContext, StrategyDefinition, StrategyInstance } from '../strategy-types';
-import { ArbitrageParamsSchema, type ArbitrageParams, type LegName } from './arbitrage-params';
+import type { AccountChange, FundingChange } from '../../accounts/account-messages';
+import type {
+  KeelActivities,
+  StrategyContext,
+  StrategyDefinition,
+  StrategyInstance,
+} from '../strategy-types';
+import {
+  arbitrageMarkets,
+  ArbitrageParamsSchema,
+  type ArbitrageParams,
+  type LegName,
+} from './arbitrage-params';
 import { arbitragePnl, type ArbitragePnl } from './arbitrage-pnl';
 import { feeInQuote, imbalance, LegFillsSchema, openQuantity } from './arbitrage-position';
 import { decideEntry, decideExit, type ArbitrageMarket } from './decision-policy';
@@ -19,7 +31,24 @@ import {
   type LegRules,
   type Phase,
 } from './execution-policy';
+import {
+  canEnter,
+  headroomPct,
+  marginAction,
+  reduceQuantity,
+  type MarginAction,
+  type MarginCheck,
+} from './margin-policy';
 import type { OrderBook } from './price-source';
+
+// spot-perp waits for a quote change in a long activity that heartbeats every second and answers a
+// cancellation (a command arrived) by returning; a dead worker's wait is retried within 3 s.
+const quoteWatch = proxyActivities<Pick<KeelActivities, 'awaitQuoteChange'>>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '3 seconds',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds' },
+});
 
 const LEGS = ['long', 'short'] as const satisfies readonly LegName[];
 const other = (leg: LegName): LegName => (leg === 'long' ? 'short' : 'long');
@@ -53,14 +82,25 @@ const ArbitrageStateSchema = z.object({
       entrySpreadBps: z.number(),
       exitSpreadBps: z.number().nullable().default(null),
       legs: z.object({ long: LegFillsSchema, short: LegFillsSchema }),
+      /** Client order ids of every leg order, in order: the first names the arbitrage in the ledger. */
+      orders: z.array(z.string()).default([]),
+      openedAt: z.number().default(0),
     })
     .optional(),
   closed: z.array(ClosedArbitrageSchema).default([]),
   realizedPnl: z.string().default('0'),
   fees: z.string().default('0'),
+  /** Funding received (+) or paid (−) over every arbitrage, and the payments already booked (venue, account, id). */
+  funding: z.string().default('0'),
+  fundingBooked: z.array(z.string()).default([]),
   /** Entries in a row whose second leg fell short and were unwound; and no entry before `enterAfter`. */
   consecutiveUnwinds: z.number().int().default(0),
   enterAfter: z.number().default(0),
+  /** The leverage Keel set on each perp leg's venue account (`venue account`), so it is set once. */
+  leverage: z.record(z.string(), z.number()).default({}),
+  /** When an open arbitrage last read its perp legs' margin, and the headroom each account had (%). */
+  marginCheckedAt: z.number().default(0),
+  headroomPct: z.record(z.string(), z.number()).default({}),
   /** Why the last step did not trade, for the operator. */
   lastDecision: z.string().optional(),
   problems: z.array(z.string()).default([]),
@@ -79,6 +119,9 @@ const DEGRADED_RETRY_MS = 30_000;
 
 /** The closed arbitrages kept in the state (the ledger has every order). */
 const CLOSED_KEPT = 20;
+
+/** Funding payment ids remembered to book each once: far more than a venue re-sends. */
+const FUNDING_IDS_KEPT = 200;
 
 interface LegView {
   book: OrderBook;
@@ -104,6 +147,7 @@ interface LegResult {
 export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
   name: 'arbitrage',
   paramsSchema: ArbitrageParamsSchema,
+  tradedMarkets: arbitrageMarkets,
   create(context: StrategyContext, initialParams: ArbitrageParams, carried: unknown): StrategyInstance {
     let params = initialParams;
     const parsed = ArbitrageStateSchema.safeParse(carried ?? {});
@@ -118,8 +162,62 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         account: params[leg].account ?? context.venue.account,
       };
 
+    const quoteAsset = splitCanonical(symbol)?.quote ?? 'USDT';
+    const accountKey = (at: LegWhere) => `${at.venue} ${at.market} ${at.account}`;
+    /** A spot leg is paid in full; a perp leg takes margin at the policy's leverage. */
+    const leverageOf = (leg: LegName) => (where(leg).market === 'perp' ? params.margin.leverage : 1);
+
+    /** Sets the policy's leverage on each perp leg's account, once per account and value. */
+    const ensureLeverage = async () => {
+      for (const leg of LEGS) {
+        const at = where(leg);
+        if (at.market !== 'perp' || state.leverage[accountKey(at)] === params.margin.leverage) continue;
+        await activities.setLeverage({ ...at, symbol, leverage: params.margin.leverage });
+        state.leverage[accountKey(at)] = params.margin.leverage;
+      }
+    };
+
+    /** Whether both legs' accounts keep the policy's headroom once `size` is entered at these prices. */
+    const marginForEntry = async (prices: Record<LegName, string>) => {
+      const checks: MarginCheck[] = await Promise.all(
+        LEGS.map(async (leg) => ({
+          key: accountKey(where(leg)),
+          account: await activities.marginAccount({ ...where(leg), asset: quoteAsset }),
+          notional: multiply(params.size, prices[leg]),
+          leverage: leverageOf(leg),
+        })),
+      );
+      return canEnter(checks, params.margin.minHeadroomPct);
+    };
+
+    /**
+     * What the perp legs' margin asks of an open arbitrage: to reduce or exit when an account's headroom
+     * fell below the policy's marks (a move against a leg, funding paid), read at most every `margin.checkIntervalMs`.
+     */
+    const marginPressure = async (): Promise<{ action: MarginAction; reason: string } | undefined> => {
+      if (Date.now() - state.marginCheckedAt < params.margin.checkIntervalMs) return undefined;
+      state.marginCheckedAt = Date.now();
+      let worst: { key: string; pct: number } | undefined;
+      for (const leg of LEGS) {
+        const at = where(leg);
+        if (at.market !== 'perp') continue;
+        const pct = headroomPct(await activities.marginAccount({ ...at, asset: quoteAsset }));
+        state.headroomPct[accountKey(at)] = pct;
+        if (!worst || pct < worst.pct) worst = { key: accountKey(at), pct };
+      }
+      if (!worst) return undefined;
+      const action = marginAction(worst.pct, params.margin);
+      if (action === 'hold') return undefined;
+      const mark = action === 'exit' ? params.margin.exitBelowPct : params.margin.reduceBelowPct;
+      return { action, reason: `margin: ${worst.key} headroom ${worst.pct}% is below ${mark}%: ${action}` };
+    };
+
+    /** Each leg's touch as last read: what a spot-perp wait compares new quotes with. */
+    const seen: Partial<Record<LegName, SeenTouch>> = {};
     const view = async (leg: LegName): Promise<LegView> => {
       const snapshot = await activities.marketSnapshot({ ...where(leg), symbol });
+      const { bid, ask, bidSize, askSize } = snapshot;
+      seen[leg] = { bid, ask, bidSize, askSize };
       return {
         book: {
           bids: snapshot.bid ? [[snapshot.bid, snapshot.bidSize ?? '0']] : [],
@@ -144,6 +242,7 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
     /** Sends one leg order through the exactly-once path and waits out a maker leg's timeout. */
     const execute = async (order: LegOrder): Promise<LegResult> => {
       const clientOrderId = context.newClientOrderId();
+      state.current?.orders.push(clientOrderId);
       const [placed] = await activities.placeOrdersOnce([
         {
           ...where(order.leg),
@@ -156,6 +255,7 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
           quantity: order.quantity,
           timeInForce: order.timeInForce,
           postOnly: order.postOnly,
+          reduceOnly: order.reduceOnly,
           limits: context.risk,
           live: context.venue.live,
         },
@@ -234,7 +334,7 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
     };
 
     /** Both legs flat: the arbitrage is over, its PnL realized. */
-    const settle = (outcome: ClosedArbitrage['outcome']) => {
+    const settle = async (outcome: ClosedArbitrage['outcome']) => {
       const current = state.current;
       if (!current) return;
       if (LEGS.some((leg) => compare(openQuantity(current.legs[leg]), '0') !== 0)) return;
@@ -243,6 +343,26 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         return;
       }
       const pnl = arbitragePnl(current.legs);
+      await activities.recordArbitrage({
+        id: current.orders[0] ?? `${context.orderIdScope}/${current.openedAt}`,
+        symbol,
+        strategy: context.strategyName,
+        kind: params.kind,
+        outcome,
+        legs: {
+          long: { ...current.where.long, ...current.legs.long },
+          short: { ...current.where.short, ...current.legs.short },
+        },
+        entrySpreadBps: current.entrySpreadBps,
+        exitSpreadBps: current.exitSpreadBps,
+        grossPnl: pnl.grossPnl,
+        fees: pnl.fees,
+        funding: pnl.funding,
+        netPnl: pnl.netPnl,
+        clientOrderIds: current.orders,
+        openedAt: current.openedAt,
+        closedAt: Date.now(),
+      });
       state.closed = [
         ...state.closed,
         { entrySpreadBps: current.entrySpreadBps, exitSpreadBps: current.exitSpreadBps, outcome, pnl },
@@ -252,6 +372,50 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
       state.current = undefined;
       if (state.phase === 'open') state.phase = 'flat';
     };
+
+    /**
+     * Funding the venue settled on a leg's position: part of the open arbitrage's PnL. A payment that
+     * arrives after its arbitrage closed (the account workflow reads every 30 s) is realized on its own.
+     */
+    const bookFunding = (change: FundingChange) => {
+      const leg = LEGS.find((name) => {
+        const at = state.current?.where[name] ?? where(name);
+        return at.venue === change.venue && at.market === change.market && at.account === change.account;
+      });
+      if (!leg) return;
+      for (const payment of change.payments) {
+        // A payment id is the venue's own (or a settlement time): unique on its venue and account only.
+        const key = `${change.venue} ${change.account} ${payment.id}`;
+        if (state.fundingBooked.includes(key)) continue;
+        state.fundingBooked = [...state.fundingBooked, key].slice(-FUNDING_IDS_KEPT);
+        state.funding = add(state.funding, payment.amount);
+        const legFunding = state.current?.legs[leg].funding;
+        if (legFunding) legFunding.push(payment.amount);
+        else state.realizedPnl = add(state.realizedPnl, payment.amount);
+      }
+    };
+
+    /**
+     * spot-perp is event-driven: between steps it waits until a leg's touch differs from what it last
+     * decided on (or `quoteWaitMs` passes quietly), instead of polling on an interval.
+     */
+    const awaitQuoteChange = async () => {
+      await context
+        .interruptible(() =>
+          quoteWatch.awaitQuoteChange({
+            legs: LEGS.map((leg) => ({ ...where(leg), symbol })),
+            seen: LEGS.map((leg) => seen[leg] ?? null),
+            // Sizes at the touch matter only to the depth-aware price.
+            sizes: params.priceSource === 'depth',
+            maxWaitMs: params.quoteWaitMs,
+          }),
+        )
+        .catch((error: unknown) => {
+          // Cancelled before it started: the next step reads both legs anyway.
+          if (!isCancellation(error)) throw error;
+        });
+    };
+    const eventDriven = () => params.kind === 'spot-perp';
 
     const enter = async () => {
       if (Date.now() < state.enterAfter) return;
@@ -268,11 +432,19 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         state.lastDecision = plan.reason;
         return;
       }
+      await ensureLeverage();
+      const margin = await marginForEntry({ long: decision.longPrice, short: decision.shortPrice });
+      if (!margin.enter) {
+        state.lastDecision = `margin: ${margin.reason}`;
+        return;
+      }
       state.current = {
         where: { long: where('long'), short: where('short') },
         entrySpreadBps: decision.spreadBps,
         exitSpreadBps: null,
         legs: { long: LegFillsSchema.parse({}), short: LegFillsSchema.parse({}) },
+        orders: [],
+        openedAt: Date.now(),
       };
       const firstFill = await execute(plan.order);
       record(first, 'entry', firstFill);
@@ -301,7 +473,7 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
       } else state.lastDecision = sizing.reason;
       await rebalance();
       if (state.phase !== 'degraded') state.phase = 'open';
-      settle('unwound');
+      await settle('unwound');
       // Still holding (both legs entered, or a leg left exposed): not an unwind to count.
       if (state.current) {
         state.consecutiveUnwinds = 0;
@@ -315,25 +487,27 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         );
     };
 
+    /**
+     * Closes both legs when the spread has converged, or when margin headroom calls for it: all of both
+     * legs on an exit, half on a reduction.
+     */
     const exit = async () => {
       const current = state.current!;
+      const pressure = await marginPressure();
       const now = await market();
       const decision = decideExit(params, now.market, current.entrySpreadBps);
-      if (!decision.exit) {
+      if (!decision.exit && !pressure) {
         state.lastDecision = decision.reason;
         return;
       }
-      current.exitSpreadBps = decision.closingSpreadBps;
+      if (decision.exit) current.exitSpreadBps = decision.closingSpreadBps;
+      else state.lastDecision = pressure?.reason;
       const books = { long: now.market.long, short: now.market.short };
       const first = firstLeg(params, books, 'exit');
-      const plan = legOrder(
-        params,
-        first,
-        'exit',
-        books[first],
-        openQuantity(current.legs[first]),
-        now.legs[first].rules,
-      );
+      const held = openQuantity(current.legs[first]);
+      const quantity =
+        !decision.exit && pressure?.action === 'reduce' ? reduceQuantity(held, now.legs[first].rules) : held;
+      const plan = legOrder(params, first, 'exit', books[first], quantity, now.legs[first].rules);
       if (!plan.order) {
         state.lastDecision = plan.reason;
         return;
@@ -341,7 +515,11 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
       const firstFill = await execute(plan.order);
       record(first, 'exit', firstFill);
       const second = other(first);
-      const secondPrice = second === 'long' ? decision.longPrice : decision.shortPrice;
+      const secondPrice = decision.exit
+        ? second === 'long'
+          ? decision.longPrice
+          : decision.shortPrice
+        : firstFill.price;
       const sizing = secondLegSize(firstFill.quantity, now.legs[second].rules, secondPrice);
       if (sizing.action === 'place') {
         const secondPlan = legOrder(
@@ -355,7 +533,7 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         if (secondPlan.order) record(second, 'exit', await execute(secondPlan.order));
       }
       await rebalance();
-      settle('closed');
+      await settle('closed');
     };
 
     return {
@@ -374,6 +552,7 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         if (state.phase === 'flat') await enter();
         else if (state.phase === 'open') await exit();
         else if (state.current && imbalance(state.current.legs)) await rebalance();
+        if (eventDriven() && state.trading && state.phase !== 'degraded') await awaitQuoteChange();
       },
       async pause() {
         // Taker legs never rest and a maker leg is cancelled before its step ends: nothing to cancel.
@@ -400,12 +579,16 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
           record(leg, 'exit', fill);
           if (fill.shortfall) degrade(`stopping: the ${leg} leg could not be closed: ${fill.shortfall}`);
         }
-        settle('closed');
+        await settle('closed');
       },
       async update(next: unknown) {
         params = ArbitrageParamsSchema.parse(next);
       },
       async onAccountChange(change: AccountChange) {
+        if (change.kind === 'funding') {
+          bookFunding(change);
+          return;
+        }
         const current = state.current;
         const leg = LEGS.find((name) => {
           const at = current?.where[name];
@@ -431,10 +614,16 @@ export const arbitrageStrategy: StrategyDefinition<ArbitrageParams> = {
         record(leg, 'exit', { quantity: subtract(held, now), price: entry?.price ?? '0', fee: '0' });
         state.lastDecision = `${problem}; closing the other leg to match`;
         await rebalance();
-        settle('external');
+        await settle('external');
       },
       nextStepInMs: () =>
-        !state.trading ? undefined : state.phase === 'degraded' ? DEGRADED_RETRY_MS : params.pollIntervalMs,
+        !state.trading
+          ? undefined
+          : state.phase === 'degraded'
+            ? DEGRADED_RETRY_MS
+            : eventDriven()
+              ? 0
+              : params.pollIntervalMs,
       snapshot: () => ({ openOrders: [], state }),
       health: () =>
         state.phase === 'degraded'

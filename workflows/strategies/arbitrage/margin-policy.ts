@@ -1,4 +1,13 @@
-import { add, divide, multiply, sign, subtract } from '../../../domain/decimal';
+import {
+  add,
+  divide,
+  fromFixed,
+  multiply,
+  roundToStep,
+  sign,
+  subtract,
+  toFixed,
+} from '../../../domain/decimal';
 import type { MarginPolicy } from './arbitrage-params';
 
 /** A venue account's margin, in quote currency (decimal strings). */
@@ -78,4 +87,16 @@ export function marginAction(
   if (headroom < policy.exitBelowPct) return 'exit';
   if (headroom < policy.reduceBelowPct) return 'reduce';
   return 'hold';
+}
+
+/**
+ * How much of each leg to close when headroom calls for a reduction: half of what it holds, down to the
+ * lot; all of it when half would fall below the venue's minimum (a position too small to halve).
+ */
+export function reduceQuantity(held: string, rules: { lotSize: string; minQuantity: string }): string {
+  const lot = toFixed(rules.lotSize);
+  const half = toFixed(held) / 2n;
+  const rounded = lot > 0n ? roundToStep(half, lot, 'down') : half;
+  if (rounded <= 0n || rounded < toFixed(rules.minQuantity)) return held;
+  return fromFixed(rounded);
 }
