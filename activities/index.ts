@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import { recordOrderStream } from '../db/venue-accounts';
 import type { Venue } from '../domain/venues';
+import { countOrderPath } from '../metrics/order-metrics';
 import { createAccountActivities } from './account-reconcile';
 import { createAlertActivities, type AlertSettings } from './alerts';
 import { createArbitrageLedgerActivities } from './arbitrage-ledger';
@@ -54,8 +55,9 @@ export function createActivities(deps: ActivityDependencies) {
     }
     return deps.connectors(venue, market, account);
   };
-  // Every venue call is timed for the circuit breakers.
+  // Every venue call is timed for the circuit breakers (and the metrics); the ledger's events are counted.
   const connectors = recordVenueCalls(deps.pool, configured).connectors;
+  countOrderPath();
   const exactlyOnce = {
     pool: deps.pool,
     connectors,

@@ -5,6 +5,7 @@ import { recordOneIntentOf, recordVenueOrder, type LedgerOrder } from '../db/ord
 import { compare, midpoint } from '../domain/decimal';
 import { CLOSED_ORDER_STATUSES } from '../domain/trading';
 import type { MarketKind, Venue } from '../domain/venues';
+import { observeFillToReplacement } from '../metrics/order-metrics';
 import type { OrderFeed, OrderFeeds } from './order-feeds';
 import {
   createOrderPlacer,
@@ -159,10 +160,19 @@ export function createOrderWatchActivities(deps: OrderWatchDependencies) {
       const lookUp = (clientOrderId: string) =>
         lookUpChange(deps.pool, exchange, input.symbol, clientOrderId);
       /** Completes the placement of the contingency recorded in `row`, and reports its trigger first. */
-      const fire = async (row: LedgerOrder, changes: OrderChange[]): Promise<WatchResult> => {
+      const fire = async (
+        row: LedgerOrder,
+        changes: OrderChange[],
+        fillSeenAt: number,
+      ): Promise<WatchResult> => {
         const contingency = contingencies.find((entry) => entry.order.clientOrderId === row.client_order_id);
         if (!contingency) throw new Error(`ledger row ${row.client_order_id} is not one of this watch's`);
         const placement = await placeRecorded(contingency.order, row);
+        if (placement.venueOrderId !== null)
+          observeFillToReplacement(
+            { venue: input.venue, market: input.market, strategy: contingency.order.strategy },
+            (performance.now() - fillSeenAt) / 1000,
+          );
         const trigger =
           changes.find((change) => change.clientOrderId === contingency.trigger) ??
           (await lookUp(contingency.trigger));
@@ -270,6 +280,7 @@ export function createOrderWatchActivities(deps: OrderWatchDependencies) {
               ),
             );
             if (firing >= 0) {
+              const fillSeenAt = performance.now();
               // If an earlier attempt of this watch fired one before it died, that one is returned instead:
               // its trigger has filled too, so it is seen here, and only it may ever be placed.
               const chosen = contingencies[firing]?.order;
@@ -279,7 +290,7 @@ export function createOrderWatchActivities(deps: OrderWatchDependencies) {
                 intents[firing],
                 chosen && (await preTradeFor(chosen, chosen.limits)),
               );
-              if (row) return fire(row, changes);
+              if (row) return fire(row, changes, fillSeenAt);
             }
             if (changes.length > 0 || missing.length > 0) return { reason: 'orders', changes, missing };
           }

@@ -6,6 +6,7 @@ import {
   type ExchangeConnector,
   type SendOptions,
 } from '../connectors/exchange-connector';
+import { observeVenueCall } from '../metrics/venue-metrics';
 
 interface VenueCall {
   venue: string;
@@ -56,14 +57,22 @@ export function recordVenueCalls(pool: Pool, connectors: ConnectorFactory, flush
       <A extends unknown[], R>(op: string, call: (...args: A) => Promise<R>) =>
       async (...args: A): Promise<R> => {
         const started = performance.now();
-        const note = (ok: boolean) =>
-          pending.push({ venue: connector.venue, op, at: Date.now(), ms: performance.now() - started, ok });
+        const note = (ok: boolean, errorKind?: string) => {
+          const ms = performance.now() - started;
+          pending.push({ venue: connector.venue, op, at: Date.now(), ms, ok });
+          observeVenueCall(
+            { venue: connector.venue, market: connector.market, operation: op },
+            ms / 1000,
+            errorKind,
+          );
+        };
         try {
           const result = await call(...args);
           note(true);
           return result;
         } catch (error) {
-          note(!isFailure(error));
+          const failed = isFailure(error);
+          note(!failed, failed ? (error instanceof ConnectorError ? error.kind : 'error') : undefined);
           throw error;
         }
       };

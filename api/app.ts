@@ -15,6 +15,7 @@ import { controlRoutes } from './routes/control';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
 import { manualOrderRoutes } from './routes/manual-orders';
+import { metricsRoutes } from './routes/metrics';
 import { riskRoutes } from './routes/risk';
 import { scannerRoutes } from './routes/scanner';
 import { symbolRoutes } from './routes/symbols';
@@ -111,5 +112,6 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(riskRoutes, resolved);
   await app.register(venueRoutes, resolved);
   await app.register(scannerRoutes, resolved);
+  await app.register(metricsRoutes, resolved);
   return app;
 }

@@ -31,6 +31,14 @@ export const KeelConfigSchema = z.object({
   KEEL_EMBEDDED_PG_PORT: port.default(54329),
   KEEL_API_HOST: z.string().min(1).default('127.0.0.1'),
   KEEL_API_PORT: port.default(3000),
+  /**
+   * Where the Temporal SDK serves its own worker metrics for Prometheus (`host:port`, path /metrics), or
+   * `off`. Keel's metrics are the API's `GET /metrics`.
+   */
+  KEEL_SDK_METRICS_ADDRESS: z
+    .string()
+    .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port or off')
+    .default('127.0.0.1:9464'),
   /** Bearer token of the API's mutations; it reads too. Unset: mutations answer 403. */
   KEEL_API_TOKEN: optionalString,
   /** Bearer token that only reads (ledger, symbols, status). Unset and no KEEL_API_TOKEN: reads answer 403. */

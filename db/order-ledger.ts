@@ -8,6 +8,7 @@ import { OrderSideSchema, OrderStatusSchema, OrderTypeSchema } from '../domain/t
 import type { OrderType, Side } from '../domain/trading';
 import { MarketKindSchema } from '../domain/venues';
 import type { MarketKind } from '../domain/venues';
+import { ledgerEvents } from './ledger-events';
 import { withTransaction } from './pool';
 import { KILL_SWITCH_LOCK, lockForRisk, readRiskPicture, STATES_OVER_ORDER } from './risk';
 
@@ -133,14 +134,16 @@ export async function recordIntent(
   intent: OrderIntent,
   preTrade?: PreTrade,
 ): Promise<LedgerOrder> {
-  return withTransaction(pool, async (client) => {
+  const { order, inserted } = await withTransaction(pool, async (client) => {
     const storedLimits = await lockForRisk(client, intent, preTrade?.limits);
     const { rows } = await client.query(`SELECT ${ROW} FROM ledger_orders WHERE client_order_id = $1`, [
       intent.clientOrderId,
     ]);
-    if (rows[0]) return sameOrderOrRefuse(parseRow(rows[0]), intent);
-    return insertIntent(client, intent, preTrade, storedLimits);
+    if (rows[0]) return { order: sameOrderOrRefuse(parseRow(rows[0]), intent), inserted: false };
+    return { order: await insertIntent(client, intent, preTrade, storedLimits), inserted: true };
   });
+  if (inserted) ledgerEvents.tell({ kind: 'recorded', order });
+  return order;
 }
 
 /** Inserts the intent, or its denial when the risk check refuses it (`storedLimits`: from lockForRisk). */
@@ -208,17 +211,19 @@ export async function recordOneIntentOf(
 ): Promise<LedgerOrder | undefined> {
   const ids = alternatives.map((intent) => intent.clientOrderId);
   if (ids.length === 0) return undefined;
-  return withTransaction(pool, async (client) => {
+  const recorded = await withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`keel-contingency:${ids[0]}`]);
     const { rows } = await client.query(
       `SELECT ${ROW} FROM ledger_orders WHERE client_order_id = ANY($1::text[])`,
       [ids],
     );
     const row = rows[0] ? parseRow(rows[0]) : undefined;
-    if (row || !chosen) return row;
+    if (row || !chosen) return { order: row, inserted: false };
     const storedLimits = await lockForRisk(client, chosen, preTrade?.limits);
-    return insertIntent(client, chosen, preTrade, storedLimits);
+    return { order: await insertIntent(client, chosen, preTrade, storedLimits), inserted: true };
   });
+  if (recorded.inserted && recorded.order) ledgerEvents.tell({ kind: 'recorded', order: recorded.order });
+  return recorded.order;
 }
 
 export async function findOrder(pool: Pool, clientOrderId: string): Promise<LedgerOrder | undefined> {
@@ -246,7 +251,7 @@ export async function claimSend(
   const rows = await withTransaction(pool, async (client) => {
     await client.query(`SELECT pg_advisory_xact_lock_shared(hashtext('${KILL_SWITCH_LOCK}'))`);
     return (
-      await client.query<{ claimed: boolean }>(
+      await client.query<Record<string, unknown>>(
         `WITH halt AS (SELECT source, source || ': ' || reason AS why FROM trading_states
                    WHERE state = 'HALTED' AND ${STATES_OVER_ORDER} ORDER BY source = 'kill-switch' DESC LIMIT 1),
           kill AS (SELECT incident FROM kill_switch_incidents WHERE lifted_at IS NULL ORDER BY engaged_at DESC LIMIT 1)
@@ -260,13 +265,16 @@ export async function claimSend(
        send_attempts = send_attempts + CASE WHEN EXISTS (SELECT 1 FROM halt) THEN 0 ELSE 1 END,
        updated_at = now()
      WHERE client_order_id = $4 AND status = $5 AND send_attempts = $6 AND status IN ('intent', 'sending', 'unknown')
-     RETURNING status = 'sending' AS claimed`,
+     RETURNING ${ROW}`,
         [seen.venue, seen.account, seen.symbol, seen.client_order_id, seen.status, seen.send_attempts],
       )
     ).rows;
   });
   if (!rows[0]) return 'lost';
-  return rows[0].claimed ? 'claimed' : 'halted';
+  const order = parseRow(rows[0]);
+  const claimed = order.status === 'sending';
+  ledgerEvents.tell({ kind: claimed ? 'sending' : 'halted', order });
+  return claimed ? 'claimed' : 'halted';
 }
 
 /** The order was proven absent from the venue and will never be sent. */
@@ -289,10 +297,12 @@ export async function markUnknown(pool: Pool, clientOrderId: string): Promise<vo
 }
 
 export async function recordRejection(pool: Pool, clientOrderId: string, reason: string): Promise<void> {
-  await pool.query(
-    `UPDATE ledger_orders SET status = 'rejected', rejection = $2, updated_at = now() WHERE client_order_id = $1`,
+  const { rows } = await pool.query(
+    `UPDATE ledger_orders SET status = 'rejected', rejection = $2, updated_at = now()
+     WHERE client_order_id = $1 AND status <> 'rejected' RETURNING ${ROW}`,
     [clientOrderId, reason],
   );
+  if (rows[0]) ledgerEvents.tell({ kind: 'rejected', order: parseRow(rows[0]) });
 }
 
 /**
@@ -301,7 +311,7 @@ export async function recordRejection(pool: Pool, clientOrderId: string, reason:
  * and idempotent: a report that adds no quantity adds no fill.
  */
 export async function recordVenueOrder(pool: Pool, order: Order): Promise<LedgerOrder> {
-  return withTransaction(pool, async (client) => {
+  const report = await withTransaction(pool, async (client) => {
     const { rows } = await client.query(
       `SELECT ${ROW} FROM ledger_orders WHERE client_order_id = $1 FOR UPDATE`,
       [order.clientOrderId],
@@ -338,7 +348,7 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
            average_price = COALESCE($5::numeric, average_price), fee = $6, fee_asset = $7, updated_at = now(),
            landed_at = COALESCE(landed_at, clock_timestamp())
        WHERE client_order_id = $1
-       RETURNING ${ROW}`,
+       RETURNING ${ROW}, (extract(epoch FROM landed_at - created_at) * 1000)::float8 AS acknowledged_after_ms`,
       [
         order.clientOrderId,
         order.status,
@@ -350,8 +360,24 @@ export async function recordVenueOrder(pool: Pool, order: Order): Promise<Ledger
         priced,
       ],
     );
-    return parseRow(updated.rows[0]);
+    const raw = updated.rows[0] as { acknowledged_after_ms: number | null };
+    return {
+      before,
+      after: parseRow(raw),
+      acknowledgedAfterMs: before.landed_at === null ? (raw.acknowledged_after_ms ?? undefined) : undefined,
+      fill: fill.rows[0],
+    };
   });
+  const { before, after, acknowledgedAfterMs, fill } = report;
+  if (fill || acknowledgedAfterMs !== undefined || before.status !== after.status)
+    ledgerEvents.tell({
+      kind: 'reported',
+      before,
+      order: after,
+      ...(acknowledgedAfterMs !== undefined && { acknowledgedAfterMs }),
+      ...(fill && { fill }),
+    });
+  return after;
 }
 
 /** Orders under a client order id prefix that the ledger does not yet know to be closed. */

@@ -51,7 +51,11 @@ async function main(): Promise<void> {
     // Read (credentials included) before anything starts: a bad file stops start-up with nothing half-started.
     const venuesConfig = loadVenuesConfig(config.KEEL_CONFIG);
     // Keel owns shutdown order (API, worker, connections, database, server), so the SDK must not react to signals.
-    installRuntime('WARN');
+    installRuntime(
+      'WARN',
+      undefined,
+      config.KEEL_SDK_METRICS_ADDRESS === 'off' ? undefined : config.KEEL_SDK_METRICS_ADDRESS,
+    );
     const temporalServer = await provideTemporalServer(config);
     onShutdown('Temporal server', () => temporalServer.stop());
 

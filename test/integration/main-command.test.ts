@@ -65,6 +65,7 @@ async function freePorts() {
     TEMPORAL_GRPC_PORT: String(await findFreePort()),
     TEMPORAL_UI_PORT: String(await findFreePort()),
     KEEL_API_PORT: String(await findFreePort()),
+    KEEL_SDK_METRICS_ADDRESS: `127.0.0.1:${await findFreePort()}`,
   };
 }
 
@@ -86,6 +87,16 @@ describe('the main command (npm start)', () => {
       assert.match(run.stdout, new RegExp(`API {13}: http://127.0.0.1:${ports.KEEL_API_PORT}`));
 
       assert.equal((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status, 200);
+      // Metrics: Keel's on the API, the Temporal SDK's worker metrics on their own port.
+      const keelMetrics = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/metrics`, {
+        headers: readAuthHeader,
+      });
+      assert.equal(keelMetrics.status, 200);
+      const keelText = await keelMetrics.text();
+      assert.match(keelText, /^keel_metrics_source_up\{source="postgres"\} 1$/m);
+      assert.match(keelText, /^keel_workflows_running\{workflow_type="orchestratorWorkflow"\} \d+$/m);
+      const sdkMetrics = await fetch(`http://${ports.KEEL_SDK_METRICS_ADDRESS}/metrics`);
+      assert.match(await sdkMetrics.text(), /^temporal_worker_task_slots_available\{/m);
       const status = await fetch(`http://127.0.0.1:${ports.KEEL_API_PORT}/status`, {
         headers: readAuthHeader,
       });

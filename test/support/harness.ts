@@ -21,12 +21,19 @@ export { createSimWorld } from '../../workers/sim-world';
 export const capturedLogs: LogEntry[] = [];
 
 let runtimeInstalled = false;
-/** Installs the Temporal runtime once per test process, logging into `capturedLogs` (not the console). */
-export function installTestRuntime(): void {
+/**
+ * Installs the Temporal runtime once per test process, logging into `capturedLogs` (not the console); with
+ * `sdkMetricsAddress`, serving the SDK's Prometheus metrics there (call it before anything else does).
+ */
+export function installTestRuntime(options: { sdkMetricsAddress?: string } = {}): void {
   if (runtimeInstalled) return;
-  installRuntime('WARN', (entry) => {
-    capturedLogs.push(entry);
-  });
+  installRuntime(
+    'WARN',
+    (entry) => {
+      capturedLogs.push(entry);
+    },
+    options.sdkMetricsAddress,
+  );
   runtimeInstalled = true;
 }
 

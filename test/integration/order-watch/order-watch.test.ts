@@ -302,10 +302,14 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     const { result } = await watch(
       dropping,
       { ...input, maxWaitMs: 20_000 },
-      () => {
-        drop?.();
-        liftTheAsk(market); // unseen by the stream, which is down
-      },
+      // Once the stream is up (300 ms after the start may be before the watch subscribed, on a loaded run).
+      () =>
+        void waitFor('the stream subscribed', () => drop !== undefined && told.length > 0, 10_000, 10).then(
+          () => {
+            drop?.();
+            liftTheAsk(market); // unseen by the stream, which is down
+          },
+        ),
       createOrderFeeds({ onChange: ({ live, detail }) => told.push(`${live ? 'up' : 'down'} ${detail}`) }),
     );
     assert.equal(result.reason, 'orders');
@@ -319,8 +323,7 @@ describe('watchOrders: a heartbeating activity that returns only when the strate
     ]);
     assert.equal((await findOrder(database.pool, placed[1]!.clientOrderId))?.status, 'filled');
     assert.ok(subscriptions >= 1);
-    // The feed tells of the drop as it handles the stream's failure, which may come after the REST lookup
-    // that ended the watch (seen once under a loaded run's scheduling).
+    // The feed tells of the drop as it handles the stream's failure, which may come after the REST lookup.
     await waitFor('the drop told', () => told.length >= 2, 2_000, 10);
     assert.deepEqual(
       told.slice(0, 2),
