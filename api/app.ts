@@ -1,5 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -12,8 +13,10 @@ import { apiLogger } from './log';
 import { defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import type { RiskRef } from './risk';
 import { controlRoutes } from './routes/control';
+import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
+import { liveRoutes, websocketSupport } from './routes/live';
 import { manualOrderRoutes } from './routes/manual-orders';
 import { metricsRoutes } from './routes/metrics';
 import { riskRoutes } from './routes/risk';
@@ -90,6 +93,8 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // WebSocket upgrades are marked as such before authentication, so a refused one is closed once answered.
+  await app.register(websocket, websocketSupport);
   // Authenticate first: before the body is read, parsed or validated.
   app.addHook('onRoute', declareAccess);
   app.addHook('onRequest', authenticate({ mutate: deps.apiToken, read: deps.readToken }));
@@ -113,5 +118,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(venueRoutes, resolved);
   await app.register(scannerRoutes, resolved);
   await app.register(metricsRoutes, resolved);
+  await app.register(liveRoutes, resolved);
+  await app.register(exportRoutes, resolved);
   return app;
 }

@@ -43,8 +43,8 @@ export function authenticate(tokens: ApiTokens) {
     if (access === 'public') return;
     const expected = accepted[access];
     if (expected.length === 0) return refuse(reply, 403, disabled[access]);
-    const match = /^Bearer (.+)$/.exec(request.headers.authorization ?? '');
-    const presented = match?.[1] ? digest(match[1]) : undefined;
+    const token = bearerToken(request.headers.authorization) ?? subprotocolToken(request.headers);
+    const presented = token ? digest(token) : undefined;
     // Every accepted token is compared, so the time taken does not say which one matched.
     const valid = expected.reduce(
       (ok, token) => (presented ? timingSafeEqual(presented, token) : false) || ok,
@@ -53,6 +53,23 @@ export function authenticate(tokens: ApiTokens) {
     if (!valid)
       return refuse(reply.header('www-authenticate', 'Bearer'), 401, 'a valid bearer token is required');
   };
+}
+
+const bearerToken = (authorization: string | undefined) => /^Bearer (.+)$/.exec(authorization ?? '')?.[1];
+
+/**
+ * A browser cannot set headers on a WebSocket: it offers the token as the subprotocol `bearer.<token>`
+ * (beside the feed's own), as Kubernetes does. Only on an upgrade request; never logged (no headers are).
+ */
+function subprotocolToken(headers: FastifyRequest['headers']): string | undefined {
+  if (headers.upgrade?.toLowerCase() !== 'websocket') return undefined;
+  const offered = String(headers['sec-websocket-protocol'] ?? '').split(',');
+  return (
+    offered
+      .map((protocol) => protocol.trim())
+      .find((protocol) => protocol.startsWith('bearer.'))
+      ?.slice(7) || undefined
+  );
 }
 
 /**

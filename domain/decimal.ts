@@ -111,6 +111,12 @@ export function fromScaled(value: bigint, scale: number): string {
   return (negative ? '-' : '') + whole + (fraction ? `.${fraction}` : '');
 }
 
+/** The same number written without trailing zeros, as PostgreSQL's numeric division may give it: `"95.000"` → `"95"`. */
+export function normalize(text: string): string {
+  const x = parseOrThrow(text);
+  return fromScaled(x.units, x.places);
+}
+
 function aligned(a: string, b: string): [bigint, bigint, number] {
   const x = parseOrThrow(a);
   const y = parseOrThrow(b);

@@ -131,7 +131,7 @@ describe('the main command (npm start)', () => {
       run.signal('SIGINT');
       assert.equal(await run.exit, 0, run.stderr);
       for (const port of Object.values(ports))
-        assert.ok(await isPortFree(Number(port)), `port ${port} released`);
+        assert.ok(await isPortFree(Number(port.split(':').at(-1))), `port ${port} released`);
       assert.equal(run.stderr.match(/failed/g), null, run.stderr);
     } finally {
       // After a failed assertion: stop it the way an operator would, so its dev server goes too.

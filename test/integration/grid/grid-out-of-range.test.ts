@@ -65,7 +65,11 @@ describe("grid with outOfRange 'cancel': price leaves the band, price returns", 
 
     quoteAround('120', '121'); // mid 120.5: above the band
     await waitFor('every grid order cancelled', restingAre([]));
-    assert.deepEqual(await statusesOf(first), ['canceled', 'canceled'], 'the ledger records the cancels');
+    // The venue cancels first and the ledger records its answer right after: wait for that write.
+    await waitFor(
+      'the ledger to record the cancels',
+      async () => JSON.stringify(await statusesOf(first)) === '["canceled","canceled"]',
+    );
     assert.equal((await ledger()).length, first.length, 'nothing was placed while price was outside');
     const entry = await orchestratorControl(harness.client, ref).registered(SYMBOL);
     const state = await orchestratorControl(harness.client, ref).symbolState(entry?.workflowId ?? '');

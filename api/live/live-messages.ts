@@ -1,0 +1,117 @@
+import type { LedgerEvent } from '../../db/ledger-events';
+import type { BookPosition, RecentFill } from '../../db/ledger-history';
+import type { LedgerOrder } from '../../db/order-ledger';
+import { normalize } from '../../domain/decimal';
+
+/*
+ * The live feed's messages, seed 002's shape: `{ type, data }`. `history` on connect, then `orders` on each
+ * change of an order, `trade_event` on each fill and `position` after it. Pure: built once per event and
+ * sent to every connection whose filter takes the symbol.
+ */
+
+export interface OrderView {
+  id: string;
+  venueOrderId: string | null;
+  symbol: string;
+  venue: string;
+  market: string;
+  account: string;
+  strategy: string;
+  side: string;
+  type: string;
+  price: string | null;
+  quantity: string;
+  status: string;
+  filledQuantity: string;
+  averagePrice: string | null;
+}
+
+export interface TradeView {
+  id: string;
+  symbol: string;
+  strategy: string;
+  side: string;
+  price: string;
+  amount: string;
+  /** Seconds since the epoch, as seed 002's. */
+  time: number;
+}
+
+export interface PositionView {
+  symbol: string;
+  venue: string;
+  market: string;
+  account: string;
+  amount: string;
+  lastPrice: string | null;
+}
+
+export type LiveMessage =
+  | { type: 'history'; data: { orders: OrderView[]; trades: TradeView[] } }
+  | { type: 'orders'; data: OrderView }
+  | { type: 'trade_event'; data: TradeView }
+  | { type: 'position'; data: PositionView };
+
+export const orderView = (order: LedgerOrder): OrderView => ({
+  id: order.client_order_id,
+  venueOrderId: order.venue_order_id,
+  symbol: order.symbol,
+  venue: order.venue,
+  market: order.market,
+  account: order.account,
+  strategy: order.strategy,
+  side: order.side,
+  type: order.order_type,
+  price: order.price,
+  quantity: order.quantity,
+  status: order.status,
+  filledQuantity: order.filled_quantity,
+  averagePrice: order.average_price,
+});
+
+export const historyMessage = (orders: LedgerOrder[], fills: RecentFill[]): LiveMessage => ({
+  type: 'history',
+  data: {
+    orders: orders.map(orderView),
+    trades: fills.map((fill) => ({
+      id: fill.clientOrderId,
+      symbol: fill.symbol,
+      strategy: fill.strategy,
+      side: fill.side,
+      price: normalize(fill.price),
+      amount: normalize(fill.quantity),
+      time: Math.floor(fill.recordedAt.getTime() / 1000),
+    })),
+  },
+});
+
+/** What one ledger event tells the feed; `now` (ms) stamps a fill. */
+export function messagesOf(event: LedgerEvent, now: number): LiveMessage[] {
+  const messages: LiveMessage[] = [{ type: 'orders', data: orderView(event.order) }];
+  if (event.kind === 'reported' && event.fill)
+    messages.push({
+      type: 'trade_event',
+      data: {
+        id: event.order.client_order_id,
+        symbol: event.order.symbol,
+        strategy: event.order.strategy,
+        side: event.order.side,
+        price: normalize(event.fill.price),
+        amount: normalize(event.fill.quantity),
+        time: Math.floor(now / 1000),
+      },
+    });
+  return messages;
+}
+
+export const positionMessage = (position: BookPosition): LiveMessage => ({
+  type: 'position',
+  data: {
+    symbol: position.symbol,
+    venue: position.venue,
+    market: position.market,
+    account: position.account,
+    amount: normalize(position.quantity),
+    lastPrice: position.lastPrice === null ? null : normalize(position.lastPrice),
+  },
+});
