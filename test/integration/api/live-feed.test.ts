@@ -181,6 +181,11 @@ describe('live feed: a WebSocket of the ledger’s changes', () => {
             message.type === 'orders' && message.data.side === 'sell' && message.data.status === 'open',
         ),
       );
+      // The other symbol's fill was handled too (its replacement rests), so its messages had their chance.
+      await waitFor(
+        `${OTHER}'s replacement`,
+        () => JSON.stringify(resting(market, OTHER)) === '["buy 90","sell 100"]',
+      );
       assert.ok(
         messages.every((message) => message.type === 'history' || message.data.symbol === SYMBOL),
         'only the followed symbol',

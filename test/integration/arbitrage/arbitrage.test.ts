@@ -297,8 +297,12 @@ describe('arbitrage on the simulator: perp-perp across two venues, spot-perp on 
         ['binance 0.1', 'bybit 0.0603'],
       );
 
-      // The account workflows read on every second: a payment read again is not booked again.
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // A payment read again is not booked again: two more readings of each account, same funding.
+      const readings = await Promise.all(accounts.map((account) => account.query(accountStateQuery)));
+      await waitFor('two more readings of each account', async () => {
+        const now = await Promise.all(accounts.map((account) => account.query(accountStateQuery)));
+        return now.every((state, i) => state.reconciliations >= readings[i]!.reconciliations + 2);
+      });
       assert.equal(Number((await detail(FUNDED)).state.funding), 0.1603);
 
       quoteBook(binance, FUNDED, '100.2', '100.3');
