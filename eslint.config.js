@@ -18,6 +18,7 @@ const folders = [
   'test',
   'bench',
   'scripts',
+  'web',
 ];
 
 /**
@@ -43,6 +44,8 @@ const mayImport = {
   workflows: ['domain', 'activities', 'connectors', 'temporal/search-attributes.ts'],
   api: ['domain', 'db', 'config', 'temporal', 'workflows', 'scanner/discovery-schedule.ts'],
   scanner: ['domain', 'connectors', 'workflows'],
+  // The browser's dashboard: the feed's message and candle shapes (types), nothing that does I/O.
+  web: ['api/live/live-messages.ts', 'api/live/candles.ts'],
   workers: folders.filter((folder) => folder !== 'test'),
   bench: folders.filter((folder) => folder !== 'test'),
   scripts: folders.filter((folder) => folder !== 'test'),

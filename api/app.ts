@@ -9,10 +9,12 @@ import type { KeelConfig } from '../config/keel-config';
 import type { VenuesConfig } from '../config/venues';
 import { authenticate, declareAccess, DOCS_PREFIX } from './auth';
 import { answerError, answerFrameworkError } from './errors';
+import type { QuotePort } from './live/market-watch';
 import { apiLogger } from './log';
 import { defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import type { RiskRef } from './risk';
 import { controlRoutes } from './routes/control';
+import { dashboardRoutes } from './routes/dashboard';
 import { exportRoutes } from './routes/exports';
 import { healthRoutes } from './routes/health';
 import { ledgerRoutes } from './routes/ledger';
@@ -49,6 +51,12 @@ export interface ApiDependencies {
   venues?: VenuesConfig;
   /** How long a read waits for Temporal before answering 503 (TEMPORAL_READ_TIMEOUT_MS by default). */
   temporalReadTimeoutMs?: number;
+  /** Market data for the live feed's `kline` and `book` (the process with the connectors provides it). */
+  market?: QuotePort;
+  /** The Temporal Web UI the dashboard links each workflow to (none for an external server). */
+  temporalUiUrl?: string | undefined;
+  /** Width of the live feed's candles in seconds (default 60). */
+  klineIntervalSeconds?: number;
   /** How long a manual order's request waits to be carried out before answering 202 (MANUAL_ORDER_WAIT_MS). */
   manualOrderWaitMs?: number;
 }
@@ -120,5 +128,6 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(metricsRoutes, resolved);
   await app.register(liveRoutes, resolved);
   await app.register(exportRoutes, resolved);
+  await app.register(dashboardRoutes, resolved);
   return app;
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { alertSettingsFromEnv } from '../activities/alerts';
+import { marketDataHubs } from '../activities/quote-watch';
 import { buildApp } from '../api/app';
 import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { defaultRiskRef, ensureRisk } from '../api/risk';
@@ -14,6 +15,7 @@ import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { ensureAccountWorkflows } from './account-workflows';
 import { ensureDemoGrids } from './demo-grids';
+import { quotePort } from './market-port';
 import { startPaperVenues } from './paper-venues';
 import { installRuntime } from './runtime';
 import { startScanner } from './scanner';
@@ -126,6 +128,8 @@ async function main(): Promise<void> {
       killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
       logLevel: config.KEEL_LOG_LEVEL,
       venues: venuesConfig,
+      market: quotePort(marketDataHubs(venues.connectors)),
+      temporalUiUrl: temporalServer.uiUrl,
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
       throw new Error(

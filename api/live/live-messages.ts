@@ -2,10 +2,13 @@ import type { LedgerEvent } from '../../db/ledger-events';
 import type { BookPosition, RecentFill } from '../../db/ledger-history';
 import type { LedgerOrder } from '../../db/order-ledger';
 import { normalize } from '../../domain/decimal';
+import type { Candle } from './candles';
+import type { Touch } from './market-watch';
 
 /*
  * The live feed's messages, seed 002's shape: `{ type, data }`. `history` on connect, then `orders` on each
- * change of an order, `trade_event` on each fill and `position` after it. Pure: built once per event and
+ * change of an order, `trade_event` on each fill and `position` after it; for each symbol followed by name,
+ * `kline` (its candles so far, then the candle each change moved) and `book` (its touch). Pure: built once per event and
  * sent to every connection whose filter takes the symbol.
  */
 
@@ -50,7 +53,9 @@ export type LiveMessage =
   | { type: 'history'; data: { orders: OrderView[]; trades: TradeView[] } }
   | { type: 'orders'; data: OrderView }
   | { type: 'trade_event'; data: TradeView }
-  | { type: 'position'; data: PositionView };
+  | { type: 'position'; data: PositionView }
+  | { type: 'kline'; data: { symbol: string; interval: number; candles: Candle[] } }
+  | { type: 'book'; data: { symbol: string } & Touch };
 
 export const orderView = (order: LedgerOrder): OrderView => ({
   id: order.client_order_id,
@@ -113,5 +118,22 @@ export const positionMessage = (position: BookPosition): LiveMessage => ({
     account: position.account,
     amount: normalize(position.quantity),
     lastPrice: position.lastPrice === null ? null : normalize(position.lastPrice),
+  },
+});
+
+/** Candles of a symbol's mid: every one kept on connect, then the one a change moved. `interval` in seconds. */
+export const klineMessage = (symbol: string, interval: number, candles: Candle[]): LiveMessage => ({
+  type: 'kline',
+  data: { symbol, interval, candles },
+});
+
+export const bookMessage = (symbol: string, touch: Touch): LiveMessage => ({
+  type: 'book',
+  data: {
+    symbol,
+    bid: normalize(touch.bid),
+    ask: normalize(touch.ask),
+    bidSize: normalize(touch.bidSize),
+    askSize: normalize(touch.askSize),
   },
 });

@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import { recentLedger } from '../../db/ledger-history';
 import { CanonicalSymbolSchema } from '../../domain/symbols';
 import type { ApiDependencies } from '../app';
 import { refuse } from '../errors';
 import { LiveHub, send } from '../live/live-hub';
-import { historyMessage } from '../live/live-messages';
+import { bookMessage, historyMessage, klineMessage } from '../live/live-messages';
+import { MarketWatch, type MarketSource, type MarketView } from '../live/market-watch';
 import { orchestratorControl } from '../orchestrator';
 import { ErrorSchema } from '../schemas';
 
@@ -58,6 +60,16 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, de
   const control = orchestratorControl(deps.temporal, deps.orchestrator, {
     readTimeoutMs: deps.temporalReadTimeoutMs,
   });
+  /** Where a symbol trades: the venue of its first strategy (the first venue when it has none). */
+  const sourceOf = async (symbol: string): Promise<MarketSource | undefined> => {
+    const entry = await control.registered(symbol);
+    const config = entry && (await control.symbolState(entry.workflowId))?.config;
+    return config?.venues[config.strategies[0]?.venue ?? 0];
+  };
+  const market =
+    deps.market &&
+    new MarketWatch(deps.market, { sourceOf, intervalSeconds: deps.klineIntervalSeconds ?? 60 });
+  app.addHook('onClose', async () => market?.close());
 
   app.get(
     '/live',
@@ -92,7 +104,30 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, de
         send(socket, JSON.stringify(historyMessage(recent.orders, recent.fills)));
       } catch {
         socket.close(1011, 'history could not be read');
+        return;
       }
+      // Market data only for symbols followed by name: following every symbol's market would not scale.
+      if (market && symbols) await viewMarkets(market, socket, symbols);
     },
   );
 };
+
+/** Sends each symbol's candles so far, then its changes, until the socket closes. */
+async function viewMarkets(market: MarketWatch, socket: WebSocket, symbols: ReadonlySet<string>) {
+  const views: MarketView[] = [];
+  socket.on('close', () => views.forEach((view) => view.stop()));
+  for (const symbol of symbols) {
+    // A market that cannot be read (Temporal slow, the symbol gone) leaves the chart empty, the feed open.
+    const view = await market
+      .view(symbol, ({ candle, touch }) => {
+        send(socket, JSON.stringify(klineMessage(symbol, market.intervalSeconds, [candle])));
+        send(socket, JSON.stringify(bookMessage(symbol, touch)));
+      })
+      .catch(() => undefined);
+    if (!view) continue;
+    if (socket.readyState !== socket.OPEN) return view.stop();
+    views.push(view);
+    send(socket, JSON.stringify(klineMessage(symbol, market.intervalSeconds, view.candles)));
+    if (view.touch) send(socket, JSON.stringify(bookMessage(symbol, view.touch)));
+  }
+}

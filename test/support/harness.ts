@@ -75,7 +75,16 @@ export interface HarnessOptions {
   /** Starts this risk workflow (as `workers/main.ts` does); the control API, if any, steers it. */
   risk?: RiskRef;
   /** More of the control API's dependencies: the venue configuration, a log to capture, a shorter wait. */
-  api?: Pick<ApiDependencies, 'venues' | 'logLevel' | 'logStream' | 'manualOrderWaitMs'>;
+  api?: Pick<
+    ApiDependencies,
+    | 'venues'
+    | 'logLevel'
+    | 'logStream'
+    | 'manualOrderWaitMs'
+    | 'market'
+    | 'klineIntervalSeconds'
+    | 'temporalUiUrl'
+  >;
 }
 
 export interface Harness {
