@@ -13,6 +13,7 @@ import { asFailure, createMarketActivities } from './market-snapshot';
 import { createOrderFeeds, type OrderFeeds, type OrderStreamChange } from './order-feeds';
 import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
+import { createPerformanceActivities } from './performance';
 import { createExactlyOnceOrderActivities } from './place-order-once';
 import { createQuoteWatchActivities } from './quote-watch';
 import { createPreTrade } from './reference-prices';
@@ -84,6 +85,7 @@ export function createActivities(deps: ActivityDependencies) {
     }),
     ...createRiskActivities({ ...exactlyOnce, killSwitchToken: deps.killSwitchToken }),
     ...createAlertActivities({ pool: deps.pool, alerts: deps.alerts }),
+    ...createPerformanceActivities({ pool: deps.pool }),
     ...createScannerDiscoveryActivities({ pool: deps.pool, connectors }),
     ...createScannerTrackingActivities({ pool: deps.pool, connectors }),
   });

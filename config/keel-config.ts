@@ -39,6 +39,8 @@ export const KeelConfigSchema = z.object({
     .string()
     .regex(/^(off|[^\s:]+:\d{1,5})$/, 'must be host:port or off')
     .default('127.0.0.1:9464'),
+  /** How often the performance snapshot is taken (ms; a Temporal Schedule). Seed 003's interval: 60 s. */
+  KEEL_PERFORMANCE_SNAPSHOT_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   /** Bearer token of the API's mutations; it reads too. Unset: mutations answer 403. */
   KEEL_API_TOKEN: optionalString,
   /** Bearer token that only reads (ledger, symbols, status). Unset and no KEEL_API_TOKEN: reads answer 403. */

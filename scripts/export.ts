@@ -2,12 +2,15 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
 /**
- * `npm run export -- trades [--symbol BTC-USDT] [--from ISO] [--to ISO]`: the API's CSV export of the
- * ledger's fills, written to stdout as it streams in. Asks the running API (KEEL_API_URL, default
+ * `npm run export -- trades|performance [--symbol BTC-USDT] [--from ISO] [--to ISO] [--by strategy|symbol|total]`:
+ * the API's CSV export of the ledger's fills, or of the performance snapshots, written to stdout as it
+ * streams in. Asks the running API (KEEL_API_URL, default
  * http://127.0.0.1:3000) with KEEL_API_READ_TOKEN or KEEL_API_TOKEN; the API validates, so the CLI and
  * the API refuse the same things with the same words.
  */
-const USAGE = 'usage: npm run export -- trades [--symbol BTC-USDT] [--from 2026-01-01T00:00:00Z] [--to ...]';
+const USAGE =
+  'usage: npm run export -- trades|performance [--symbol BTC-USDT] [--from 2026-01-01T00:00:00Z] [--to ...] [--by strategy|symbol|total (performance)]';
+const EXPORTS = new Set(['trades', 'performance']);
 
 const EnvSchema = z.object({
   KEEL_API_URL: z.url().default('http://127.0.0.1:3000'),
@@ -18,9 +21,15 @@ const EnvSchema = z.object({
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { symbol: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    options: {
+      symbol: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      by: { type: 'string' },
+    },
   });
-  if (positionals.length !== 1 || positionals[0] !== 'trades') {
+  const [kind] = positionals;
+  if (positionals.length !== 1 || !kind || !EXPORTS.has(kind) || (kind === 'trades' && values.by)) {
     console.error(USAGE);
     return 2;
   }
@@ -36,7 +45,7 @@ async function main(): Promise<number> {
     console.error('set KEEL_API_READ_TOKEN (or KEEL_API_TOKEN): the export is a read of the API');
     return 2;
   }
-  const url = new URL('/exports/trades.csv', env.data.KEEL_API_URL);
+  const url = new URL(`/exports/${kind}.csv`, env.data.KEEL_API_URL);
   for (const [key, value] of Object.entries(values))
     if (value !== undefined) url.searchParams.set(key, value);
   const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });

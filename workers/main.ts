@@ -17,6 +17,7 @@ import { ensureAccountWorkflows } from './account-workflows';
 import { ensureDemoGrids } from './demo-grids';
 import { quotePort } from './market-port';
 import { startPaperVenues } from './paper-venues';
+import { ensurePerformanceSchedule } from './performance-schedule';
 import { installRuntime } from './runtime';
 import { startScanner } from './scanner';
 import { startLocalSimWorld } from './sim-world';
@@ -116,6 +117,10 @@ async function main(): Promise<void> {
     await ensureRisk(client, config.TEMPORAL_TASK_QUEUE);
     // Each perp account's reconciliation with its venue (positions, balances, funding).
     await ensureAccountWorkflows(client, config.TEMPORAL_TASK_QUEUE, venuesConfig);
+    await ensurePerformanceSchedule(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      everyMs: config.KEEL_PERFORMANCE_SNAPSHOT_MS,
+    });
 
     const app = await buildApp({
       temporal: client,

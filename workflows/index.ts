@@ -8,3 +8,4 @@ export { spreadEngineWorkflow } from './scanner/engine-workflow';
 export { spreadTrackerWorkflow } from './scanner/tracker/tracker-workflow';
 export { accountWorkflow } from './accounts/account-workflow';
 export { marketRulesWorkflow } from './markets/market-rules-workflow';
+export { performanceSnapshotWorkflow } from './performance/performance-snapshot-workflow';

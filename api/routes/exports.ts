@@ -1,12 +1,18 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import {
+  performanceHistory,
+  type PerformanceFilter,
+  type PerformanceRow,
+} from '../../db/performance-history';
 import { exportTrades, type TradeExportFilter } from '../../db/trade-export';
-import { multiply, normalize } from '../../domain/decimal';
+import { add, multiply, normalize, subtract } from '../../domain/decimal';
 import { CanonicalSymbolSchema } from '../../domain/symbols';
 import type { ApiDependencies } from '../app';
 import { csvLine } from '../csv';
 import { refuse } from '../errors';
+import { timeRange, TimeRangeSchema } from '../schemas';
 
 export const TRADE_COLUMNS = [
   'time',
@@ -23,30 +29,59 @@ export const TRADE_COLUMNS = [
   'notional',
 ] as const;
 
-const DAY_MS = 86_400_000;
-/** The longest range one export covers. */
-const MAX_RANGE_DAYS = 366;
+const TimeRangeQuerySchema = TimeRangeSchema.extend({ symbol: CanonicalSymbolSchema.optional() });
 
-export const TradeExportQuerySchema = z
-  .object({
-    symbol: CanonicalSymbolSchema.optional(),
-    /** ISO 8601; default: 24 h before `to`. */
-    from: z.iso.datetime({ offset: true }).optional(),
-    /** ISO 8601, exclusive; default: now. */
-    to: z.iso.datetime({ offset: true }).optional(),
-  })
-  .transform((query, ctx): TradeExportFilter => {
-    const to = query.to ? new Date(query.to) : new Date();
-    const from = query.from ? new Date(query.from) : new Date(to.getTime() - DAY_MS);
-    if (from >= to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must be before to' });
-    else if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['from'],
-        message: `the range may span at most ${MAX_RANGE_DAYS} days`,
-      });
-    return { symbol: query.symbol, from, to };
-  });
+export const TradeExportQuerySchema = TimeRangeQuerySchema.transform((query, ctx): TradeExportFilter => ({
+  symbol: query.symbol,
+  ...timeRange(query, ctx),
+}));
+
+export const PerformanceExportQuerySchema = TimeRangeQuerySchema.extend({
+  /** strategy: a row per symbol and strategy; symbol: strategies summed; total: everything summed. */
+  by: z.enum(['strategy', 'symbol', 'total']).default('strategy'),
+}).transform((query, ctx): PerformanceFilter => ({
+  symbol: query.symbol,
+  by: query.by,
+  ...timeRange(query, ctx),
+}));
+
+export const PERFORMANCE_COLUMNS = [
+  'time',
+  'symbol',
+  'strategy',
+  'position',
+  'realized_pnl',
+  'unrealized_pnl',
+  'fees',
+  'net_pnl',
+  'volume',
+  'fills',
+] as const;
+
+/** Performance snapshots as CSV lines, header first, streamed page by page. */
+export async function* performanceCsv(
+  deps: Pick<ApiDependencies, 'pool'>,
+  filter: PerformanceFilter,
+): AsyncGenerator<string> {
+  yield csvLine(PERFORMANCE_COLUMNS);
+  for await (const row of performanceHistory(deps.pool, filter))
+    yield csvLine([
+      row.takenAt.toISOString(),
+      row.symbol,
+      row.strategy,
+      row.position === null ? null : normalize(row.position),
+      normalize(row.realizedPnl),
+      normalize(row.unrealizedPnl),
+      normalize(row.fees),
+      normalize(netPnl(row)),
+      normalize(row.volume),
+      row.fills,
+    ]);
+}
+
+/** What a row made: realized plus unrealized PnL, less fees. */
+export const netPnl = (row: Pick<PerformanceRow, 'realizedPnl' | 'unrealizedPnl' | 'fees'>) =>
+  subtract(add(row.realizedPnl, row.unrealizedPnl), row.fees);
 
 /** Trades as CSV lines, header first, streamed from the ledger page by page. */
 export async function* tradeCsv(
@@ -97,6 +132,28 @@ export const exportRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
         .type('text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="${name.replace(/:/g, '')}"`)
         .send(Readable.from(tradeCsv(deps, filter)));
+    },
+  );
+
+  app.get(
+    '/exports/performance.csv',
+    {
+      schema: {
+        tags: ['ledger'],
+        summary:
+          'Performance snapshots as CSV: position, realized and unrealized PnL, fees and volume over time, per symbol and strategy, per symbol, or in total (`by`), oldest first, streamed',
+        querystring: PerformanceExportQuerySchema,
+      },
+    },
+    async (request, reply) => {
+      const filter = request.query;
+      if (filter.symbol && !(await symbolKnown(deps, filter.symbol)))
+        return refuse(reply, 404, `the ledger has nothing of ${filter.symbol}`);
+      const name = `keel-performance-${filter.by}-${filter.symbol ?? 'all'}-${filter.from.toISOString()}-${filter.to.toISOString()}.csv`;
+      return reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${name.replace(/:/g, '')}"`)
+        .send(Readable.from(performanceCsv(deps, filter)));
     },
   );
 };

@@ -2,9 +2,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { arbitragesBySymbol, ArbitrageRecordSchema } from '../../db/arbitrages';
 import { fillsBySymbol, LedgerStatusSchema, ordersBySymbol } from '../../db/order-ledger';
+import { performanceHistory } from '../../db/performance-history';
 import { positionsBySymbol } from '../../db/positions';
+import { normalize } from '../../domain/decimal';
 import type { ApiDependencies } from '../app';
-import { ErrorSchema, SymbolParamsSchema } from '../schemas';
+import { ErrorSchema, SymbolParamsSchema, timeRange, TimeRangeSchema } from '../schemas';
+import { netPnl } from './exports';
 
 const LimitSchema = z.coerce.number().int().min(1).max(1000).default(100);
 
@@ -44,6 +47,20 @@ const PositionViewSchema = z.object({
   realizedPnl: z.string(),
   fills: z.number(),
 });
+
+/** A day of snapshots at the default interval (60 s). */
+const MAX_POINTS = 1440;
+const PerformancePointSchema = z.object({
+  /** Seconds since the epoch. */
+  time: z.number(),
+  position: z.string(),
+  realizedPnl: z.string(),
+  unrealizedPnl: z.string(),
+  fees: z.string(),
+  netPnl: z.string(),
+  volume: z.string(),
+});
+type PerformancePoint = z.infer<typeof PerformancePointSchema>;
 
 /** Read-only views of the ledger per symbol: what Keel placed, what filled, what it holds, its arbitrages. */
 export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
@@ -140,5 +157,36 @@ export const ledgerRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     async (request) => ({
       arbitrages: await arbitragesBySymbol(deps.pool, request.params.symbol, request.query.limit),
     }),
+  );
+
+  app.get(
+    '/symbols/:symbol/performance',
+    {
+      schema: {
+        tags,
+        summary:
+          "The symbol's performance snapshots (strategies summed), oldest first: position, realized and unrealized PnL, fees, net PnL, volume; the latest 1,440 in the range (default the last 24 h)",
+        params: SymbolParamsSchema,
+        querystring: TimeRangeSchema.transform(timeRange),
+        response: { 200: z.object({ points: z.array(PerformancePointSchema) }), 400: ErrorSchema },
+      },
+    },
+    async (request) => {
+      const points: PerformancePoint[] = [];
+      const filter = { ...request.query, symbol: request.params.symbol, by: 'symbol' as const };
+      for await (const row of performanceHistory(deps.pool, filter)) {
+        points.push({
+          time: Math.floor(row.takenAt.getTime() / 1000),
+          position: normalize(row.position ?? '0'),
+          realizedPnl: normalize(row.realizedPnl),
+          unrealizedPnl: normalize(row.unrealizedPnl),
+          fees: normalize(row.fees),
+          netPnl: normalize(netPnl(row)),
+          volume: normalize(row.volume),
+        });
+        if (points.length > MAX_POINTS) points.shift();
+      }
+      return { points };
+    },
   );
 };

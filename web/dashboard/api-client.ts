@@ -20,6 +20,11 @@ export interface PositionView {
   fills: number;
 }
 
+export interface PerformancePoint {
+  time: number;
+  netPnl: string;
+}
+
 export type SymbolAction = 'pause' | 'resume' | 'remove';
 
 /** A refusal as the API worded it (`{ error, message }`), with its status. */
@@ -44,6 +49,8 @@ export function apiClient(token: () => string) {
     symbols: () => call<{ symbols: SymbolView[] }>('GET', '/symbols'),
     symbol: (symbol: string) => call<SymbolDetail>('GET', path(symbol)),
     positions: (symbol: string) => call<{ positions: PositionView[] }>('GET', `${path(symbol)}/positions`),
+    performance: (symbol: string) =>
+      call<{ points: PerformancePoint[] }>('GET', `${path(symbol)}/performance`),
     act: (symbol: string, action: SymbolAction) =>
       action === 'remove' ? call('DELETE', path(symbol)) : call('POST', `${path(symbol)}/${action}`),
   };

@@ -1,6 +1,7 @@
 import type { LiveMessage, OrderView, TradeView } from '../../api/live/live-messages';
 import { apiClient, ApiError, type PositionView, type SymbolAction, type SymbolView } from './api-client';
 import { liveConnection } from './live-connection';
+import { pnlChart } from './pnl-chart';
 import { priceChart } from './price-chart';
 
 /*
@@ -20,6 +21,7 @@ const namespace = document.body.dataset.namespace ?? 'default';
 let token = sessionStorage.getItem('keel.token') ?? '';
 const api = apiClient(() => token);
 const chart = priceChart($('chart'));
+const pnl = pnlChart($('pnl-chart'));
 
 const view = {
   selected: decodeURIComponent(location.hash.slice(1)) || undefined,
@@ -175,6 +177,7 @@ async function refresh() {
     const grid = detail.config?.strategies?.find((strategy) => strategy.name === 'grid')?.params;
     view.bounds = grid ? [Number(grid.lowerPrice), Number(grid.upperPrice)] : [];
     await refreshPositions();
+    pnl.setPoints((await api.performance(view.selected)).points);
   } catch (error) {
     notice(
       error instanceof ApiError ? `${error.status}: ${error.message}` : 'the API does not answer',
@@ -191,6 +194,7 @@ function select(symbol: string) {
   view.positions = [];
   view.mid = undefined;
   chart.clear();
+  pnl.setPoints([]);
   $('detail').hidden = false;
   $('detail-symbol').textContent = symbol;
   live.follow([symbol]);

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { marketDataHubs } from '../../../activities/quote-watch';
 import { buildApp, type ApiDependencies } from '../../../api/app';
+import { takePerformanceSnapshot } from '../../../db/performance';
 import { quotePort } from '../../../workers/market-port';
 import { takerOrder } from '../../../workers/sim-world';
 import {
@@ -142,6 +143,13 @@ describe('web dashboard: a real browser on a running stack', { skip: chromiumMis
     await pageShows('the position', async () => (await text('#position')).includes('1 @ 95'));
     await pageShows('the replacement sell', async () =>
       (await rows('#orders')).some((row) => row.startsWith('sell') && row.includes('100')),
+    );
+    // Two performance snapshots (the schedule's work, taken here at once): the PnL chart draws them.
+    await takePerformanceSnapshot(database.pool, new Date(Date.now() - 60_000));
+    await takePerformanceSnapshot(database.pool, new Date());
+    await pageShows(
+      'the PnL chart',
+      async () => (await page.locator('#pnl-chart').getAttribute('data-points')) === '2',
     );
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
