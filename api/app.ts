@@ -53,8 +53,12 @@ export interface ApiDependencies {
   temporalReadTimeoutMs?: number;
   /** Market data for the live feed's `kline` and `book` (the process with the connectors provides it). */
   market?: QuotePort;
+  /** Task queues besides `taskQueue` whose activities a worker must poll for /status to be ok (the scanner's). */
+  activityTaskQueues?: string[];
   /** The Temporal Web UI the dashboard links each workflow to (none for an external server). */
   temporalUiUrl?: string | undefined;
+  /** How often the live feed reads symbol, risk, account and tracking state while followed (default 2000 ms). */
+  liveStatusIntervalMs?: number;
   /** Width of the live feed's candles in seconds (default 60). */
   klineIntervalSeconds?: number;
   /** How long a manual order's request waits to be carried out before answering 202 (MANUAL_ORDER_WAIT_MS). */

@@ -49,3 +49,34 @@ export async function saveAccountSnapshot(pool: Pool, snapshot: AccountSnapshot)
     ],
   );
 }
+
+export interface LatestAccountSnapshot {
+  venue: string;
+  account: string;
+  takenAt: Date;
+  balances: AccountSnapshot['balances'];
+  positions: AccountSnapshot['positions'];
+}
+
+/** Each account's latest snapshot of the last `withinMs` (older ones are left out, not looked for). */
+export async function latestAccountSnapshots(pool: Pool, withinMs: number): Promise<LatestAccountSnapshot[]> {
+  const { rows } = await pool.query<{
+    venue: string;
+    account: string;
+    taken_at: Date;
+    balances: AccountSnapshot['balances'];
+    positions: AccountSnapshot['positions'];
+  }>(
+    `SELECT DISTINCT ON (venue, account) venue, account, taken_at, balances, positions
+     FROM account_snapshots WHERE taken_at > now() - make_interval(secs => $1::float8 / 1000)
+     ORDER BY venue, account, taken_at DESC`,
+    [withinMs],
+  );
+  return rows.map((row) => ({
+    venue: row.venue,
+    account: row.account,
+    takenAt: row.taken_at,
+    balances: row.balances,
+    positions: row.positions,
+  }));
+}

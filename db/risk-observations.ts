@@ -6,7 +6,8 @@ export interface VenueHealth {
   venue: string;
   calls: number;
   errors: number;
-  /** Round trip p99 over the window, ms. */
+  /** Round trip median and p99 over the window, ms. */
+  p50Ms: number;
   p99Ms: number;
   /** Whether the latest call succeeded. */
   lastOk: boolean;
@@ -16,6 +17,7 @@ export interface VenueHealth {
 export async function venueHealth(pool: Pool, windowMs: number): Promise<VenueHealth[]> {
   const { rows } = await pool.query<VenueHealth>(
     `SELECT venue, count(*)::int AS calls, (count(*) FILTER (WHERE NOT ok))::int AS errors,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS "p50Ms",
             percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS "p99Ms",
             (array_agg(ok ORDER BY at DESC))[1] AS "lastOk"
      FROM venue_calls WHERE at > now() - make_interval(secs => $1::float8 / 1000) GROUP BY venue ORDER BY venue`,

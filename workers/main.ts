@@ -13,6 +13,7 @@ import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { recordAccountChecks } from '../db/venue-accounts';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
+import { SCANNER_TASK_QUEUE } from '../workflows/scanner/engine-workflow';
 import { ensureAccountWorkflows } from './account-workflows';
 import { ensureDemoGrids } from './demo-grids';
 import { quotePort } from './market-port';
@@ -135,6 +136,7 @@ async function main(): Promise<void> {
       venues: venuesConfig,
       market: quotePort(marketDataHubs(venues.connectors)),
       temporalUiUrl: temporalServer.uiUrl,
+      activityTaskQueues: config.KEEL_SCANNER === 'on' ? [SCANNER_TASK_QUEUE] : [],
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
       throw new Error(

@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { ledgerEvents, type LedgerEvent } from '../../db/ledger-events';
 import { bookPosition } from '../../db/ledger-history';
 import { messagesOf, positionMessage, type LiveMessage } from './live-messages';
+import type { KeyedMessage, LiveStatus } from './live-status';
 
 /**
  * A connection whose unsent data passes this is too slow to follow the feed: it is closed (1013) rather
@@ -14,6 +15,8 @@ interface Subscriber {
   socket: WebSocket;
   /** The symbols it follows; undefined: all. */
   symbols: ReadonlySet<string> | undefined;
+  /** Whether it has had its history and the current state: state changes are sent only after that. */
+  ready: boolean;
 }
 
 /**
@@ -24,20 +27,46 @@ interface Subscriber {
 export class LiveHub {
   readonly #subscribers = new Set<Subscriber>();
   #stopListening: (() => void) | undefined;
+  #stopStatus: (() => void) | undefined;
 
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly status?: LiveStatus,
+  ) {}
 
-  add(socket: WebSocket, symbols: ReadonlySet<string> | undefined): () => void {
-    const subscriber = { socket, symbols };
+  /** Follows the ledger for `socket` at once; its state messages wait for `ready` (after its history). */
+  add(
+    socket: WebSocket,
+    symbols: ReadonlySet<string> | undefined,
+  ): { ready: () => void; remove: () => void } {
+    const subscriber: Subscriber = { socket, symbols, ready: false };
     this.#subscribers.add(subscriber);
     this.#stopListening ??= ledgerEvents.listen((event) => this.#relay(event));
-    return () => {
-      this.#subscribers.delete(subscriber);
-      if (this.#subscribers.size === 0) {
+    this.#stopStatus ??= this.status?.subscribe((keyed) => this.#tell(keyed));
+    return {
+      ready: () => {
+        subscriber.ready = true;
+        for (const keyed of this.status?.current() ?? []) this.#tell(keyed, subscriber);
+      },
+      remove: () => {
+        this.#subscribers.delete(subscriber);
+        if (this.#subscribers.size > 0) return;
         this.#stopListening?.();
         this.#stopListening = undefined;
-      }
+        this.#stopStatus?.();
+        this.#stopStatus = undefined;
+      },
     };
+  }
+
+  /** A state message to every ready subscriber that follows its symbol (or to `only`). */
+  #tell({ symbol, message }: KeyedMessage, only?: Subscriber): void {
+    const text = JSON.stringify(message);
+    for (const subscriber of only ? [only] : this.#subscribers) {
+      if (!subscriber.ready) continue;
+      if (symbol !== undefined && subscriber.symbols && !subscriber.symbols.has(symbol)) continue;
+      send(subscriber.socket, text);
+    }
   }
 
   get connections(): number {

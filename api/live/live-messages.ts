@@ -8,7 +8,8 @@ import type { Touch } from './market-watch';
 /*
  * The live feed's messages, seed 002's shape: `{ type, data }`. `history` on connect, then `orders` on each
  * change of an order, `trade_event` on each fill and `position` after it; for each symbol followed by name,
- * `kline` (its candles so far, then the candle each change moved) and `book` (its touch). Pure: built once per event and
+ * `kline` (its candles so far, then the candle each change moved) and `book` (its touch); and state read
+ * every few seconds, sent when it changes: `symbol` (status), `risk`, `account`, `tracking`. Pure: built once per event and
  * sent to every connection whose filter takes the symbol.
  */
 
@@ -55,7 +56,42 @@ export type LiveMessage =
   | { type: 'trade_event'; data: TradeView }
   | { type: 'position'; data: PositionView }
   | { type: 'kline'; data: { symbol: string; interval: number; candles: Candle[] } }
-  | { type: 'book'; data: { symbol: string } & Touch };
+  | { type: 'book'; data: { symbol: string } & Touch }
+  | { type: 'symbol'; data: { symbol: string; status: string; problems: string[] } }
+  | { type: 'risk'; data: { states: RiskStateView[] } }
+  | { type: 'account'; data: AccountView }
+  | { type: 'tracking'; data: TrackingView };
+
+/** A trading state other than ACTIVE in force (domain/risk.ts), with who set it and why. */
+export interface RiskStateView {
+  scope: string;
+  key: string;
+  source: string;
+  state: string;
+  reason: string;
+}
+
+/** An account as its latest reconciliation read it from the venue: balances per market, perp positions. */
+export interface AccountView {
+  venue: string;
+  account: string;
+  /** ISO 8601. */
+  takenAt: string;
+  balances: Record<string, Array<{ asset: string; free: string; locked: string }>>;
+  positions: Array<{ symbol: string; quantity: string; markPrice: string }>;
+}
+
+/** A spread the scanner tracks (or tracked): opened, and once it ends, its outcome. */
+export interface TrackingView {
+  id: string;
+  symbol: string;
+  direction: string;
+  openedAt: string;
+  entryBps: number;
+  exitBps: number;
+  closedAt: string | null;
+  outcome: string | null;
+}
 
 export const orderView = (order: LedgerOrder): OrderView => ({
   id: order.client_order_id,

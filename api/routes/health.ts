@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { defaultVenuesConfig } from '../../config/venues';
 import { riskOverview } from '../../db/risk';
-import { orderStreams } from '../../db/venue-accounts';
+import { venueHealth } from '../../db/risk-observations';
+import { accountHealth, orderStreams } from '../../db/venue-accounts';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
@@ -11,8 +12,53 @@ import { orchestratorControl, temporalUnavailable } from '../orchestrator';
 import { riskControl } from '../risk';
 import { downTooLong, pollingWorkers, unhealthyAccounts } from '../venues';
 
-const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const CheckSchema = z.object({
+  ok: z.boolean(),
+  detail: z.string().optional(),
+  /** How long the check took to answer, ms (a slow component shows here before it fails). */
+  latencyMs: z.number().optional(),
+});
 type Check = z.infer<typeof CheckSchema>;
+
+/** Each task queue a worker must poll, by kind of task: how many pollers, and which. */
+const WorkersCheckSchema = CheckSchema.extend({
+  taskQueues: z.array(
+    z.object({
+      name: z.string(),
+      type: z.enum(['workflow', 'activity']),
+      pollers: z.number(),
+      /** Temporal identities of the pollers (the first 20). */
+      identities: z.array(z.string()),
+      /** When a poller last asked for a task, ms ago (null: none). */
+      lastPollAgoMs: z.number().nullable(),
+    }),
+  ),
+});
+type WorkersCheck = z.infer<typeof WorkersCheckSchema>;
+
+/** The venues check, with each configured account and each venue's recent call latency and errors. */
+const VenuesCheckSchema = CheckSchema.extend({
+  accounts: z.array(
+    z.object({ venue: z.string(), account: z.string(), state: z.string(), checkedAt: z.string().nullable() }),
+  ),
+  /** Every worker's calls to each venue over the last 5 minutes (activities/venue-calls.ts records them). */
+  calls: z.array(
+    z.object({
+      venue: z.string(),
+      calls: z.number(),
+      errors: z.number(),
+      p50Ms: z.number(),
+      p99Ms: z.number(),
+      lastOk: z.boolean(),
+    }),
+  ),
+});
+type VenuesCheck = z.infer<typeof VenuesCheckSchema>;
+const VENUE_CALL_WINDOW_MS = 5 * 60_000;
+
+/** A protobuf timestamp (seconds as a Long) in ms since the epoch. */
+const timestampMs = (ts: { seconds?: { toString(): string } | number | null; nanos?: number | null }) =>
+  Number(ts.seconds?.toString() ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
 
 /** The orchestrator check: per-shard counts when the root answers, else why not. */
 const OrchestratorCheckSchema = z.discriminatedUnion('ok', [
@@ -32,8 +78,9 @@ const OrchestratorCheckSchema = z.discriminatedUnion('ok', [
         byStatus: z.record(z.string(), z.number()),
       }),
     ),
+    latencyMs: z.number().optional(),
   }),
-  z.object({ ok: z.literal(false), detail: z.string() }),
+  z.object({ ok: z.literal(false), detail: z.string(), latencyMs: z.number().optional() }),
 ]);
 type OrchestratorCheck = z.infer<typeof OrchestratorCheckSchema>;
 
@@ -63,11 +110,11 @@ const StatusSchema = z.object({
   checks: z.object({
     temporal: CheckSchema,
     postgres: CheckSchema,
-    workers: CheckSchema,
+    workers: WorkersCheckSchema,
     symbols: SymbolsCheckSchema,
     orchestrator: OrchestratorCheckSchema,
     risk: RiskCheckSchema,
-    venues: CheckSchema,
+    venues: VenuesCheckSchema,
   }),
 });
 
@@ -193,13 +240,32 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
    * account a venue refused or could not answer, or a stream down longer than a reconnect takes (its
    * watches poll the venue meanwhile), fails this.
    */
-  const venuesCheck = async (): Promise<Check> => {
-    const unhealthy = await unhealthyAccounts(venues, deps.pool);
-    const workers = await pollingWorkers(deps.temporal, deps.taskQueue);
+  const venuesCheck = async (): Promise<VenuesCheck> => {
+    const [unhealthy, health, calls, workers] = await Promise.all([
+      unhealthyAccounts(venues, deps.pool),
+      accountHealth(deps.pool),
+      venueHealth(deps.pool, VENUE_CALL_WINDOW_MS),
+      pollingWorkers(deps.temporal, deps.taskQueue),
+    ]);
     const down = downTooLong(await orderStreams(deps.pool, workers));
-    const accounts = venues.venues.reduce((count, setup) => count + setup.accounts.length, 0);
+    const accounts = venues.venues.flatMap((setup) =>
+      setup.accounts.map((account) => {
+        const row = health.find((entry) => entry.venue === setup.venue && entry.account === account.name);
+        return {
+          venue: setup.venue,
+          account: account.name,
+          state: row?.state ?? 'unchecked',
+          checkedAt: row?.checked_at.toISOString() ?? null,
+        };
+      }),
+    );
+    const seen = { accounts, calls };
     if (unhealthy.length === 0 && down.length === 0)
-      return { ok: true, detail: accounts === 0 ? 'the in-process simulator' : `${accounts} accounts ok` };
+      return {
+        ok: true,
+        detail: accounts.length === 0 ? 'the in-process simulator' : `${accounts.length} accounts ok`,
+        ...seen,
+      };
     const problems = [
       ...unhealthy.map((row) => `${row.venue}/${row.account}: ${row.state} (${row.detail})`),
       ...down.map(
@@ -207,7 +273,66 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
           `${row.venue}/${row.market}/${row.account}: order stream down in ${row.worker} since ${row.changed_at.toISOString()} (${row.detail}); its watches poll`,
       ),
     ];
-    return { ok: false, detail: problems.join('; ') };
+    return { ok: false, detail: problems.join('; '), ...seen };
+  };
+
+  /** The task queues Keel's workers must poll: the main one for both kinds, each extra one for activities. */
+  const queues = [
+    { name: deps.taskQueue, type: 'workflow' as const },
+    { name: deps.taskQueue, type: 'activity' as const },
+    ...(deps.activityTaskQueues ?? []).map((name) => ({ name, type: 'activity' as const })),
+  ];
+  const workersCheck = async (): Promise<WorkersCheck> => {
+    const now = Date.now();
+    const taskQueues = await Promise.all(
+      queues.map(async ({ name, type }) => {
+        const response = await deps.temporal.workflowService.describeTaskQueue({
+          namespace: deps.temporal.options.namespace,
+          taskQueue: { name, kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          taskQueueType:
+            type === 'workflow'
+              ? temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+              : temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+        });
+        const pollers = response.pollers ?? [];
+        const lastPolls = pollers.flatMap((poller) =>
+          poller.lastAccessTime ? [timestampMs(poller.lastAccessTime)] : [],
+        );
+        return {
+          name,
+          type,
+          pollers: pollers.length,
+          identities: pollers.slice(0, 20).flatMap((poller) => (poller.identity ? [poller.identity] : [])),
+          lastPollAgoMs: lastPolls.length > 0 ? Math.max(0, now - Math.max(...lastPolls)) : null,
+        };
+      }),
+    );
+    const idle = taskQueues.filter((queue) => queue.pollers === 0);
+    return {
+      ok: idle.length === 0,
+      detail:
+        idle.length === 0
+          ? taskQueues.map((queue) => `${queue.pollers} ${queue.type} pollers on ${queue.name}`).join(', ')
+          : `no worker polls ${idle.map((queue) => `${queue.name} for ${queue.type} tasks`).join(', ')}`,
+      taskQueues,
+    };
+  };
+
+  /** A check with the time it took; every check starts when the report does, so they overlap. */
+  const timed = async <C extends Check>(check: Promise<C>): Promise<C> => {
+    const started = performance.now();
+    const result = await check;
+    return { ...result, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
+  };
+  /** Two checks answered by one read (the orchestrator's status): both took its time. */
+  const timedPair = async <A extends Check, B extends Check>(pair: Promise<[A, B]>): Promise<[A, B]> => {
+    const started = performance.now();
+    const [a, b] = await pair;
+    const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+    return [
+      { ...a, latencyMs },
+      { ...b, latencyMs },
+    ];
   };
 
   app.get(
@@ -222,51 +347,58 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     },
     async (_request, reply) => {
       // One deadline for every Temporal call of the report: a slow Temporal fails its checks, never hangs.
-      const [temporalCheck, postgresCheck, workersCheck, [orchestrator, symbols], risk, venuesState] =
+      const [temporalCheck, postgresCheck, workers, [orchestrator, symbols], risk, venuesState] =
         await control.within(() =>
           Promise.all([
-            deps.temporal.workflowService
-              .getSystemInfo({})
-              .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
-              .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-            checkPostgres(),
-            deps.temporal.workflowService
-              .describeTaskQueue({
-                namespace: deps.temporal.options.namespace,
-                taskQueue: {
-                  name: deps.taskQueue,
-                  kind: temporalApi.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
-                },
-                taskQueueType: temporalApi.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-              })
-              .then((response): Check => {
-                const pollers = response.pollers?.length ?? 0;
-                return { ok: pollers > 0, detail: `${pollers} workflow pollers on ${deps.taskQueue}` };
-              })
-              .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-            orchestratorCheck().catch((error: unknown): [OrchestratorCheck, SymbolsCheck] => [
-              { ok: false, detail: reason(error) },
-              { ok: false, detail: `unknown: ${reason(error)}`, unhealthy: [] },
-            ]),
-            bounded(
-              () =>
-                riskCheck().catch((error: unknown): RiskCheck => ({
-                  ok: false,
-                  detail: reason(error),
-                  states: [],
-                })),
-              (detail) => ({ ok: false, detail, states: [] }),
+            timed(
+              deps.temporal.workflowService
+                .getSystemInfo({})
+                .then((info): Check => ({ ok: true, detail: `server ${info.serverVersion}` }))
+                .catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
             ),
-            bounded(
-              () => venuesCheck().catch((error: unknown): Check => ({ ok: false, detail: reason(error) })),
-              (detail) => ({ ok: false, detail }),
+            timed(checkPostgres()),
+            timed(
+              workersCheck().catch((error: unknown): WorkersCheck => ({
+                ok: false,
+                detail: reason(error),
+                taskQueues: [],
+              })),
+            ),
+            timedPair(
+              orchestratorCheck().catch((error: unknown): [OrchestratorCheck, SymbolsCheck] => [
+                { ok: false, detail: reason(error) },
+                { ok: false, detail: `unknown: ${reason(error)}`, unhealthy: [] },
+              ]),
+            ),
+            timed(
+              bounded(
+                () =>
+                  riskCheck().catch((error: unknown): RiskCheck => ({
+                    ok: false,
+                    detail: reason(error),
+                    states: [],
+                  })),
+                (detail) => ({ ok: false, detail, states: [] }),
+              ),
+            ),
+            timed(
+              bounded(
+                () =>
+                  venuesCheck().catch((error: unknown): VenuesCheck => ({
+                    ok: false,
+                    detail: reason(error),
+                    accounts: [],
+                    calls: [],
+                  })),
+                (detail) => ({ ok: false, detail, accounts: [], calls: [] }),
+              ),
             ),
           ]),
         );
       const checks = {
         temporal: temporalCheck,
         postgres: postgresCheck,
-        workers: workersCheck,
+        workers,
         orchestrator,
         symbols,
         risk,

@@ -8,7 +8,9 @@ import type { ApiDependencies } from '../app';
 import { refuse } from '../errors';
 import { LiveHub, send } from '../live/live-hub';
 import { bookMessage, historyMessage, klineMessage } from '../live/live-messages';
+import { LiveStatus } from '../live/live-status';
 import { MarketWatch, type MarketSource, type MarketView } from '../live/market-watch';
+import { accounts, riskStates, symbolStatuses, trackings } from '../live/status-sources';
 import { orchestratorControl } from '../orchestrator';
 import { ErrorSchema } from '../schemas';
 
@@ -52,14 +54,19 @@ export const websocketSupport = {
 
 /**
  * `GET /live` (WebSocket): `history` on connect (the latest orders and fills of the symbols followed), then
- * `orders`, `trade_event` and `position` as the ledger changes. A read: the token comes in the
+ * `orders`, `trade_event` and `position` as the ledger changes; the current `symbol`, `risk`, `account` and
+ * `tracking` state, then each change of it; `kline` and `book` for symbols followed by name. A read: the token comes in the
  * Authorization header, or from a browser as the subprotocol `bearer.<token>`.
  */
 export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
-  const hub = new LiveHub(deps.pool);
   const control = orchestratorControl(deps.temporal, deps.orchestrator, {
     readTimeoutMs: deps.temporalReadTimeoutMs,
   });
+  const status = new LiveStatus(
+    [symbolStatuses(control), riskStates(deps.pool), accounts(deps.pool), trackings(deps.pool)],
+    deps.liveStatusIntervalMs,
+  );
+  const hub = new LiveHub(deps.pool, status);
   /** Where a symbol trades: the venue of its first strategy (the first venue when it has none). */
   const sourceOf = async (symbol: string): Promise<MarketSource | undefined> => {
     const entry = await control.registered(symbol);
@@ -69,7 +76,10 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, de
   const market =
     deps.market &&
     new MarketWatch(deps.market, { sourceOf, intervalSeconds: deps.klineIntervalSeconds ?? 60 });
-  app.addHook('onClose', async () => market?.close());
+  app.addHook('onClose', async () => {
+    market?.close();
+    status.close();
+  });
 
   app.get(
     '/live',
@@ -96,12 +106,13 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, de
     async (socket, request) => {
       const { symbols } = request.query;
       // Subscribed before history is read, so nothing that happens meanwhile is missed.
-      const remove = hub.add(socket, symbols);
-      socket.on('close', remove);
+      const subscription = hub.add(socket, symbols);
+      socket.on('close', subscription.remove);
       socket.on('message', () => socket.close(1008, 'the feed takes no messages'));
       try {
         const recent = await recentLedger(deps.pool, symbols && [...symbols], { orders: 100, fills: 200 });
         send(socket, JSON.stringify(historyMessage(recent.orders, recent.fills)));
+        subscription.ready();
       } catch {
         socket.close(1011, 'history could not be read');
         return;

@@ -84,6 +84,7 @@ export interface HarnessOptions {
     | 'market'
     | 'klineIntervalSeconds'
     | 'temporalUiUrl'
+    | 'liveStatusIntervalMs'
   >;
 }
 

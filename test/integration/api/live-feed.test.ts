@@ -6,6 +6,9 @@ import type { FastifyInstance } from 'fastify';
 import { WebSocket } from 'ws';
 import type { LiveMessage } from '../../../api/live/live-messages';
 import { LIVE_PROTOCOL } from '../../../api/routes/live';
+import { saveAccountSnapshot } from '../../../db/account-snapshots';
+import { setTradingState } from '../../../db/risk';
+import { openTracking } from '../../../db/scanner-trackings';
 import { takerOrder } from '../../../workers/sim-world';
 import {
   authHeader,
@@ -101,6 +104,7 @@ describe('live feed: a WebSocket of the ledger’s changes', () => {
       database: 'live_feed',
       worker: { deps: { connectors: sim.connectors, settleWindowMs: () => 0 } },
       orchestrator: ref,
+      api: { liveStatusIntervalMs: 200 },
     });
     harness = started;
     ({ app, database } = started);
@@ -187,9 +191,79 @@ describe('live feed: a WebSocket of the ledger’s changes', () => {
         () => JSON.stringify(resting(market, OTHER)) === '["buy 90","sell 100"]',
       );
       assert.ok(
-        messages.every((message) => message.type === 'history' || message.data.symbol === SYMBOL),
+        messages.every(
+          (message) =>
+            message.type === 'history' || !('symbol' in message.data) || message.data.symbol === SYMBOL,
+        ),
         'only the followed symbol',
       );
+    } finally {
+      socket.close();
+    }
+  });
+
+  test('symbol, risk, account and tracking state: the current on connect, then each change', async () => {
+    const { socket, messages } = await connect(`?symbols=${SYMBOL}`, [
+      LIVE_PROTOCOL,
+      `bearer.${TEST_API_READ_TOKEN}`,
+    ]);
+    const latest = <T extends LiveMessage['type']>(type: T) =>
+      messages.findLast((message): message is Extract<LiveMessage, { type: T }> => message.type === type);
+    try {
+      const status = await waitFor('the symbol status', () => latest('symbol'));
+      assert.deepEqual(status.data, { symbol: SYMBOL, status: 'running', problems: [] });
+      assert.equal(messages[0]?.type, 'history', 'state follows the history');
+      assert.deepEqual((await waitFor('the risk states', () => latest('risk'))).data, { states: [] });
+      assert.ok(
+        messages.every((message) => message.type !== 'symbol' || message.data.symbol === SYMBOL),
+        'only the followed symbol’s status',
+      );
+
+      await setTradingState(database.pool, {
+        scope: 'symbol',
+        key: 'ZZZ-USDT',
+        state: 'HALTED',
+        source: 'operator',
+        actor: 'test',
+        reason: 'live feed test',
+      });
+      const halted = await waitFor('the risk change', () => {
+        const risk = latest('risk');
+        return risk && risk.data.states.length === 1 ? risk : undefined;
+      });
+      assert.deepEqual(halted.data.states, [
+        { scope: 'symbol', key: 'ZZZ-USDT', source: 'operator', state: 'HALTED', reason: 'live feed test' },
+      ]);
+
+      await saveAccountSnapshot(database.pool, {
+        venue: 'binance',
+        account: 'keel',
+        balances: { spot: [{ asset: 'USDT', free: '900', locked: '100' }] },
+        positions: [],
+        funding: [],
+        discrepancies: [],
+      });
+      const account = await waitFor('the account', () => latest('account'));
+      assert.deepEqual(account.data.balances, { spot: [{ asset: 'USDT', free: '900', locked: '100' }] });
+
+      const trackingId = `scanner-track:${SYMBOL}/run-1`;
+      await openTracking(database.pool, {
+        id: trackingId,
+        symbol: SYMBOL,
+        direction: 'binance-spot/bybit-perp',
+        openedAt: Date.now(),
+        entryBps: 42,
+        exitBps: 5,
+        intervalMs: 200,
+      });
+      const tracking = await waitFor('the tracking', () => latest('tracking'));
+      assert.equal(tracking.data.id, trackingId);
+      assert.equal(tracking.data.outcome, null);
+
+      // Nothing changed: nothing sent again.
+      const count = messages.length;
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      assert.equal(messages.length, count, 'unchanged state is not sent again');
     } finally {
       socket.close();
     }

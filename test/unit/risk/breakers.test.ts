@@ -26,6 +26,7 @@ const health = (venue: string, fields: Partial<VenueHealth> = {}): VenueHealth =
   venue,
   calls: 10,
   errors: 0,
+  p50Ms: 20,
   p99Ms: 50,
   lastOk: true,
   ...fields,
