@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
 import { LIVE_STATUSES } from '../db/risk';
 
 /** The workflow types Keel runs, whose running executions are counted. */
@@ -14,6 +14,7 @@ export const KEEL_WORKFLOW_TYPES = [
   'spreadEngineWorkflow',
   'spreadTrackerWorkflow',
   'marketRulesWorkflow',
+  'performanceSnapshotWorkflow',
 ] as const;
 
 /** How long one scrape waits for a source before leaving its series out and marking it down. */
@@ -79,6 +80,12 @@ export function createStateMetrics(deps: { pool: Pool; temporal: Client }): {
     labelNames: ['scope', 'state', 'source'],
     registers,
   });
+  const breakerTrips = new Counter({
+    name: 'keel_breaker_trips_total',
+    help: 'Times each circuit breaker set a trading state where it had none, from the risk change log',
+    labelNames: ['breaker'],
+    registers,
+  });
   const workflows = new Gauge({
     name: 'keel_workflows_running',
     help: 'Running workflow executions by type, from Temporal visibility',
@@ -87,7 +94,7 @@ export function createStateMetrics(deps: { pool: Pool; temporal: Client }): {
   });
 
   const ledger = async () => {
-    const [orders, books, states] = await Promise.all([
+    const [orders, books, states, trips] = await Promise.all([
       deps.pool.query<{ venue: string; market: string; account: string; strategy: string; count: number }>(
         `SELECT venue, market, account, strategy, count(*)::int AS count FROM ledger_orders
          WHERE status = ANY($1::text[]) GROUP BY 1, 2, 3, 4`,
@@ -117,6 +124,12 @@ export function createStateMetrics(deps: { pool: Pool; temporal: Client }): {
       deps.pool.query<{ scope: string; state: string; source: string; count: number }>(
         `SELECT scope, state, source, count(*)::int AS count FROM trading_states GROUP BY 1, 2, 3`,
       ),
+      // A trip: the breaker's source appears at a scope where it was not (a state it renews is no new trip).
+      deps.pool.query<{ breaker: string; count: number }>(
+        `SELECT substr(source, 9) AS breaker, count(*)::int AS count FROM risk_changes
+         WHERE kind = 'state' AND source LIKE 'breaker:%' AND after ? source AND NOT (COALESCE(before, '{}') ? source)
+         GROUP BY source`,
+      ),
     ]);
     openOrders.reset();
     for (const { count, ...where } of orders.rows) openOrders.set(where, count);
@@ -129,6 +142,8 @@ export function createStateMetrics(deps: { pool: Pool; temporal: Client }): {
       notional.set(where, Number(row.notional));
       pnl.set(where, Number(row.pnl));
     }
+    breakerTrips.reset();
+    for (const row of trips.rows) breakerTrips.inc({ breaker: row.breaker }, row.count);
     tradingStates.reset();
     for (const row of states.rows)
       tradingStates.set({ scope: row.scope, state: row.state, source: row.source }, row.count);

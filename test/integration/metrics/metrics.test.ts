@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { setTradingState } from '../../../db/risk';
 import { findFreePort } from '../../../temporal/port-check';
 import { takerOrder } from '../../../workers/sim-world';
 import {
@@ -134,6 +135,28 @@ describe('metrics: Keel’s /metrics and the Temporal SDK’s, as Prometheus and
         ? true
         : undefined,
     );
+  });
+
+  test('breaker trips are counted from the risk change log: a renewed state is no new trip', async () => {
+    const trips = async () =>
+      total(parseSamples(await scrape()), 'keel_breaker_trips_total', { breaker: 'latency' });
+    const before = await trips();
+    const breaker = (state: 'HALTED' | 'ACTIVE') =>
+      setTradingState(database.pool, {
+        scope: 'venue',
+        key: 'metrics-test-venue',
+        state,
+        source: 'breaker:latency',
+        actor: 'risk workflow',
+        reason: 'p99 over the limit',
+      });
+    await breaker('HALTED');
+    await breaker('HALTED'); // renewed while in force
+    assert.equal(await trips(), before + 1);
+    await breaker('ACTIVE');
+    await breaker('HALTED');
+    assert.equal(await trips(), before + 2);
+    await breaker('ACTIVE');
   });
 
   test('every query of the Grafana dashboard names a series that Keel or the Temporal SDK exports', async () => {
