@@ -433,16 +433,22 @@ export async function unsettledOrders(pool: Pool, symbol?: string): Promise<Ledg
   return rows.map(parseRow);
 }
 
-/** The symbol's orders, newest first, optionally of one status. */
+/** Which symbols a read covers: one, several, or every symbol (undefined). */
+export type SymbolSelection = string | readonly string[] | undefined;
+const symbolList = (symbols: SymbolSelection) =>
+  symbols === undefined ? null : typeof symbols === 'string' ? [symbols] : [...symbols];
+
+/** The symbols' orders, newest first, optionally of one status. */
 export async function ordersBySymbol(
   pool: Pool,
-  symbol: string,
+  symbols: SymbolSelection,
   options: { status?: LedgerStatus | undefined; limit: number },
 ): Promise<LedgerOrder[]> {
   const { rows } = await pool.query(
-    `SELECT ${ROW} FROM ledger_orders WHERE symbol = $1 AND ($2::text IS NULL OR status = $2)
+    `SELECT ${ROW} FROM ledger_orders WHERE ($1::text[] IS NULL OR symbol = ANY($1::text[]))
+       AND ($2::text IS NULL OR status = $2)
      ORDER BY created_at DESC, client_order_id LIMIT $3`,
-    [symbol, options.status ?? null, options.limit],
+    [symbolList(symbols), options.status ?? null, options.limit],
   );
   return rows.map(parseRow);
 }
@@ -450,6 +456,7 @@ export async function ordersBySymbol(
 export const LedgerFillSchema = z.object({
   id: z.union([z.string(), z.number()]).transform(String),
   client_order_id: z.string(),
+  symbol: z.string(),
   strategy: z.string(),
   side: OrderSideSchema,
   quantity: numeric,
@@ -458,12 +465,16 @@ export const LedgerFillSchema = z.object({
 });
 export type LedgerFill = z.infer<typeof LedgerFillSchema>;
 
-/** The symbol's fills, newest first. */
-export async function fillsBySymbol(pool: Pool, symbol: string, limit: number): Promise<LedgerFill[]> {
+/** The symbols' fills, newest first. */
+export async function fillsBySymbol(
+  pool: Pool,
+  symbols: SymbolSelection,
+  limit: number,
+): Promise<LedgerFill[]> {
   const { rows } = await pool.query(
-    `SELECT id, client_order_id, strategy, side, quantity::text, price::text, recorded_at
-     FROM ledger_fills WHERE symbol = $1 ORDER BY id DESC LIMIT $2`,
-    [symbol, limit],
+    `SELECT id, client_order_id, symbol, strategy, side, quantity::text, price::text, recorded_at
+     FROM ledger_fills WHERE $1::text[] IS NULL OR symbol = ANY($1::text[]) ORDER BY id DESC LIMIT $2`,
+    [symbolList(symbols), limit],
   );
   return rows.map((row) => LedgerFillSchema.parse(row));
 }

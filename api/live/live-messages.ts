@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../../db/ledger-events';
-import type { BookPosition, RecentFill } from '../../db/ledger-history';
-import type { LedgerOrder } from '../../db/order-ledger';
+import type { BookPosition } from '../../db/ledger-history';
+import type { LedgerFill, LedgerOrder } from '../../db/order-ledger';
 import { normalize } from '../../domain/decimal';
 import type { Candle } from './candles';
 import type { Touch } from './market-watch';
@@ -110,18 +110,18 @@ export const orderView = (order: LedgerOrder): OrderView => ({
   averagePrice: order.average_price,
 });
 
-export const historyMessage = (orders: LedgerOrder[], fills: RecentFill[]): LiveMessage => ({
+export const historyMessage = (orders: LedgerOrder[], fills: LedgerFill[]): LiveMessage => ({
   type: 'history',
   data: {
     orders: orders.map(orderView),
     trades: fills.map((fill) => ({
-      id: fill.clientOrderId,
+      id: fill.client_order_id,
       symbol: fill.symbol,
       strategy: fill.strategy,
       side: fill.side,
       price: normalize(fill.price),
       amount: normalize(fill.quantity),
-      time: Math.floor(fill.recordedAt.getTime() / 1000),
+      time: Math.floor(fill.recorded_at.getTime() / 1000),
     })),
   },
 });

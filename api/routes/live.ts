@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
-import { recentLedger } from '../../db/ledger-history';
+import { fillsBySymbol, ordersBySymbol } from '../../db/order-ledger';
 import { CanonicalSymbolSchema } from '../../domain/symbols';
 import type { ApiDependencies } from '../app';
 import { refuse } from '../errors';
@@ -110,8 +110,12 @@ export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, de
       socket.on('close', subscription.remove);
       socket.on('message', () => socket.close(1008, 'the feed takes no messages'));
       try {
-        const recent = await recentLedger(deps.pool, symbols && [...symbols], { orders: 100, fills: 200 });
-        send(socket, JSON.stringify(historyMessage(recent.orders, recent.fills)));
+        const followed = symbols && [...symbols];
+        const [orders, fills] = await Promise.all([
+          ordersBySymbol(deps.pool, followed, { limit: 100 }),
+          fillsBySymbol(deps.pool, followed, 200),
+        ]);
+        send(socket, JSON.stringify(historyMessage(orders, fills)));
         subscription.ready();
       } catch {
         socket.close(1011, 'history could not be read');

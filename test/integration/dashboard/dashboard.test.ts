@@ -21,7 +21,7 @@ import {
 import { repositoryRoot } from '../../support/shared-data';
 import type { TestDatabase } from '../../support/test-database';
 import { waitFor } from '../../support/wait';
-import { gridConfig, gridParams, resting } from '../grid/grid-kit';
+import { addThroughApi, gridConfig, gridParams, restingAre } from '../grid/grid-kit';
 
 /**
  * The web dashboard in a real headless Chromium against a running stack (Temporal, PostgreSQL, a worker, the
@@ -72,14 +72,8 @@ describe('web dashboard: a real browser on a running stack', { skip: chromiumMis
     harness = started;
     ({ app, database } = started);
     port = Number(new URL(await app.listen({ host: '127.0.0.1', port: 0 })).port);
-    const added = await app.inject({
-      method: 'POST',
-      url: '/symbols',
-      headers: authHeader,
-      payload: { symbol: SYMBOL, config: gridConfig('spot', gridParams({ referencePrice: '101' })) },
-    });
-    assert.equal(added.statusCode, 201, added.body);
-    await waitFor('the grid’s buys', () => JSON.stringify(resting(market, SYMBOL)) === '["buy 90","buy 95"]');
+    await addThroughApi(app, SYMBOL, gridConfig('spot', gridParams({ referencePrice: '101' })));
+    await waitFor('the grid’s buys', restingAre(market, SYMBOL, ['buy 90', 'buy 95']));
     // Someone else's ask, so the book has two sides and a mid to chart.
     market.placeOrder({
       account: 'taker',

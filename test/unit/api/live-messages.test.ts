@@ -91,13 +91,14 @@ test('history carries the orders and the fills; position the book’s net amount
     [order()],
     [
       {
-        clientOrderId: 'a',
+        id: '7',
+        client_order_id: 'a',
         symbol: 'BTC-USDT',
         strategy: 'grid',
         side: 'sell',
         quantity: '0.5',
         price: '100',
-        recordedAt: new Date(2_000),
+        recorded_at: new Date(2_000),
       },
     ],
   );
