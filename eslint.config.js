@@ -19,6 +19,7 @@ const folders = [
   'bench',
   'scripts',
   'web',
+  'signal',
 ];
 
 /**
@@ -40,10 +41,13 @@ const mayImport = {
     'scanner',
     'workflows/scanner/discovery/sources.ts',
     'workflows/scanner/tracker/tracking-rules.ts',
+    'signal',
   ],
   workflows: ['domain', 'activities', 'connectors', 'temporal/search-attributes.ts'],
   api: ['domain', 'db', 'config', 'temporal', 'workflows', 'scanner/discovery-schedule.ts'],
   scanner: ['domain', 'connectors', 'workflows'],
+  // The signal strategy's pure hot-loop core (#17); its activity will import it.
+  signal: ['domain'],
   // The browser's dashboard: the feed's message and candle shapes (types), nothing that does I/O.
   web: ['api/live/live-messages.ts', 'api/live/candles.ts'],
   workers: folders.filter((folder) => folder !== 'test'),
