@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   emptyFeatures,
@@ -7,21 +9,59 @@ import {
   type TradeRecord,
 } from '../signal/features';
 import { imbalanceSignal, type Signal } from '../signal/signal-generator';
+import { loadBinanceCapture } from '../sim/replay';
 
 /**
  * Tick-to-decision in-process (issue #17: target p99 < 20 µs) and updates per second on one core (target
  * > 100,000), for the incremental ring-buffer hot loop (signal/) beside a naive one in the same run: arrays grown with
  * push and trimmed with shift, features from filtered and mapped copies, a new object per feature vector
- * and signal. Synthetic updates: a random walk of the touch with a trade every fourth update.
- * `--updates` (default 200,000), `--window` snapshots kept (default 1,000).
+ * and signal. Updates: the real Binance capture (`--capture`, default ../shared/data/binance-ws/
+ * spot_btcusdt_20240808.gz when present: its bookTicker and trade messages), else a synthetic random walk of
+ * the touch with a trade every fourth update. `--updates` (default 200,000), `--window` snapshots kept
+ * (default 1,000).
  */
-const { values } = parseArgs({ options: { updates: { type: 'string' }, window: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { updates: { type: 'string' }, window: { type: 'string' }, capture: { type: 'string' } },
+});
+const CAPTURE =
+  values.capture ??
+  join(import.meta.dirname, '..', '..', 'shared', 'data', 'binance-ws', 'spot_btcusdt_20240808.gz');
 const UPDATES = Number(values.updates ?? 200_000);
 const CAPACITY = Number(values.window ?? 1_000);
 const WINDOWS = { priceMs: 1_000, flowMs: 1_000 };
 
+type Update = { snapshot: SnapshotRecord; trade: TradeRecord | undefined };
+
+/** The capture's touches and trades in order: each trade rides with the touch standing when it printed. */
+async function recorded(file: string): Promise<Update[]> {
+  const out: Update[] = [];
+  let touch: SnapshotRecord | undefined;
+  for (const event of await loadBinanceCapture(file)) {
+    if (out.length >= UPDATES) break;
+    if (event.kind === 'bbo') {
+      const [bid, ask, bidSize, askSize] = [event.bid, event.ask, event.bidQty, event.askQty].map(Number) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      touch = { time: event.ts, bid, ask, bidSize, askSize, bidDepth: bidSize, askDepth: askSize };
+      out.push({ snapshot: touch, trade: undefined });
+    } else if (event.kind === 'trade' && touch) {
+      const trade = {
+        time: event.ts,
+        price: Number(event.price),
+        quantity: Number(event.qty),
+        side: event.takerSide === 'buy' ? 1 : -1,
+      };
+      out.push({ snapshot: { ...touch, time: event.ts }, trade });
+    }
+  }
+  return out;
+}
+
 /** The updates, made once so both loops see the same ones (1 ms apart). */
-function updates(): Array<{ snapshot: SnapshotRecord; trade: TradeRecord | undefined }> {
+function synthetic(): Update[] {
   let seed = 42;
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   let mid = 100;
@@ -44,7 +84,7 @@ function updates(): Array<{ snapshot: SnapshotRecord; trade: TradeRecord | undef
   });
 }
 
-type Loop = (update: { snapshot: SnapshotRecord; trade: TradeRecord | undefined }) => boolean;
+type Loop = (update: Update) => boolean;
 
 function ringLoop(): Loop {
   const calculator = new FeatureCalculator(WINDOWS, { snapshots: CAPACITY, trades: CAPACITY });
@@ -94,7 +134,7 @@ function naiveLoop(): Loop {
   };
 }
 
-function measure(name: string, loop: Loop, input: ReturnType<typeof updates>) {
+function measure(name: string, loop: Loop, input: Update[]) {
   const latencies = new Float64Array(input.length);
   let signals = 0;
   const started = process.hrtime.bigint();
@@ -116,15 +156,16 @@ function measure(name: string, loop: Loop, input: ReturnType<typeof updates>) {
   return figures;
 }
 
-function throughput(loop: Loop, input: ReturnType<typeof updates>): number {
+function throughput(loop: Loop, input: Update[]): number {
   const started = process.hrtime.bigint();
   for (const update of input) loop(update);
   return input.length / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-const input = updates();
+const real = existsSync(CAPTURE);
+const input = real ? await recorded(CAPTURE) : synthetic();
 console.log(
-  `${UPDATES.toLocaleString('en')} synthetic updates, ${CAPACITY} snapshots kept, windows 1,000 ms`,
+  `${input.length.toLocaleString('en')} ${real ? `updates of ${CAPTURE}` : 'synthetic updates'}, ${CAPACITY} snapshots kept, windows 1,000 ms`,
 );
 const ring = measure('ring', ringLoop(), input);
 const naive = measure('naive', naiveLoop(), input);
