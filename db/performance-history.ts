@@ -43,49 +43,26 @@ export async function* performanceHistory(
 ): AsyncGenerator<PerformanceRow> {
   const keys = KEYS[filter.by];
   const select = [
-    'taken_at',
+    'taken_at AS "takenAt"',
     filter.by === 'total' ? 'NULL::text AS symbol' : 'symbol',
     filter.by === 'strategy' ? 'strategy' : 'NULL::text AS strategy',
     filter.by === 'total' ? 'NULL::text AS position' : 'sum(position)::text AS position',
   ].join(', ');
-  // Keyset: the row key after the last one read ($4, $5, $6 stand for taken_at, symbol, strategy).
-  const after = `(${keys.join(', ')}) > (${keys.map((_, index) => `$${index + 4}`).join(', ')})`;
-  let last: [Date, string, string] | undefined;
+  // Keyset: the row key after the last one read ($5, $6, $7 stand for taken_at, symbol, strategy).
+  const after = `(${keys.join(', ')}) > (${keys.map((_, index) => `$${index + 5}`).join(', ')})`;
+  let last: PerformanceRow | undefined;
   for (;;) {
-    const params: unknown[] = [filter.symbol ?? null, filter.from, filter.to, pageSize];
-    if (last) params.push(...last.slice(0, keys.length));
-    const { rows } = await pool.query<{
-      taken_at: Date;
-      symbol: string | null;
-      strategy: string | null;
-      position: string | null;
-      realized_pnl: string;
-      unrealized_pnl: string;
-      fees: string;
-      volume: string;
-      fills: number;
-    }>(
-      `SELECT ${select}, sum(realized_pnl)::text AS realized_pnl, sum(unrealized_pnl)::text AS unrealized_pnl,
+    const key = last ? [last.takenAt, last.symbol ?? '', last.strategy ?? ''].slice(0, keys.length) : [];
+    const { rows } = await pool.query<PerformanceRow>(
+      `SELECT ${select}, sum(realized_pnl)::text AS "realizedPnl", sum(unrealized_pnl)::text AS "unrealizedPnl",
               sum(fees)::text AS fees, sum(volume)::text AS volume, sum(fills)::int AS fills
        FROM performance_snapshots
        WHERE ($1::text IS NULL OR symbol = $1) AND taken_at >= $2 AND taken_at < $3 ${last ? `AND ${after}` : ''}
        GROUP BY ${keys.join(', ')} ORDER BY ${keys.join(', ')} LIMIT $4`,
-      params,
+      [filter.symbol ?? null, filter.from, filter.to, pageSize, ...key],
     );
-    for (const row of rows)
-      yield {
-        takenAt: row.taken_at,
-        symbol: row.symbol,
-        strategy: row.strategy,
-        position: row.position,
-        realizedPnl: row.realized_pnl,
-        unrealizedPnl: row.unrealized_pnl,
-        fees: row.fees,
-        volume: row.volume,
-        fills: row.fills,
-      };
+    yield* rows;
     if (rows.length < pageSize) return;
-    const end = rows.at(-1)!;
-    last = [end.taken_at, end.symbol ?? '', end.strategy ?? ''];
+    last = rows.at(-1);
   }
 }

@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import type { PoolClient } from 'pg';
 import { takePerformanceSnapshot } from '../../../db/performance';
+import { performanceHistory } from '../../../db/performance-history';
 import { withClient } from '../../../db/pool';
+import { exportTrades } from '../../../db/trade-export';
 import { ensurePerformanceSchedule } from '../../../workers/performance-schedule';
 import {
   readAuthHeader,
@@ -226,6 +228,30 @@ describe('performance snapshots from the ledger', () => {
     );
     assert.equal(cli.status, 0);
     assert.deepEqual(cli.stdout.trimEnd().split('\r\n'), total);
+  });
+
+  test('read page by page, every grouping gives what one page gives', async () => {
+    const range = {
+      symbol: undefined,
+      from: new Date('2026-12-01T09:00:00Z'),
+      to: new Date('2026-12-01T11:00:00Z'),
+    };
+    for (const by of ['strategy', 'symbol', 'total'] as const) {
+      const all = [];
+      for await (const row of performanceHistory(database.pool, { ...range, by })) all.push(row);
+      const paged = [];
+      for await (const row of performanceHistory(database.pool, { ...range, by }, 1)) paged.push(row);
+      assert.ok(all.length >= 3, `${by}: ${all.length} rows`);
+      assert.deepEqual(paged, all, by);
+    }
+    // The trades export pages the same way, on the fill id.
+    const trades = { symbol: undefined, from: new Date(0), to: new Date(Date.now() + 60_000) };
+    const allTrades = [];
+    for await (const trade of exportTrades(database.pool, trades)) allTrades.push(trade);
+    const pagedTrades = [];
+    for await (const trade of exportTrades(database.pool, trades, 1)) pagedTrades.push(trade);
+    assert.ok(allTrades.length >= 5);
+    assert.deepEqual(pagedTrades, allTrades);
   });
 
   test('bad input is refused with a reason', async () => {
