@@ -56,14 +56,12 @@ export async function venuesView(config: VenuesConfig, pool: Pool, workers: read
   }));
 }
 
-/** Every configured account whose last check was not `ok` (what /status reports). */
-export async function unhealthyAccounts(config: VenuesConfig, pool: Pool): Promise<AccountHealth[]> {
+/** Of the accounts' last checks (`accountHealth`), every configured account's that was not `ok` (/status). */
+export function unhealthyAccounts(config: VenuesConfig, health: readonly AccountHealth[]): AccountHealth[] {
   const configured = new Set(
     config.venues.flatMap((setup) => setup.accounts.map((account) => `${setup.venue}/${account.name}`)),
   );
-  return (await accountHealth(pool)).filter(
-    (row) => configured.has(`${row.venue}/${row.account}`) && row.state !== 'ok',
-  );
+  return health.filter((row) => configured.has(`${row.venue}/${row.account}`) && row.state !== 'ok');
 }
 
 /**

@@ -33,40 +33,15 @@ export async function* exportTrades(
 ): AsyncGenerator<ExportedTrade> {
   let after = '0';
   for (;;) {
-    const { rows } = await pool.query<{
-      id: string;
-      recorded_at: Date;
-      client_order_id: string;
-      venue: string;
-      market: string;
-      account: string;
-      symbol: string;
-      strategy: string;
-      side: string;
-      quantity: string;
-      price: string;
-    }>(
-      `SELECT f.id::text, f.recorded_at, f.client_order_id, o.venue, o.market, o.account, f.symbol, f.strategy, f.side,
-              f.quantity::text, f.price::text
+    const { rows } = await pool.query<ExportedTrade>(
+      `SELECT f.id::text, f.recorded_at AS "recordedAt", f.client_order_id AS "clientOrderId", o.venue, o.market,
+              o.account, f.symbol, f.strategy, f.side, f.quantity::text, f.price::text
        FROM ledger_fills f JOIN ledger_orders o USING (client_order_id)
        WHERE f.id > $1::bigint AND ($2::text IS NULL OR f.symbol = $2) AND f.recorded_at >= $3 AND f.recorded_at < $4
        ORDER BY f.id LIMIT $5`,
       [after, filter.symbol ?? null, filter.from, filter.to, pageSize],
     );
-    for (const row of rows)
-      yield {
-        id: row.id,
-        recordedAt: row.recorded_at,
-        clientOrderId: row.client_order_id,
-        venue: row.venue,
-        market: row.market,
-        account: row.account,
-        symbol: row.symbol,
-        strategy: row.strategy,
-        side: row.side,
-        quantity: row.quantity,
-        price: row.price,
-      };
+    yield* rows;
     if (rows.length < pageSize) return;
     after = rows.at(-1)!.id;
   }

@@ -61,12 +61,7 @@ export class LiveHub {
 
   /** A state message to every ready subscriber that follows its symbol (or to `only`). */
   #tell({ symbol, message }: KeyedMessage, only?: Subscriber): void {
-    const text = JSON.stringify(message);
-    for (const subscriber of only ? [only] : this.#subscribers) {
-      if (!subscriber.ready) continue;
-      if (symbol !== undefined && subscriber.symbols && !subscriber.symbols.has(symbol)) continue;
-      send(subscriber.socket, text);
-    }
+    this.#send(symbol, message, { readyOnly: true, to: only ? [only] : this.#subscribers });
   }
 
   get connections(): number {
@@ -85,11 +80,20 @@ export class LiveHub {
     }
   }
 
-  #send(symbol: string, message: LiveMessage): void {
+  /**
+   * Serializes once and sends to every subscriber (of `to`) that follows `symbol` (undefined: everyone);
+   * the ledger's events go out before a subscriber's history too, so that none is missed.
+   */
+  #send(
+    symbol: string | undefined,
+    message: LiveMessage,
+    { readyOnly = false, to = this.#subscribers }: { readyOnly?: boolean; to?: Iterable<Subscriber> } = {},
+  ): void {
     const text = JSON.stringify(message);
-    for (const { socket, symbols } of this.#subscribers) {
-      if (symbols && !symbols.has(symbol)) continue;
-      send(socket, text);
+    for (const subscriber of to) {
+      if (readyOnly && !subscriber.ready) continue;
+      if (symbol !== undefined && subscriber.symbols && !subscriber.symbols.has(symbol)) continue;
+      send(subscriber.socket, text);
     }
   }
 }

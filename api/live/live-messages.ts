@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../../db/ledger-events';
-import type { BookPosition } from '../../db/ledger-history';
 import type { LedgerFill, LedgerOrder } from '../../db/order-ledger';
+import type { TradedBook } from '../../db/risk-observations';
 import { normalize } from '../../domain/decimal';
 import type { Candle } from './candles';
 import type { Touch } from './market-watch';
@@ -145,7 +145,7 @@ export function messagesOf(event: LedgerEvent, now: number): LiveMessage[] {
   return messages;
 }
 
-export const positionMessage = (position: BookPosition): LiveMessage => ({
+export const positionMessage = (position: TradedBook): LiveMessage => ({
   type: 'position',
   data: {
     symbol: position.symbol,

@@ -241,12 +241,12 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
    * watches poll the venue meanwhile), fails this.
    */
   const venuesCheck = async (): Promise<VenuesCheck> => {
-    const [unhealthy, health, calls, workers] = await Promise.all([
-      unhealthyAccounts(venues, deps.pool),
+    const [health, calls, workers] = await Promise.all([
       accountHealth(deps.pool),
       venueHealth(deps.pool, VENUE_CALL_WINDOW_MS),
       pollingWorkers(deps.temporal, deps.taskQueue),
     ]);
+    const unhealthy = unhealthyAccounts(venues, health);
     const down = downTooLong(await orderStreams(deps.pool, workers));
     const accounts = venues.venues.flatMap((setup) =>
       setup.accounts.map((account) => {

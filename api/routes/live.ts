@@ -55,8 +55,8 @@ export const websocketSupport = {
 /**
  * `GET /live` (WebSocket): `history` on connect (the latest orders and fills of the symbols followed), then
  * `orders`, `trade_event` and `position` as the ledger changes; the current `symbol`, `risk`, `account` and
- * `tracking` state, then each change of it; `kline` and `book` for symbols followed by name. A read: the token comes in the
- * Authorization header, or from a browser as the subprotocol `bearer.<token>`.
+ * `tracking` state, then each change of it; `kline` and `book` for symbols followed by name. A read: the
+ * token comes in the Authorization header, or from a browser as the subprotocol `bearer.<token>`.
  */
 export const liveRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, deps) => {
   const control = orchestratorControl(deps.temporal, deps.orchestrator, {
