@@ -37,24 +37,30 @@ test('reads while followed; a failing source leaves the others told; the latest 
       },
       () => Promise.reject(new Error('PostgreSQL is down')),
     ],
-    60_000,
+    5,
   );
   const told: KeyedMessage[] = [];
   const stop = live.subscribe((keyed) => told.push(keyed));
   try {
-    // The first read starts with the first follower; a read asked for while one goes is skipped.
-    while (told.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const toldStatus = (wanted: string) =>
+      told.some((keyed) => keyed.message.type === 'symbol' && keyed.message.data.status === wanted);
+    // Read every 5 ms while followed: the change is told once, when a round sees it.
+    while (!toldStatus('running')) await new Promise((resolve) => setTimeout(resolve, 2));
     status = 'failed';
-    await live.read();
+    while (!toldStatus('failed')) await new Promise((resolve) => setTimeout(resolve, 2));
     assert.deepEqual(
       told.map((keyed) => keyed.message.type === 'symbol' && keyed.message.data.status),
       ['running', 'failed'],
     );
     assert.deepEqual(live.current(), [symbolStatus('A-USDT', 'failed')]);
+    // Three more rounds of the same state tell nothing more.
+    const seen = reads;
+    while (reads < seen + 3) await new Promise((resolve) => setTimeout(resolve, 2));
+    assert.equal(told.length, 2);
     stop();
     const before = reads;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    assert.equal(reads, before, 'no reads once nobody follows');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.equal(reads, before, 'no reads once nobody follows (six rounds would have run)');
   } finally {
     live.close();
   }
