@@ -8,6 +8,7 @@ import {
   type SnapshotRecord,
   type TradeRecord,
 } from '../signal/features';
+import { recordedUpdates, type MarketUpdate } from '../signal/market-updates';
 import { imbalanceSignal, type Signal } from '../signal/signal-generator';
 import { loadBinanceCapture } from '../sim/replay';
 
@@ -30,34 +31,11 @@ const UPDATES = Number(values.updates ?? 200_000);
 const CAPACITY = Number(values.window ?? 1_000);
 const WINDOWS = { priceMs: 1_000, flowMs: 1_000 };
 
-type Update = { snapshot: SnapshotRecord; trade: TradeRecord | undefined };
+type Update = MarketUpdate;
 
-/** The capture's touches and trades in order: each trade rides with the touch standing when it printed. */
+/** The capture's touches and trades in order, as the hot loop sees them. */
 async function recorded(file: string): Promise<Update[]> {
-  const out: Update[] = [];
-  let touch: SnapshotRecord | undefined;
-  for (const event of await loadBinanceCapture(file)) {
-    if (out.length >= UPDATES) break;
-    if (event.kind === 'bbo') {
-      const [bid, ask, bidSize, askSize] = [event.bid, event.ask, event.bidQty, event.askQty].map(Number) as [
-        number,
-        number,
-        number,
-        number,
-      ];
-      touch = { time: event.ts, bid, ask, bidSize, askSize, bidDepth: bidSize, askDepth: askSize };
-      out.push({ snapshot: touch, trade: undefined });
-    } else if (event.kind === 'trade' && touch) {
-      const trade = {
-        time: event.ts,
-        price: Number(event.price),
-        quantity: Number(event.qty),
-        side: event.takerSide === 'buy' ? 1 : -1,
-      };
-      out.push({ snapshot: { ...touch, time: event.ts }, trade });
-    }
-  }
-  return out;
+  return recordedUpdates(await loadBinanceCapture(file), UPDATES);
 }
 
 /** The updates, made once so both loops see the same ones (1 ms apart). */

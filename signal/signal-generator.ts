@@ -10,10 +10,19 @@ export interface Signal {
   holdingPeriodMs: number;
 }
 
-/** Every signal source (imbalance rule, ONNX model) behind one interface; `into` is reused, nothing allocated. */
+/**
+ * Every signal source (imbalance rule, ONNX model) behind one interface; `into` is reused, nothing allocated.
+ * A rule answers at once; a model's inference answers later (a promise), and the loop running it evaluates
+ * the latest features again only once it has (updates in between are folded into the windows, not queued).
+ */
 export interface SignalGenerator {
   readonly name: string;
   /** Writes the signal for `features` into `into`; false when there is none (no edge, or not confident). */
+  generate(features: Features, into: Signal): boolean | Promise<boolean>;
+}
+
+/** A generator that answers in the same call: the hot loop's rules. */
+export interface ImmediateSignalGenerator extends SignalGenerator {
   generate(features: Features, into: Signal): boolean;
 }
 
@@ -35,7 +44,7 @@ export const IMBALANCE_DEFAULTS: ImbalanceSettings = { threshold: 0.3, minConfid
  * signed the imbalance's way (−1..1). So a touch just past the threshold needs flow clearly its way to reach
  * 0.7, and flow against it pulls any signal under 0.75.
  */
-export function imbalanceSignal(settings: ImbalanceSettings = IMBALANCE_DEFAULTS): SignalGenerator {
+export function imbalanceSignal(settings: ImbalanceSettings = IMBALANCE_DEFAULTS): ImmediateSignalGenerator {
   return {
     name: 'imbalance',
     generate(features, into) {
