@@ -15,11 +15,12 @@ import { createOrderReconcileActivities } from './order-reconcile';
 import { createOrderWatchActivities } from './order-watch';
 import { createPerformanceActivities } from './performance';
 import { createExactlyOnceOrderActivities } from './place-order-once';
-import { createQuoteWatchActivities } from './quote-watch';
+import { createQuoteWatchActivities, marketDataHubs } from './quote-watch';
 import { createPreTrade } from './reference-prices';
 import { createRiskActivities } from './risk';
 import { createScannerDiscoveryActivities } from './scanner-discovery';
 import { createScannerTrackingActivities } from './scanner-tracking';
+import { createSignalWatchActivities } from './signal-watch';
 import { createSmokeActivities } from './smoke-activities';
 import { recordVenueCalls } from './venue-calls';
 
@@ -65,10 +66,13 @@ export function createActivities(deps: ActivityDependencies) {
     settleWindowMs: deps.settleWindowMs ?? (() => 30_000),
     preTradeFor: createPreTrade(deps.pool, connectors),
   };
+  // One market-data subscription per account and symbol, however many watches follow it.
+  const hubFor = marketDataHubs(connectors);
   return failingLoudly({
     ...createSmokeActivities(deps),
     ...createMarketActivities({ connectors }),
-    ...createQuoteWatchActivities({ connectors }),
+    ...createQuoteWatchActivities({ connectors, hubFor }),
+    ...createSignalWatchActivities({ connectors, hubFor }),
     ...createAccountActivities({ pool: deps.pool, connectors }),
     ...createArbitrageLedgerActivities({ pool: deps.pool }),
     ...createExactlyOnceOrderActivities(exactlyOnce),

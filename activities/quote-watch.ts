@@ -133,23 +133,32 @@ export function touchChanged(
   );
 }
 
-export function createQuoteWatchActivities(deps: QuoteWatchDependencies) {
-  const hubFor = deps.hubFor ?? marketDataHubs(deps.connectors);
-  const pollMs = deps.pollMs ?? QUOTE_POLL_MS;
-  const heartbeatMs = deps.heartbeatMs ?? WATCH_HEARTBEAT_MS;
-
-  /** Polls a leg's touch until stopped: a venue without a stream. Transient errors wait for the next poll. */
-  const poll = (
+/**
+ * Follows one leg's touch until the returned function is called: through the account's market-data hub
+ * where the venue streams (starting from the hub's latest quote, since a feed other watches already follow
+ * does not repeat it to a newcomer), else by asking every `pollMs` (transient errors wait for the next
+ * poll; a refusal goes to `onError`).
+ */
+export function touchFollower(hubFor: (account: string) => QuoteHub, pollMs: number) {
+  return (
     exchange: ExchangeConnector,
-    symbol: string,
+    leg: QuoteLeg,
     onQuote: (quote: BestBidAsk) => void,
     onError: (error: unknown) => void,
   ): (() => void) => {
+    if (exchange.capabilities.canStream) {
+      const hub = hubFor(leg.account);
+      const source = { venue: leg.venue, market: leg.market };
+      const stop = hub.subscribe(source, leg.symbol, onQuote);
+      const latest = hub.latest(source, leg.symbol);
+      if (latest) onQuote(latest);
+      return stop;
+    }
     const stop = new AbortController();
     void (async () => {
       while (!stop.signal.aborted) {
         try {
-          onQuote(await exchange.bestBidAsk(symbol));
+          onQuote(await exchange.bestBidAsk(leg.symbol));
         } catch (error) {
           // A quiet book's empty side (`no-quote`) or a venue hiccup: no news this time. A refusal is thrown.
           if (!(error instanceof ConnectorError && error.retryable)) return onError(error);
@@ -159,6 +168,14 @@ export function createQuoteWatchActivities(deps: QuoteWatchDependencies) {
     })();
     return () => stop.abort();
   };
+}
+
+export function createQuoteWatchActivities(deps: QuoteWatchDependencies) {
+  const hubFor = deps.hubFor ?? marketDataHubs(deps.connectors);
+  const pollMs = deps.pollMs ?? QUOTE_POLL_MS;
+  const heartbeatMs = deps.heartbeatMs ?? WATCH_HEARTBEAT_MS;
+
+  const follow = touchFollower(hubFor, pollMs);
 
   return {
     /**
@@ -213,16 +230,7 @@ export function createQuoteWatchActivities(deps: QuoteWatchDependencies) {
 
         for (const [index, leg] of input.legs.entries()) {
           if (done) break;
-          const exchange = exchanges[index]!;
-          let stop: () => void;
-          if (exchange.capabilities.canStream) {
-            const hub = hubFor(leg.account);
-            const source = { venue: leg.venue, market: leg.market };
-            stop = hub.subscribe(source, leg.symbol, onQuote(index));
-            // A feed other watches already follow does not repeat its last quote to a newcomer.
-            const latest = hub.latest(source, leg.symbol);
-            if (latest) onQuote(index)(latest);
-          } else stop = poll(exchange, leg.symbol, onQuote(index), fail);
+          const stop = follow(exchanges[index]!, leg, onQuote(index), fail);
           // A quote delivered while subscribing may already have ended the watch.
           if (done) stop();
           else stops.push(stop);

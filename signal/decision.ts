@@ -8,6 +8,8 @@ export interface DecisionSettings {
   orderSizeFraction: number;
   /** Quantities are rounded down to it; less than one lot is no order. */
   lotSize: number;
+  /** Whether a sell signal may open a short (default true); false: it only closes a long (a spot account). */
+  allowShort?: boolean;
 }
 
 export interface SignalPosition {
@@ -52,6 +54,7 @@ export function decide(
   if (signal && signal.strength !== 0) {
     const direction = Math.sign(signal.strength);
     if (held !== 0 && Math.sign(held) !== direction) return close('exit-reversal');
+    if (direction < 0 && held === 0 && settings.allowShort === false) return { action: 'hold', holdUntil: 0 };
     const holdUntil = now + signal.holdingPeriodMs;
     const room = settings.maxPosition - Math.abs(held);
     const quantity = roundDown(

@@ -3,6 +3,7 @@ import { gridStrategy } from './grid/grid-strategy';
 import { idleStrategy } from './idle/idle-strategy';
 import { manualStrategy } from './manual/manual-strategy';
 import { quoteStrategy } from './quote/quote-strategy';
+import { signalStrategy } from './signal/signal-strategy';
 import type { StrategyDefinition } from './strategy-types';
 
 /**
@@ -15,6 +16,7 @@ export const strategyRegistry: Readonly<Record<string, StrategyDefinition<unknow
   [quoteStrategy.name]: quoteStrategy,
   [idleStrategy.name]: idleStrategy,
   [manualStrategy.name]: manualStrategy,
+  [signalStrategy.name]: signalStrategy,
 };
 
 export function findStrategy(name: string): StrategyDefinition<unknown> | undefined {

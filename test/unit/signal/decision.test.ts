@@ -57,3 +57,15 @@ test('sizes are rounded down to the lot; less than a lot is no order', () => {
   assert.equal(entry.action === 'order' && entry.quantity, 0.3);
   assert.equal(decide(buySignal, { quantity: 0.9, holdUntil: 0 }, 0, coarse).action, 'hold');
 });
+
+test('long only: a sell signal closes a long but opens no short', () => {
+  const longOnly = { ...settings, allowShort: false };
+  assert.deepEqual(decide(sellSignal, { quantity: 0, holdUntil: 0 }, 1_000, longOnly), {
+    action: 'hold',
+    holdUntil: 0,
+  });
+  const close = decide(sellSignal, { quantity: 0.5, holdUntil: 2_000 }, 1_000, longOnly);
+  assert.equal(close.action === 'order' && close.reason, 'exit-reversal');
+  const entry = decide(buySignal, { quantity: 0, holdUntil: 0 }, 1_000, longOnly);
+  assert.equal(entry.action === 'order' && entry.side, 'buy');
+});

@@ -1,0 +1,232 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { z } from 'zod';
+import type { BestBidAsk, ConnectorFactory } from '../connectors/exchange-connector';
+import { isValidQuote } from '../connectors/market-data-hub';
+import { SignalGeneratorConfigSchema, type SignalGeneratorConfig } from '../domain/signal-config';
+import { MarketKindSchema, VenueSchema } from '../domain/venues';
+import { type SnapshotRecord } from '../signal/features';
+import { imbalanceSignal, type Signal, type SignalGenerator } from '../signal/signal-generator';
+import { SignalLoop, type OrderDecision } from '../signal/signal-loop';
+import { WATCH_HEARTBEAT_MS } from './order-watch';
+import { marketDataHubs, QUOTE_POLL_MS, touchFollower, type QuoteHub } from './quote-watch';
+import {
+  committedModelFile,
+  loadSignalModel,
+  SignalModelError,
+  type ModelSignalGenerator,
+} from './signal-model';
+
+export const SignalWatchInputSchema = z.object({
+  venue: VenueSchema,
+  market: MarketKindSchema,
+  account: z.string().min(1),
+  symbol: z.string().min(1),
+  generator: SignalGeneratorConfigSchema,
+  /** The feature windows (volatility and momentum; trade flow). */
+  windowMs: z.number().int().positive(),
+  minSamples: z.number().int().min(1),
+  maxPosition: z.number().positive(),
+  orderSizeFraction: z.number().gt(0).max(1),
+  lotSize: z.number().positive(),
+  allowShort: z.boolean(),
+  /** The position as the workflow holds it (base units, signed), and until when its signal holds (ms). */
+  position: z.number(),
+  holdUntil: z.number(),
+  /** Return `timeout` after this long without a decision. */
+  maxWaitMs: z.number().int().min(0),
+});
+export type SignalWatchInput = z.input<typeof SignalWatchInputSchema>;
+
+export interface SignalWatchResult {
+  /** decision: an order to place; timeout: `maxWaitMs` passed without one; interrupted: a command arrived. */
+  reason: 'decision' | 'timeout' | 'interrupted';
+  decision?: OrderDecision & {
+    signal: Signal | null;
+    /** The touch the decision was taken on: an order crosses or joins it. */
+    bid: string;
+    ask: string;
+    bidSize: string;
+    askSize: string;
+    /** Wall-clock ms when it was decided. */
+    decidedAt: number;
+    /** From the update that led to it to the decision, in µs (a model's inference included). */
+    tickToDecisionMicros: number;
+  };
+  /** Until when the position's signal holds, renewed by the signals seen: the workflow keeps it. */
+  holdUntil: number;
+  /** Touch updates the loop read. */
+  updates: number;
+}
+
+/** Rings sized for a window at a busy feed's rate: BTCUSDT's touch moves ~100 times a second. */
+const RING_CAPACITY = 4_096;
+
+export interface SignalWatchDependencies {
+  connectors: ConnectorFactory;
+  hubFor?: (account: string) => QuoteHub;
+  pollMs?: number;
+  heartbeatMs?: number;
+}
+
+const toSnapshot = (quote: BestBidAsk, into: SnapshotRecord): SnapshotRecord => {
+  into.time = quote.timestamp;
+  into.bid = Number(quote.bid);
+  into.ask = Number(quote.ask);
+  into.bidSize = Number(quote.bidSize);
+  into.askSize = Number(quote.askSize);
+  into.bidDepth = into.bidSize;
+  into.askDepth = into.askSize;
+  return into;
+};
+
+export function createSignalWatchActivities(deps: SignalWatchDependencies) {
+  const follow = touchFollower(deps.hubFor ?? marketDataHubs(deps.connectors), deps.pollMs ?? QUOTE_POLL_MS);
+  const heartbeatMs = deps.heartbeatMs ?? WATCH_HEARTBEAT_MS;
+  /** Models loaded once per worker, by name. */
+  const models = new Map<string, Promise<ModelSignalGenerator>>();
+
+  const generatorFor = async (config: SignalGeneratorConfig): Promise<SignalGenerator> => {
+    if (config.kind === 'imbalance') return imbalanceSignal(config);
+    let model = models.get(config.model);
+    if (!model) {
+      model = loadSignalModel(committedModelFile(config.model));
+      models.set(config.model, model);
+      model.catch(() => models.delete(config.model));
+    }
+    try {
+      return await model;
+    } catch (error) {
+      // A model that cannot be used will not become usable by retrying: the strategy shows it, degraded.
+      if (error instanceof SignalModelError)
+        throw ApplicationFailure.nonRetryable(error.message, 'SignalModelError');
+      throw error;
+    }
+  };
+
+  return {
+    /**
+     * The signal strategy's hot loop (issue #17), long-running and heartbeating like the grid's watch:
+     * follows the symbol's touch, keeps the features, runs the generator and weighs each signal against the
+     * position, all in this process; returns with the first decision to order (or `timeout`, or
+     * `interrupted` when the workflow cancels it). Only that decision crosses into the workflow.
+     */
+    async awaitSignalDecision(raw: SignalWatchInput): Promise<SignalWatchResult> {
+      const parsed = SignalWatchInputSchema.safeParse(raw);
+      if (!parsed.success)
+        throw ApplicationFailure.nonRetryable(`signal watch input: ${parsed.error.message}`, 'InvalidInput');
+      const input = parsed.data;
+      const exchange = deps.connectors(input.venue, input.market, input.account);
+      const generator = await generatorFor(input.generator);
+      const context = Context.current();
+
+      return new Promise<SignalWatchResult>((resolve, reject) => {
+        let updates = 0;
+        let tickStarted = 0;
+        let touch: BestBidAsk | undefined;
+        let stop: (() => void) | undefined;
+        let done = false;
+        const snapshot: SnapshotRecord = {
+          time: 0,
+          bid: 0,
+          ask: 0,
+          bidSize: 0,
+          askSize: 0,
+          bidDepth: 0,
+          askDepth: 0,
+        };
+        const update = { snapshot, trade: undefined };
+        let expiry: NodeJS.Timeout | undefined;
+        const end = () => {
+          if (done) return false;
+          done = true;
+          clearInterval(beating);
+          clearTimeout(timer);
+          clearTimeout(expiry);
+          context.cancellationSignal.removeEventListener('abort', onCancel);
+          stop?.();
+          return true;
+        };
+        const finish = (reason: SignalWatchResult['reason'], decision?: SignalWatchResult['decision']) => {
+          if (end())
+            resolve({ reason, ...(decision && { decision }), holdUntil: loop.position.holdUntil, updates });
+        };
+        const loop = new SignalLoop(
+          generator,
+          {
+            windows: { priceMs: input.windowMs, flowMs: input.windowMs },
+            capacity: RING_CAPACITY,
+            minSamples: input.minSamples,
+            decision: {
+              maxPosition: input.maxPosition,
+              orderSizeFraction: input.orderSizeFraction,
+              lotSize: input.lotSize,
+              allowShort: input.allowShort,
+            },
+          },
+          { quantity: input.position, holdUntil: input.holdUntil },
+          {
+            decided(decision, signal) {
+              const micros = (performance.now() - tickStarted) * 1_000;
+              finish('decision', {
+                ...decision,
+                signal: signal ?? null,
+                bid: touch?.bid ?? '0',
+                ask: touch?.ask ?? '0',
+                bidSize: touch?.bidSize ?? '0',
+                askSize: touch?.askSize ?? '0',
+                decidedAt: Date.now(),
+                tickToDecisionMicros: Math.round(micros * 100) / 100,
+              });
+            },
+            failed(error) {
+              // An inference that throws will throw again: the strategy shows it, degraded.
+              const message = error instanceof Error ? error.message : String(error);
+              if (end())
+                reject(
+                  ApplicationFailure.nonRetryable(
+                    `signal generator ${generator.name} failed: ${message}`,
+                    'SignalModelError',
+                  ),
+                );
+            },
+          },
+          Date.now,
+        );
+        const onCancel = () => finish('interrupted');
+        const onQuote = (quote: BestBidAsk) => {
+          if (done || !isValidQuote(quote)) return;
+          tickStarted = performance.now();
+          touch = quote;
+          updates++;
+          toSnapshot(quote, snapshot);
+          loop.update(update);
+        };
+        // A position whose holding period runs out in a quiet market is closed without waiting for a quote;
+        // signals renew the period meanwhile, so the timer follows the loop's.
+        const armExpiry = () => {
+          if (input.position === 0 || done) return;
+          expiry = setTimeout(
+            () => {
+              tickStarted = performance.now();
+              loop.expire();
+              armExpiry();
+            },
+            Math.max(0, loop.position.holdUntil - Date.now()) + 1,
+          );
+        };
+        armExpiry();
+
+        context.heartbeat();
+        const beating = setInterval(() => context.heartbeat(), heartbeatMs);
+        const timer = setTimeout(() => finish('timeout'), input.maxWaitMs);
+        if (context.cancellationSignal.aborted) return finish('interrupted');
+        context.cancellationSignal.addEventListener('abort', onCancel);
+        const unsubscribe = follow(exchange, input, onQuote, (error) => {
+          if (end()) reject(error instanceof Error ? error : new Error(String(error)));
+        });
+        if (done) unsubscribe();
+        else stop = unsubscribe;
+      });
+    },
+  };
+}
