@@ -1,0 +1,207 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import { loadVenuesConfig } from '../../../config/venues';
+import { loadBinanceCapture, type ReplayEvent } from '../../../sim/replay';
+import { startPaperVenues, type PaperVenues } from '../../../workers/paper-venues';
+import { venueConnectors } from '../../../workers/venue-connectors';
+import {
+  authHeader,
+  readAuthHeader,
+  startHarness,
+  testOrchestratorRef,
+  type Harness,
+} from '../../support/harness';
+import { independentFills } from '../../support/queue-model';
+import { sharedDataSet } from '../../support/shared-data';
+import type { TestDatabase } from '../../support/test-database';
+import { waitFor } from '../../support/wait';
+
+const CAPTURE = 'spot_btcusdt_20240808.gz';
+const CAPTURES = sharedDataSet('binance-ws', 'KEEL_BINANCE_WS_DIR', [CAPTURE]);
+const SYMBOL = 'BTC-USDT';
+const ACCOUNT = 'paper1';
+/** Maker entries with a fill the test waits for (and compares, with every unfilled one settled by then). */
+const FILLED_ENTRIES = 2;
+
+const toTicks = (price: string) => Math.round(Number(price) * 100);
+const toLots = (qty: string) => (Number(qty) <= 0 ? 0 : Math.round(Number(qty) / 0.00001));
+
+describe(
+  'the signal strategy on a replayed Binance capture: maker entries fill as the recorded queue allows',
+  CAPTURES.options,
+  () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keel-signal-paper-'));
+    const ref = testOrchestratorRef('sigpaper', { shardCount: 1 });
+    let paper: PaperVenues | undefined;
+    let stack: Harness | undefined;
+    let database: TestDatabase;
+    let app: FastifyInstance;
+    let events: ReplayEvent[];
+
+    before(async () => {
+      const file = join(dir, 'keel.config.yaml');
+      writeFileSync(
+        file,
+        [
+          'venues:',
+          '  binance:',
+          '    kind: paper',
+          `    replay: [{ market: spot, symbol: ${SYMBOL}, file: ${CAPTURES.path(CAPTURE)} }]`,
+          '    speed: 2',
+          "    balances: { USDT: '100000', BTC: '1' }",
+          `    accounts: [{ name: ${ACCOUNT} }]`,
+          '',
+        ].join('\n'),
+      );
+      const config = loadVenuesConfig(file, {});
+      events = await loadBinanceCapture(CAPTURES.path(CAPTURE));
+      paper = await startPaperVenues(config);
+      const venues = venueConnectors(config, { paperExchange: paper?.exchange });
+      const started = await startHarness({
+        database: 'signal_paper',
+        worker: { deps: { connectors: venues.connectors, settleWindowMs: venues.settleWindowMs } },
+        orchestrator: ref,
+        api: { venues: config },
+      });
+      stack = started;
+      ({ database, app } = started);
+    });
+    after(async () => {
+      await stack?.stop();
+      await paper?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('each maker entry filled what the queue model computes from the recording and its own sells', async () => {
+      const added = await app.inject({
+        method: 'POST',
+        url: '/symbols',
+        headers: authHeader,
+        payload: {
+          symbol: SYMBOL,
+          config: {
+            venues: [{ venue: 'binance', market: 'spot', account: ACCOUNT }],
+            strategies: [
+              {
+                name: 'signal',
+                params: {
+                  maxPosition: '0.002',
+                  execution: 'maker',
+                  makerWaitMs: 4_000,
+                  cooldownMs: 200,
+                  generator: { kind: 'imbalance', decayMs: 1_000 },
+                },
+              },
+            ],
+          },
+        },
+      });
+      assert.equal(added.statusCode, 201, added.body);
+      const market = paper!.exchange.market('binance', 'spot');
+      const { driver } = paper!.replays[0]!;
+      const isEntry = (order: { postOnly: boolean; side: string }) => order.postOnly && order.side === 'buy';
+      const settled = await waitFor(
+        `${FILLED_ENTRIES} maker entries with a fill settled`,
+        () => {
+          const closed = market
+            .accountOrders(ACCOUNT, SYMBOL)
+            .filter((order) => isEntry(order) && !['NEW', 'PARTIALLY_FILLED'].includes(order.status));
+          return closed.filter((order) => Number(order.filledQuantity) > 0).length >= FILLED_ENTRIES
+            ? closed
+            : undefined;
+        },
+        150_000,
+      );
+      const orders = market.accountOrders(ACCOUNT, SYMBOL);
+      // The strategy's own taking sells, as trades in the recording at the moment the engine matched them.
+      const ownSells = orders
+        .filter((order) => !order.postOnly && order.side === 'sell' && Number(order.filledQuantity) > 0)
+        .map((order) => ({ at: order.createdAt, price: order.price!, qty: order.filledQuantity }));
+      const timeline = (order: { createdAt: number; updatedAt: number }) => {
+        // The engine's clock moves in steps: everything at or before a step's time has been played when an
+        // order arrives at it, and nothing after.
+        const merged: ReplayEvent[] = [];
+        let own = 0;
+        const sorted = [...ownSells].sort((a, b) => a.at - b.at);
+        for (const event of events) {
+          while (own < sorted.length && sorted[own]!.at < driver.simulatedTime(event.ts)) {
+            const sell = sorted[own++]!;
+            merged.push({
+              kind: 'trade',
+              ts: driver.recordingTime(sell.at),
+              price: sell.price,
+              qty: sell.qty,
+              takerSide: 'sell',
+            });
+          }
+          merged.push(event);
+        }
+        const from = merged.findIndex((event) => driver.simulatedTime(event.ts) > order.createdAt);
+        const until = merged.findIndex((event) => driver.simulatedTime(event.ts) > order.updatedAt);
+        return { merged, from, until };
+      };
+      let filledEntries = 0;
+      for (const entry of settled) {
+        const { merged, from, until } = timeline(entry);
+        assert.ok(
+          from >= 0 && until >= from,
+          `${entry.clientOrderId}: placed at event ${from}, closed by ${until}`,
+        );
+        const model = independentFills(
+          merged.slice(0, until),
+          from,
+          { price: toTicks(entry.price!), lots: toLots(entry.quantity) },
+          toTicks,
+          toLots,
+        );
+        const modelLots = model.at(-1) ?? 0;
+        assert.equal(
+          toLots(entry.filledQuantity),
+          modelLots,
+          `${entry.clientOrderId} (${entry.quantity} at ${entry.price}, ${entry.status}): engine and queue model`,
+        );
+        if (modelLots > 0) filledEntries++;
+      }
+      console.log(
+        `[signal-paper] ${settled.length} maker entries settled, ${filledEntries} filled in part or whole`,
+      );
+
+      // The ledger has every order and fill as the venue does, and the strategy's position is their sum.
+      await waitFor('the ledger caught up', async () => {
+        const state = (
+          await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}`, headers: readAuthHeader })
+        ).json<{ strategies: Array<{ state: { position: string; entry?: unknown } }> }>().strategies[0]
+          ?.state;
+        if (!state || state.entry) return undefined;
+        const venueOrders = market.accountOrders(ACCOUNT, SYMBOL);
+        const net = venueOrders.reduce(
+          (sum, order) => sum + (order.side === 'buy' ? 1 : -1) * toLots(order.filledQuantity),
+          0,
+        );
+        return toLots(state.position.replace('-', '')) * (state.position.startsWith('-') ? -1 : 1) === net
+          ? true
+          : undefined;
+      });
+      const { rows } = await database.pool.query<{ client_order_id: string; filled: string }>(
+        `SELECT client_order_id, filled_quantity::text AS filled FROM ledger_orders WHERE symbol = $1 AND strategy = 'signal'`,
+        [SYMBOL],
+      );
+      assert.ok(rows.length >= settled.length);
+      for (const row of rows) {
+        const order = market
+          .accountOrders(ACCOUNT, SYMBOL)
+          .find((o) => o.clientOrderId === row.client_order_id);
+        if (!order) continue; // denied or still being sent: never on the venue
+        assert.equal(
+          toLots(row.filled),
+          toLots(order.filledQuantity),
+          `${row.client_order_id} in the ledger`,
+        );
+      }
+    });
+  },
+);
