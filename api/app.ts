@@ -13,6 +13,7 @@ import type { QuotePort } from './live/market-watch';
 import { apiLogger } from './log';
 import { defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import type { RiskRef } from './risk';
+import { backtestRoutes } from './routes/backtests';
 import { controlRoutes } from './routes/control';
 import { dashboardRoutes } from './routes/dashboard';
 import { exportRoutes } from './routes/exports';
@@ -132,6 +133,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(metricsRoutes, resolved);
   await app.register(liveRoutes, resolved);
   await app.register(exportRoutes, resolved);
+  await app.register(backtestRoutes, resolved);
   await app.register(dashboardRoutes, resolved);
   return app;
 }

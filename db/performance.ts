@@ -41,13 +41,18 @@ async function loadBooks(client: PoolClient, keys: Array<[string, string]>): Pro
   return new Map(rows.map((book) => [key(book.symbol, book.strategy), book]));
 }
 
+/**
+ * An order's fee in quote currency (SQL over ledger_orders): a base-asset fee valued at the order's average
+ * price; a fee in a third asset (a venue's own token) is left out.
+ */
+export const FEE_IN_QUOTE = `CASE fee_asset WHEN split_part(symbol, '-', 2) THEN fee
+  WHEN split_part(symbol, '-', 1) THEN fee * coalesce(average_price, 0) ELSE 0 END`;
+
 /** Fees in quote currency of the books' orders: base-asset fees valued at their order's average price. */
 async function feesOf(client: PoolClient, keys: Array<[string, string]>): Promise<Map<string, string>> {
   const { rows } = await client.query<{ symbol: string; strategy: string; fees: string }>(
     `SELECT symbol, strategy,
-            sum(CASE fee_asset WHEN split_part(symbol, '-', 2) THEN fee
-                               WHEN split_part(symbol, '-', 1) THEN fee * coalesce(average_price, 0)
-                               ELSE 0 END)::text AS fees
+            sum(${FEE_IN_QUOTE})::text AS fees
      FROM ledger_orders WHERE (symbol, strategy) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND fee > 0
      GROUP BY symbol, strategy`,
     [keys.map(([symbol]) => symbol), keys.map(([, strategy]) => strategy)],

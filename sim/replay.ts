@@ -19,14 +19,14 @@ export type ReplayEvent =
   | { kind: 'trade'; ts: number; price: string; qty: string; takerSide: 'buy' | 'sell' }
   | { kind: 'depth'; ts: number; bids: RecordedLevel[]; asks: RecordedLevel[] };
 
+/** A recorded number: a decimal string that reads as a finite number, not below zero. */
+const isAmount = (value: unknown): value is string =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) && Number(value) >= 0;
+
 const isLevels = (value: unknown): value is RecordedLevel[] =>
   Array.isArray(value) &&
   value.every(
-    (level) =>
-      Array.isArray(level) &&
-      level.length >= 2 &&
-      typeof level[0] === 'string' &&
-      typeof level[1] === 'string',
+    (level) => Array.isArray(level) && level.length >= 2 && isAmount(level[0]) && isAmount(level[1]),
   );
 
 /**
@@ -34,35 +34,42 @@ const isLevels = (value: unknown): value is RecordedLevel[] =>
  * depth diff streams). Returns undefined for other streams and for malformed lines.
  */
 export function parseBinanceCaptureLine(line: string): ReplayEvent | undefined {
+  const parsed = classifyBinanceCaptureLine(line);
+  return typeof parsed === 'string' ? undefined : parsed;
+}
+
+/** A line's event, or why it has none: another stream (skipped as such) or a line that is not a message. */
+export function classifyBinanceCaptureLine(line: string): ReplayEvent | 'other-stream' | 'malformed' {
   const space = line.indexOf(' ');
-  if (space <= 0) return undefined;
+  if (space <= 0) return 'malformed';
   const ts = Math.floor(Number(line.slice(0, space)) / 1e6);
-  if (!Number.isFinite(ts)) return undefined;
+  if (!Number.isFinite(ts)) return 'malformed';
   const json = line.slice(space + 1);
-  if (!json.includes('@bookTicker') && !json.includes('@trade') && !json.includes('@depth')) return undefined;
+  if (!json.includes('@bookTicker') && !json.includes('@trade') && !json.includes('@depth')) {
+    return json.trimStart().startsWith('{') ? 'other-stream' : 'malformed';
+  }
   let msg: { stream?: unknown; data?: Record<string, unknown> };
   try {
     msg = JSON.parse(json) as typeof msg;
   } catch {
-    return undefined;
+    return 'malformed';
   }
   const d = msg.data;
-  if (typeof msg.stream !== 'string' || !d) return undefined;
+  if (typeof msg.stream !== 'string' || !d) return 'malformed';
   if (msg.stream.endsWith('@bookTicker')) {
     const { b, B, a, A } = d;
-    if (typeof b !== 'string' || typeof B !== 'string' || typeof a !== 'string' || typeof A !== 'string')
-      return undefined;
+    if (!isAmount(b) || !isAmount(B) || !isAmount(a) || !isAmount(A)) return 'malformed';
     return { kind: 'bbo', ts, bid: b, bidQty: B, ask: a, askQty: A };
   }
   if (msg.stream.endsWith('@trade')) {
     const { p, q, m } = d;
-    if (typeof p !== 'string' || typeof q !== 'string' || typeof m !== 'boolean') return undefined;
+    if (!isAmount(p) || !isAmount(q) || typeof m !== 'boolean') return 'malformed';
     // m = buyer is the maker, so the aggressor sold.
     return { kind: 'trade', ts, price: p, qty: q, takerSide: m ? 'sell' : 'buy' };
   }
   if (msg.stream.includes('@depth')) {
     const { b, a } = d;
-    if (!isLevels(b) || !isLevels(a)) return undefined;
+    if (!isLevels(b) || !isLevels(a)) return 'malformed';
     return {
       kind: 'depth',
       ts,
@@ -70,18 +77,35 @@ export function parseBinanceCaptureLine(line: string): ReplayEvent | undefined {
       asks: a.map(([price, qty]) => [price, qty]),
     };
   }
-  return undefined;
+  return 'other-stream';
 }
 
+/** What reading a capture met: its lines, the events kept, and the lines skipped as malformed. */
+export interface CaptureStats {
+  lines: number;
+  events: number;
+  malformed: number;
+}
+
+/**
+ * The capture's events, in order, up to `maxEvents`. Malformed lines are skipped and counted in `stats`
+ * (a corrupt line never stops a replay, nor becomes a wrong event); other streams are skipped.
+ */
 export async function loadBinanceCapture(
   file: string,
   maxEvents = Number.POSITIVE_INFINITY,
+  stats: CaptureStats = { lines: 0, events: 0, malformed: 0 },
 ): Promise<ReplayEvent[]> {
   const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
   const out: ReplayEvent[] = [];
   for await (const line of lines) {
-    const e = parseBinanceCaptureLine(line);
-    if (e) out.push(e);
+    stats.lines++;
+    const e = classifyBinanceCaptureLine(line);
+    if (e === 'malformed') stats.malformed++;
+    else if (e !== 'other-stream') {
+      out.push(e);
+      stats.events++;
+    }
     if (out.length >= maxEvents) {
       lines.close();
       break;
@@ -156,6 +180,11 @@ export class ReplayDriver implements MarketDriver {
 
   get done(): boolean {
     return this.next >= this.events.length;
+  }
+
+  /** The share of the recording played so far (0..1). */
+  get progress(): number {
+    return this.events.length === 0 ? 1 : this.next / this.events.length;
   }
 
   /** When the recorded event at `ts` happens on the simulated clock. */

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { SimExchange } from '../../../sim/exchange';
-import { attachReplay, loadBinanceCapture, parseBinanceCaptureLine } from '../../../sim/replay';
+import {
+  attachReplay,
+  classifyBinanceCaptureLine,
+  loadBinanceCapture,
+  parseBinanceCaptureLine,
+} from '../../../sim/replay';
 import type { ReplayEvent } from '../../../sim/replay';
 import { sharedDataSet } from '../../support/shared-data';
 import { testExchange } from './helpers';
@@ -88,5 +93,33 @@ void describe('replay: recorded Binance capture', () => {
     assert.ok(Number(top.bidPrice) > 55_000 && Number(top.askPrice) < 70_000, JSON.stringify(top));
     assert.ok(Number(top.bidPrice) < Number(top.askPrice));
     assert.ok(perp.tape('BTC-USDT', 10_000).length > 0, 'recorded prints should trade');
+  });
+});
+
+test('a corrupt capture line is malformed, never an event; another stream is skipped as such', () => {
+  const line = (data: object, stream = 'btcusdt@bookTicker') =>
+    `1723161250000000000 ${JSON.stringify({ stream, data })}`;
+  assert.equal(classifyBinanceCaptureLine('not a capture line'), 'malformed');
+  assert.equal(
+    classifyBinanceCaptureLine('1723161250000000000 {"stream":"btcusdt@trade","data":'),
+    'malformed',
+  );
+  assert.equal(classifyBinanceCaptureLine(line({ b: 'x', B: '1', a: '2', A: '1' })), 'malformed');
+  assert.equal(
+    classifyBinanceCaptureLine(line({ p: '61800', q: '-1', m: true }, 'btcusdt@trade')),
+    'malformed',
+  );
+  assert.equal(
+    classifyBinanceCaptureLine(line({ b: [['1', 'NaN']], a: [] }, 'btcusdt@depth@100ms')),
+    'malformed',
+  );
+  assert.equal(classifyBinanceCaptureLine(line({ k: {} }, 'btcusdt@kline_1m')), 'other-stream');
+  assert.deepEqual(classifyBinanceCaptureLine(line({ b: '1.5', B: '2', a: '1.6', A: '3' })), {
+    kind: 'bbo',
+    ts: 1723161250000,
+    bid: '1.5',
+    bidQty: '2',
+    ask: '1.6',
+    askQty: '3',
   });
 });

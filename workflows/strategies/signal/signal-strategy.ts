@@ -4,6 +4,11 @@ import type { PlacementResult } from '../../../activities/place-order-once';
 import type { SignalWatchResult } from '../../../activities/signal-watch';
 import { compare, multiply, normalize } from '../../../domain/decimal';
 import { strategyClientOrderIdPrefix } from '../../../domain/ids';
+import {
+  emptyLatencyHistogram,
+  LatencyHistogramSchema,
+  recordLatency,
+} from '../../../domain/latency-histogram';
 import type {
   KeelActivities,
   StrategyContext,
@@ -44,6 +49,9 @@ const SignalStateSchema = z.object({
     .optional(),
   rules: z.object({ tickSize: z.string(), lotSize: z.string() }).optional(),
   decisions: z.number().int().default(0),
+  /** Every decision's tick → decision (µs, in the loop) and decision → acknowledged (ms, the durable path). */
+  tickToDecisionMicros: LatencyHistogramSchema.default(emptyLatencyHistogram),
+  decisionToAckMs: LatencyHistogramSchema.default(emptyLatencyHistogram),
   /** Orders refused in a row (a risk limit's denial, the venue's rejection), and the latest refusal. */
   refusals: z.number().int().default(0),
   lastRefusal: z.string().optional(),
@@ -142,7 +150,10 @@ export const signalStrategy: StrategyDefinition<SignalParams> = {
 
     const act = async (decision: NonNullable<SignalWatchResult['decision']>) => {
       state.decisions += 1;
+      recordLatency(state.tickToDecisionMicros, decision.tickToDecisionMicros);
       const result = await place(decision, decision);
+      // The workflow's clock is its task's start: when it took in the venue's answer.
+      if (result) recordLatency(state.decisionToAckMs, Date.now() - decision.decidedAt);
       const filled = result?.filledQuantity ?? '0';
       const resting = result?.status === 'open' || result?.status === 'partially-filled';
       state.lastDecision = {
