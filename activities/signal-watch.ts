@@ -1,14 +1,13 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import type { BestBidAsk, ConnectorFactory } from '../connectors/exchange-connector';
-import { isValidQuote } from '../connectors/market-data-hub';
+import type { ConnectorFactory } from '../connectors/exchange-connector';
 import { SignalGeneratorConfigSchema, type SignalGeneratorConfig } from '../domain/signal-config';
 import { MarketKindSchema, VenueSchema } from '../domain/venues';
-import { type SnapshotRecord } from '../signal/features';
 import { imbalanceSignal, type Signal, type SignalGenerator } from '../signal/signal-generator';
 import { SignalLoop, type OrderDecision } from '../signal/signal-loop';
 import { WATCH_HEARTBEAT_MS } from './order-watch';
 import { marketDataHubs, QUOTE_POLL_MS, touchFollower, type QuoteHub } from './quote-watch';
+import { signalFeeds } from './signal-feeds';
 import {
   committedModelFile,
   loadSignalModel,
@@ -58,29 +57,19 @@ export interface SignalWatchResult {
   updates: number;
 }
 
-/** Rings sized for a window at a busy feed's rate: BTCUSDT's touch moves ~100 times a second. */
-const RING_CAPACITY = 4_096;
-
 export interface SignalWatchDependencies {
   connectors: ConnectorFactory;
   hubFor?: (account: string) => QuoteHub;
   pollMs?: number;
   heartbeatMs?: number;
+  /** The worker's warm feature feeds (one set per worker by default). */
+  feeds?: ReturnType<typeof signalFeeds>;
 }
 
-const toSnapshot = (quote: BestBidAsk, into: SnapshotRecord): SnapshotRecord => {
-  into.time = quote.timestamp;
-  into.bid = Number(quote.bid);
-  into.ask = Number(quote.ask);
-  into.bidSize = Number(quote.bidSize);
-  into.askSize = Number(quote.askSize);
-  into.bidDepth = into.bidSize;
-  into.askDepth = into.askSize;
-  return into;
-};
-
 export function createSignalWatchActivities(deps: SignalWatchDependencies) {
-  const follow = touchFollower(deps.hubFor ?? marketDataHubs(deps.connectors), deps.pollMs ?? QUOTE_POLL_MS);
+  const feeds =
+    deps.feeds ??
+    signalFeeds(touchFollower(deps.hubFor ?? marketDataHubs(deps.connectors), deps.pollMs ?? QUOTE_POLL_MS));
   const heartbeatMs = deps.heartbeatMs ?? WATCH_HEARTBEAT_MS;
   /** Models loaded once per worker, by name. */
   const models = new Map<string, Promise<ModelSignalGenerator>>();
@@ -122,19 +111,7 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
       return new Promise<SignalWatchResult>((resolve, reject) => {
         let updates = 0;
         let tickStarted = 0;
-        let touch: BestBidAsk | undefined;
-        let stop: (() => void) | undefined;
         let done = false;
-        const snapshot: SnapshotRecord = {
-          time: 0,
-          bid: 0,
-          ask: 0,
-          bidSize: 0,
-          askSize: 0,
-          bidDepth: 0,
-          askDepth: 0,
-        };
-        const update = { snapshot, trade: undefined };
         let expiry: NodeJS.Timeout | undefined;
         const end = () => {
           if (done) return false;
@@ -143,18 +120,30 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
           clearTimeout(timer);
           clearTimeout(expiry);
           context.cancellationSignal.removeEventListener('abort', onCancel);
-          stop?.();
+          feed.detach();
           return true;
         };
         const finish = (reason: SignalWatchResult['reason'], decision?: SignalWatchResult['decision']) => {
           if (end())
             resolve({ reason, ...(decision && { decision }), holdUntil: loop.position.holdUntil, updates });
         };
+        const feed = feeds.attach(exchange, input, input.windowMs, {
+          onQuote(quote, receivedAt) {
+            if (done) return;
+            tickStarted = receivedAt;
+            touch = quote;
+            updates++;
+            loop.evaluate();
+          },
+          onError(error) {
+            if (end()) reject(error instanceof Error ? error : new Error(String(error)));
+          },
+        });
+        let touch = feed.latest;
         const loop = new SignalLoop(
+          feed.calculator,
           generator,
           {
-            windows: { priceMs: input.windowMs, flowMs: input.windowMs },
-            capacity: RING_CAPACITY,
             minSamples: input.minSamples,
             decision: {
               maxPosition: input.maxPosition,
@@ -193,14 +182,6 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
           Date.now,
         );
         const onCancel = () => finish('interrupted');
-        const onQuote = (quote: BestBidAsk) => {
-          if (done || !isValidQuote(quote)) return;
-          tickStarted = performance.now();
-          touch = quote;
-          updates++;
-          toSnapshot(quote, snapshot);
-          loop.update(update);
-        };
         // A position whose holding period runs out in a quiet market is closed without waiting for a quote;
         // signals renew the period meanwhile, so the timer follows the loop's.
         const armExpiry = () => {
@@ -221,11 +202,11 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
         const timer = setTimeout(() => finish('timeout'), input.maxWaitMs);
         if (context.cancellationSignal.aborted) return finish('interrupted');
         context.cancellationSignal.addEventListener('abort', onCancel);
-        const unsubscribe = follow(exchange, input, onQuote, (error) => {
-          if (end()) reject(error instanceof Error ? error : new Error(String(error)));
-        });
-        if (done) unsubscribe();
-        else stop = unsubscribe;
+        // The windows as the feed kept them: a signal standing when the last order went is weighed at once.
+        if (touch) {
+          tickStarted = performance.now();
+          loop.evaluate();
+        }
       });
     },
   };

@@ -1,12 +1,9 @@
 import { decide, type Decision, type DecisionSettings, type SignalPosition } from './decision';
-import { emptyFeatures, FeatureCalculator, type FeatureWindows } from './features';
+import { emptyFeatures, type FeatureCalculator } from './features';
 import type { MarketUpdate } from './market-updates';
 import type { Signal, SignalGenerator } from './signal-generator';
 
 export interface SignalLoopSettings {
-  windows: FeatureWindows;
-  /** Records each ring keeps: enough for the windows at the feed's rate. */
-  capacity: number;
   /** Snapshots the price window must hold before a signal counts (a warm-up after the loop starts). */
   minSamples: number;
   decision: DecisionSettings;
@@ -26,7 +23,8 @@ export interface SignalLoopEvents {
  * the features, and `decide` weighs its signal against the position. A rule's answer is decided on at once; a
  * model's (a promise) when it comes, and until then updates only join the windows, so the model always reads
  * the latest features and never falls behind the feed. A hold renews the position's holding period in the
- * loop; only an order decision leaves it, once.
+ * loop; only an order decision leaves it, once. The windows (`calculator`) may outlive the loop: a feed
+ * that keeps them warm across decisions hands them to each new loop.
  */
 export class SignalLoop {
   readonly #calculator: FeatureCalculator;
@@ -37,16 +35,14 @@ export class SignalLoop {
   #done = false;
 
   constructor(
+    calculator: FeatureCalculator,
     private readonly generator: SignalGenerator,
     private readonly settings: SignalLoopSettings,
     position: SignalPosition,
     private readonly events: SignalLoopEvents,
     private readonly clock: () => number,
   ) {
-    this.#calculator = new FeatureCalculator(settings.windows, {
-      snapshots: settings.capacity,
-      trades: settings.capacity,
-    });
+    this.#calculator = calculator;
     this.#position = { ...position };
   }
 
@@ -59,11 +55,17 @@ export class SignalLoop {
     return this.#done;
   }
 
+  /** An update joins the windows, and the loop evaluates them. */
   update(update: MarketUpdate): void {
     if (this.#done) return;
     if (update.trade) this.#calculator.addTrade(update.trade);
     this.#calculator.addSnapshot(update.snapshot);
-    if (this.#evaluating) return;
+    this.evaluate();
+  }
+
+  /** Evaluates the windows as they stand (a shared feed has just added an update to them). */
+  evaluate(): void {
+    if (this.#done || this.#evaluating) return;
     if (!this.#calculator.compute(this.#features) || this.#features.samples < this.settings.minSamples)
       return this.#decide(false);
     let answer: boolean | Promise<boolean>;

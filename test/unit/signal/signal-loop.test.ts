@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Features } from '../../../signal/features';
+import { FeatureCalculator, type Features } from '../../../signal/features';
 import type { MarketUpdate } from '../../../signal/market-updates';
 import { imbalanceSignal, type Signal, type SignalGenerator } from '../../../signal/signal-generator';
 import { SignalLoop, type OrderDecision, type SignalLoopSettings } from '../../../signal/signal-loop';
 
 const settings: SignalLoopSettings = {
-  windows: { priceMs: 1_000, flowMs: 1_000 },
-  capacity: 64,
   minSamples: 3,
   decision: { maxPosition: 1, orderSizeFraction: 0.5, lotSize: 0.001, allowShort: true },
 };
@@ -20,7 +18,9 @@ const touch = (time: number, bidSize: number, askSize: number): MarketUpdate => 
 function harness(generator: SignalGenerator, position = { quantity: 0, holdUntil: 0 }, now = { t: 1_000 }) {
   const decisions: Array<{ decision: OrderDecision; signal: Signal | undefined }> = [];
   const failures: unknown[] = [];
+  const calculator = new FeatureCalculator({ priceMs: 1_000, flowMs: 1_000 }, { snapshots: 64, trades: 64 });
   const loop = new SignalLoop(
+    calculator,
     generator,
     settings,
     position,
@@ -30,7 +30,7 @@ function harness(generator: SignalGenerator, position = { quantity: 0, holdUntil
     },
     () => now.t,
   );
-  return { loop, decisions, failures, now };
+  return { loop, decisions, failures, now, calculator };
 }
 
 test('no decision until the window holds minSamples snapshots; then one entry, and the loop is done', () => {
@@ -118,4 +118,23 @@ test('a generator that throws, at once or later, stops the loop with the error',
   await new Promise((resolve) => setImmediate(resolve));
   assert.match(String(later.failures[0]), /session closed/);
   assert.equal(later.decisions.length, 0);
+});
+
+test('windows kept warm by a feed: a new loop on them decides on the first evaluation, no warm-up', () => {
+  const first = harness(imbalanceSignal());
+  for (const time of [0, 10, 20]) first.loop.update(touch(time, 19, 1));
+  assert.equal(first.decisions.length, 1);
+  // The feed goes on adding to the same windows; the next loop reads them at once.
+  first.calculator.addSnapshot(touch(30, 19, 1).snapshot);
+  const decisions: OrderDecision[] = [];
+  const next = new SignalLoop(
+    first.calculator,
+    imbalanceSignal(),
+    settings,
+    { quantity: 0.5, holdUntil: 1_500 },
+    { decided: (decision) => decisions.push(decision), failed: assert.fail },
+    () => 1_000,
+  );
+  next.evaluate();
+  assert.equal(decisions[0]?.quantity, 0.5, 'tops up to the limit on the standing windows');
 });

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { QuoteLeg } from '../../../activities/quote-watch';
+import { signalFeeds } from '../../../activities/signal-feeds';
+import type { BestBidAsk, ExchangeConnector } from '../../../connectors/exchange-connector';
+import { emptyFeatures } from '../../../signal/features';
+
+const leg = { venue: 'binance' as const, market: 'spot' as const, account: 'keel', symbol: 'SIG-USDT' };
+const quote = (timestamp: number, bidSize: string): BestBidAsk =>
+  ({ bid: '99', ask: '101', bidSize, askSize: '1', timestamp }) as BestBidAsk;
+
+function fakeFollow() {
+  const followed: Array<{ push(q: BestBidAsk): void; fail(e: unknown): void; stopped: boolean }> = [];
+  const follow = (
+    _exchange: ExchangeConnector,
+    _leg: QuoteLeg,
+    onQuote: (q: BestBidAsk) => void,
+    onError: (e: unknown) => void,
+  ) => {
+    const entry = { push: onQuote, fail: onError, stopped: false };
+    followed.push(entry);
+    return () => void (entry.stopped = true);
+  };
+  return { follow, followed };
+}
+
+test('a feed keeps the windows across readers, lingers after the last, then stops following', async () => {
+  const { follow, followed } = fakeFollow();
+  const feeds = signalFeeds(follow, 30);
+  const seen: number[] = [];
+  const first = feeds.attach({} as ExchangeConnector, leg, 1_000, {
+    onQuote: (q) => seen.push(q.timestamp),
+    onError: assert.fail,
+  });
+  followed[0]!.push(quote(1, '3'));
+  followed[0]!.push(quote(2, '3'));
+  assert.deepEqual(seen, [1, 2]);
+  first.detach();
+  // Between readers (an order being placed) the market is still folded in.
+  followed[0]!.push(quote(3, '9'));
+  const second = feeds.attach({} as ExchangeConnector, leg, 1_000, {
+    onQuote: () => undefined,
+    onError: assert.fail,
+  });
+  assert.equal(followed.length, 1, 'one subscription');
+  assert.equal(second.calculator, first.calculator, 'the same windows');
+  assert.equal(second.latest?.timestamp, 3);
+  const features = emptyFeatures();
+  second.calculator.compute(features);
+  assert.equal(features.samples, 3);
+  assert.equal(features.imbalance, 0.8);
+  second.detach();
+  await sleep(60);
+  assert.equal(followed[0]!.stopped, true, 'stopped once it lingered unread');
+  assert.equal(feeds.size, 0);
+  // A new reader starts afresh.
+  const third = feeds.attach({} as ExchangeConnector, leg, 1_000, {
+    onQuote: () => undefined,
+    onError: assert.fail,
+  });
+  assert.equal(followed.length, 2);
+  assert.notEqual(third.calculator, first.calculator);
+  third.detach();
+  feeds.closeAll();
+});
+
+test('a feed whose market cannot be followed tells its readers and is dropped; windows differ by width', () => {
+  const { follow, followed } = fakeFollow();
+  const feeds = signalFeeds(follow, 30);
+  const errors: unknown[] = [];
+  feeds.attach({} as ExchangeConnector, leg, 1_000, {
+    onQuote: () => undefined,
+    onError: (e) => errors.push(e),
+  });
+  feeds.attach({} as ExchangeConnector, leg, 5_000, { onQuote: () => undefined, onError: () => undefined });
+  assert.equal(followed.length, 2, 'a window of its own per width');
+  followed[0]!.fail(new Error('symbol delisted'));
+  assert.match(String(errors[0]), /delisted/);
+  assert.equal(feeds.size, 1);
+  feeds.closeAll();
+});
