@@ -1,6 +1,12 @@
-import type { BestBidAsk, ExchangeConnector } from '../connectors/exchange-connector';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  ConnectorError,
+  type BestBidAsk,
+  type ExchangeConnector,
+  type PublicTrade,
+} from '../connectors/exchange-connector';
 import { isValidQuote } from '../connectors/market-data-hub';
-import { FeatureCalculator, type SnapshotRecord } from '../signal/features';
+import { FeatureCalculator, type SnapshotRecord, type TradeRecord } from '../signal/features';
 import type { QuoteLeg } from './quote-watch';
 
 /** Rings sized for a window at a busy feed's rate: BTCUSDT's touch moves ~100 times a second. */
@@ -13,6 +19,8 @@ export interface AttachedFeed {
   calculator: FeatureCalculator;
   /** The latest sound touch, if one has come. */
   latest: BestBidAsk | undefined;
+  /** Whether the venue's public trades reach the windows (the connector streams them, and the stream holds). */
+  readonly trades: boolean;
   detach(): void;
 }
 
@@ -36,6 +44,45 @@ interface Feed {
   listeners: Set<FeedListener>;
   stop: () => void;
   linger: NodeJS.Timeout | undefined;
+  trades: boolean;
+}
+
+/** How long a broken public trade stream waits before it is opened again. */
+const TRADES_RETRY_MS = 1_000;
+
+/**
+ * Folds the symbol's public trades into the feed's windows (each one also evaluated by the readers, on
+ * the standing touch) until stopped. A stream that fails transiently is opened again; one the venue
+ * refuses leaves the feed without trades, which its readers report.
+ */
+function followTrades(exchange: ExchangeConnector, symbol: string, feed: Feed): () => void {
+  if (!exchange.watchTrades) return () => undefined;
+  const abort = new AbortController();
+  const trade: TradeRecord = { time: 0, price: 0, quantity: 0, side: 0 };
+  const onTrade = (printed: PublicTrade) => {
+    const receivedAt = performance.now();
+    trade.time = printed.timestamp;
+    trade.price = Number(printed.price);
+    trade.quantity = Number(printed.quantity);
+    trade.side = printed.takerSide === 'buy' ? 1 : -1;
+    feed.calculator.addTrade(trade);
+    const latest = feed.latest;
+    if (latest) for (const reader of feed.listeners) reader.onQuote(latest, receivedAt);
+  };
+  void (async () => {
+    while (!abort.signal.aborted) {
+      try {
+        await exchange.watchTrades!(symbol, onTrade, abort.signal);
+      } catch (error) {
+        if (!(error instanceof ConnectorError && error.retryable)) {
+          feed.trades = false;
+          return;
+        }
+      }
+      await sleep(TRADES_RETRY_MS, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  })();
+  return () => abort.abort();
 }
 
 /**
@@ -70,9 +117,11 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
           listeners: new Set(),
           stop: () => undefined,
           linger: undefined,
+          trades: exchange.watchTrades !== undefined,
         };
         feeds.set(key, created);
-        created.stop = follow(
+        const stopTrades = followTrades(exchange, leg.symbol, created);
+        const stopTouch = follow(
           exchange,
           leg,
           (quote) => {
@@ -93,6 +142,10 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
             for (const reader of created.listeners) reader.onError(error);
           },
         );
+        created.stop = () => {
+          stopTouch();
+          stopTrades();
+        };
         feed = created;
       }
       const attached = feed;
@@ -102,6 +155,9 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
       return {
         calculator: attached.calculator,
         latest: attached.latest,
+        get trades() {
+          return attached.trades;
+        },
         detach() {
           attached.listeners.delete(listener);
           if (attached.listeners.size === 0 && feeds.get(key) === attached)

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ConnectorFactory } from '../connectors/exchange-connector';
 import { SignalGeneratorConfigSchema, type SignalGeneratorConfig } from '../domain/signal-config';
 import { MarketKindSchema, VenueSchema } from '../domain/venues';
+import type { Features } from '../signal/features';
 import { imbalanceSignal, type Signal, type SignalGenerator } from '../signal/signal-generator';
 import { SignalLoop, type OrderDecision } from '../signal/signal-loop';
 import { WATCH_HEARTBEAT_MS } from './order-watch';
@@ -50,11 +51,15 @@ export interface SignalWatchResult {
     decidedAt: number;
     /** From the update that led to it to the decision, in µs (a model's inference included). */
     tickToDecisionMicros: number;
+    /** The features it was decided on. */
+    features: Features;
   };
   /** Until when the position's signal holds, renewed by the signals seen: the workflow keeps it. */
   holdUntil: number;
   /** Touch updates the loop read. */
   updates: number;
+  /** Whether the venue's public trades fed the windows (trade-flow imbalance reads 0 without them). */
+  tradeFlow: boolean;
 }
 
 export interface SignalWatchDependencies {
@@ -125,7 +130,13 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
         };
         const finish = (reason: SignalWatchResult['reason'], decision?: SignalWatchResult['decision']) => {
           if (end())
-            resolve({ reason, ...(decision && { decision }), holdUntil: loop.position.holdUntil, updates });
+            resolve({
+              reason,
+              ...(decision && { decision }),
+              holdUntil: loop.position.holdUntil,
+              updates,
+              tradeFlow: feed.trades,
+            });
         };
         const feed = feeds.attach(exchange, input, input.windowMs, {
           onQuote(quote, receivedAt) {
@@ -165,6 +176,7 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
                 askSize: touch?.askSize ?? '0',
                 decidedAt: Date.now(),
                 tickToDecisionMicros: Math.round(micros * 100) / 100,
+                features: { ...loop.features },
               });
             },
             failed(error) {

@@ -101,6 +101,7 @@ export function recordVenueCalls(pool: Pool, connectors: ConnectorFactory, flush
         connector.setLeverage(symbol, leverage),
       ),
       ...(connector.watchOrders && { watchOrders: connector.watchOrders.bind(connector) }),
+      ...(connector.watchTrades && { watchTrades: connector.watchTrades.bind(connector) }),
       close: () => connector.close(),
     };
   }

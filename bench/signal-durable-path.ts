@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { latencyQuantile, LatencyHistogramSchema } from '../domain/latency-histogram';
+import { runInRealTime } from '../sim/realtime';
 import { startLocalStack } from '../workers/local-stack';
 import { installRuntime } from '../workers/runtime';
 import { createSimWorld } from '../workers/sim-world';
@@ -36,6 +37,8 @@ async function main() {
   const [KEEL, RAW] = ['SIG-USDT', 'RAW-USDT'];
   const sim = createSimWorld([KEEL, RAW]);
   sim.exchange.fundAccount('mm');
+  // The venue's clock runs, as a live venue's does: the loop's windows are in venue time.
+  const stopClock = runInRealTime(sim.exchange);
   const market = sim.exchange.market('binance', 'spot');
   /** Rests a book whose imbalance says buy (bid-heavy) or sell, replacing the last one. */
   const flip = (symbol: string, heavy: 'buy' | 'sell') => {
@@ -89,7 +92,8 @@ async function main() {
             allowShort: true,
             minSamples: 1,
             maxSlippageBps: 0,
-            generator: { kind: 'imbalance', decayMs: 60_000 },
+            // Its own prints run against each flip for a second: a lower bar keeps every flip a decision.
+            generator: { kind: 'imbalance', decayMs: 60_000, minConfidence: 0.4 },
           },
         },
       ],
@@ -174,6 +178,7 @@ async function main() {
     );
   } finally {
     await stack.stop();
+    stopClock();
   }
 }
 

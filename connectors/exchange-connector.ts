@@ -43,6 +43,18 @@ export const BestBidAskSchema = z.object({
 });
 export type BestBidAsk = z.infer<typeof BestBidAskSchema>;
 
+/** A trade printed on the venue's public tape. */
+export const PublicTradeSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  price: DecimalStringSchema,
+  quantity: DecimalStringSchema,
+  /** The side that took liquidity (the aggressor). */
+  takerSide: z.enum(['buy', 'sell']),
+  /** Venue time of the trade, ms since epoch. */
+  timestamp: z.number(),
+});
+export type PublicTrade = z.infer<typeof PublicTradeSchema>;
+
 export const CreateOrderSchema = z.object({
   symbol: CanonicalSymbolSchema,
   clientOrderId: ClientOrderIdSchema,
@@ -196,6 +208,11 @@ export interface ExchangeConnector {
    * (`retryable`) instead. The exactly-once placer sets it from its settle window.
    */
   createOrder(order: CreateOrder, options?: SendOptions): Promise<Order>;
+  /**
+   * Streams a symbol's public trades until the signal aborts. Absent where the connector has no public
+   * trade stream yet: readers of trade flow see none (the signal strategy reports it).
+   */
+  watchTrades?(symbol: string, onTrade: (trade: PublicTrade) => void, signal: AbortSignal): Promise<void>;
   /** Idempotent: cancelling a closed order returns it as it is. */
   cancelOrder(symbol: string, clientOrderId: string): Promise<Order>;
   /** Undefined when the venue has no order with this id. */

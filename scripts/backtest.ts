@@ -84,6 +84,14 @@ function parseInput() {
   };
 }
 
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const pad = (label: string) => `  ${label.padEnd(22)}`;
 const round = (value: number | null) => (value === null ? '–' : Number(value.toPrecision(3)));
 
@@ -117,6 +125,19 @@ async function main(): Promise<void> {
     .replace(/[-:.TZ]/g, '')
     .slice(0, 14)}-${randomUUID().slice(0, 8)}`;
   const cleanups: Array<() => Promise<unknown>> = [];
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  // Ctrl-C stops the dev server and PostgreSQL it started too (and reaches us twice through run.mjs).
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error('[backtest] interrupted: stopping');
+    void cleanUp().then(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const dir = mkdtempSync(join(tmpdir(), 'keel-backtest-'));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
   try {
@@ -156,7 +177,7 @@ async function main(): Promise<void> {
       embeddedPort: config.KEEL_EMBEDDED_PG_PORT,
     });
     cleanups.push(() => database.close());
-    const paper = (await startPaperVenues(venuesConfig))!;
+    const paper = (await startPaperVenues(venuesConfig, { paused: true }))!;
     cleanups.push(() => paper.stop());
     const venues = venueConnectors(venuesConfig, { paperExchange: paper.exchange });
 
@@ -178,7 +199,8 @@ async function main(): Promise<void> {
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-    const ref = { workflowId: `keel-backtest-${id}`, input: { shardCount: 1 } };
+    // Its children's ids are its own too (`<run id>-symbol:BTC-USDT`): never a live symbol's workflow.
+    const ref = { workflowId: `keel-backtest-${id}`, input: { shardCount: 1, idPrefix: `${id}-` } };
     await ensureOrchestrator(client, taskQueue, ref);
     const control = orchestratorControl(client, ref);
 
@@ -191,6 +213,13 @@ async function main(): Promise<void> {
     const entry = await control.registered(input.symbol);
     if (!entry) throw new Error('the symbol is not registered after it was added');
     const { driver } = paper.replays[0]!;
+    // The recording starts once the strategy runs: none of it plays to a market nobody watches yet.
+    await waitUntil('the signal strategy trading', async () => {
+      const state = await control.symbolState(entry.workflowId);
+      const signal = state?.strategies.find((item) => item.name === 'signal');
+      return (signal?.state as { trading?: boolean } | undefined)?.trading === true;
+    });
+    paper.start();
     let told = 0;
     while (!paper.done()) {
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -254,7 +283,7 @@ async function main(): Promise<void> {
     console.error(`[backtest] failed: ${describeStartupFailure(error)}`);
     process.exitCode = 1;
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await cleanUp();
   }
 }
 

@@ -1,5 +1,5 @@
 import { decide, type Decision, type DecisionSettings, type SignalPosition } from './decision';
-import { emptyFeatures, type FeatureCalculator } from './features';
+import { emptyFeatures, type FeatureCalculator, type Features } from './features';
 import type { MarketUpdate } from './market-updates';
 import type { Signal, SignalGenerator } from './signal-generator';
 
@@ -49,6 +49,11 @@ export class SignalLoop {
   /** The position as the loop holds it: its holding period renewed by the signals since it started. */
   get position(): Readonly<SignalPosition> {
     return this.#position;
+  }
+
+  /** The features the latest evaluation read (the object is reused: copy what must outlive the next). */
+  get features(): Readonly<Features> {
+    return this.#features;
   }
 
   get done(): boolean {

@@ -18,6 +18,8 @@ export interface PaperVenues {
   replays: Array<{ venue: string; market: string; symbol: string; driver: ReplayDriver }>;
   /** Whether every recording has been played to its end. */
   done(): boolean;
+  /** Starts the replay clock (already running unless started `paused`); once. */
+  start(): void;
   stop(): Promise<void>;
 }
 
@@ -27,7 +29,11 @@ export interface PaperVenues {
  * in real time, `speed` times faster, and its accounts start with the configured balances. Without paper
  * venues, nothing is started.
  */
-export async function startPaperVenues(config: VenuesConfig): Promise<PaperVenues | undefined> {
+export async function startPaperVenues(
+  config: VenuesConfig,
+  /** paused: the recordings wait for `start()` (a backtest starts them once its strategy is listening). */
+  options: { paused?: boolean } = {},
+): Promise<PaperVenues | undefined> {
   const paper = config.venues.filter((setup): setup is PaperSetup => setup.kind === 'paper');
   if (paper.length === 0) return undefined;
   const exchange = new SimExchange({
@@ -54,12 +60,15 @@ export async function startPaperVenues(config: VenuesConfig): Promise<PaperVenue
       replays.push({ venue: setup.venue, market: recording.market, symbol: recording.symbol, driver });
     }
   }
-  const stopClock = runInRealTime(exchange);
+  let stopClock: (() => void) | undefined;
+  const start = () => void (stopClock ??= runInRealTime(exchange));
+  if (!options.paused) start();
   return {
     exchange,
     replays,
     done: () => replays.every(({ driver }) => driver.done),
-    stop: async () => stopClock(),
+    start,
+    stop: async () => stopClock?.(),
   };
 }
 

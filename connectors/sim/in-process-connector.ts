@@ -1,5 +1,5 @@
 import type { MarketKind } from '../../domain/venues';
-import type { SimExchange } from '../../sim/exchange';
+import type { MarketDataEvent, SimExchange } from '../../sim/exchange';
 import { SimClient, realSleep, withFaults } from '../../sim/gateway';
 import type { RequestTiming, Sleep } from '../../sim/gateway';
 import type { VenueName } from '../../sim/ids';
@@ -34,6 +34,39 @@ function inProcessTransport(options: SimConnectorOptions): SimTransport {
   const vm = (): ReturnType<SimExchange['market']> => exchange.market(venue, market);
   const watchers = new Set<() => void>();
 
+  /**
+   * This venue market's public events until the signal aborts (resolves) or the scripted feed disconnects
+   * (rejects, retryable); `wantsBbo` says which touches to compute, `started` runs once subscribed.
+   */
+  const followMarketData = (
+    signal: AbortSignal,
+    onEvent: (e: MarketDataEvent) => void,
+    wantsBbo: (key: string) => boolean,
+    started?: () => void,
+  ) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return resolve();
+      const stop = (): void => {
+        unsubscribe();
+        signal.removeEventListener('abort', onAbort);
+        watchers.delete(onAbort);
+      };
+      const onAbort = (): void => {
+        stop();
+        resolve();
+      };
+      const unsubscribe = exchange.onMarketData((e) => {
+        if (e.venue !== venue || e.market !== market) return;
+        if (e.type === 'disconnect') {
+          stop();
+          reject(new ConnectorError('retryable', `${venue}/${market} market data feed disconnected`));
+        } else onEvent(e);
+      }, wantsBbo);
+      signal.addEventListener('abort', onAbort);
+      watchers.add(onAbort);
+      started?.();
+    });
+
   return {
     instruments: () =>
       query(() =>
@@ -56,31 +89,27 @@ function inProcessTransport(options: SimConnectorOptions): SimTransport {
 
     watchTops(symbols, onTop, signal) {
       const wanted = new Set(symbols.map((s) => `${venue}/${market}/${s}`));
-      return new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return resolve();
-        const stop = (): void => {
-          unsubscribe();
-          signal.removeEventListener('abort', onAbort);
-          watchers.delete(onAbort);
-        };
-        const onAbort = (): void => {
-          stop();
-          resolve();
-        };
-        const unsubscribe = exchange.onMarketData(
-          (e) => {
-            if (e.venue !== venue || e.market !== market) return;
-            if (e.type === 'disconnect') {
-              stop();
-              reject(new ConnectorError('retryable', `${venue}/${market} market data feed disconnected`));
-            } else if (e.type === 'bbo' && wanted.has(`${venue}/${market}/${e.top.symbol}`)) onTop(e.top);
-          },
-          (key) => wanted.has(key),
-        );
-        signal.addEventListener('abort', onAbort);
-        watchers.add(onAbort);
-        for (const s of symbols) onTop(exchange.ticker(venue, market, s));
-      });
+      return followMarketData(
+        signal,
+        (e) => {
+          if (e.type === 'bbo' && wanted.has(`${venue}/${market}/${e.top.symbol}`)) onTop(e.top);
+        },
+        (key) => wanted.has(key),
+        () => {
+          for (const s of symbols) onTop(exchange.ticker(venue, market, s));
+        },
+      );
+    },
+
+    watchTrades(symbols, onTrade, signal) {
+      const wanted = new Set(symbols);
+      return followMarketData(
+        signal,
+        (e) => {
+          if (e.type === 'trade' && wanted.has(e.trade.symbol)) onTrade(e.trade);
+        },
+        () => false,
+      );
     },
 
     watchOrders(onOrder, signal, onLive) {

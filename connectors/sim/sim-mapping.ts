@@ -13,6 +13,7 @@ import {
   InstrumentSchema,
   OrderSchema,
   PositionSchema,
+  PublicTradeSchema,
 } from '../exchange-connector';
 import type {
   Balance,
@@ -23,6 +24,7 @@ import type {
   Instrument,
   Order,
   Position,
+  PublicTrade,
 } from '../exchange-connector';
 
 /**
@@ -158,6 +160,25 @@ export function quoteFromSim(raw: unknown): BestBidAsk | undefined {
     bidSize: t.bidQty,
     ask: t.askPrice,
     askSize: t.askQty,
+    timestamp: t.ts,
+  });
+}
+
+const SimTradeSchema = z.object({
+  symbol: z.string(),
+  price: z.string(),
+  quantity: z.string(),
+  takerSide: z.enum(['buy', 'sell']),
+  ts: z.number(),
+});
+
+export function tradeFromSim(raw: unknown): PublicTrade {
+  const t = SimTradeSchema.parse(raw);
+  return PublicTradeSchema.parse({
+    symbol: t.symbol,
+    price: t.price,
+    quantity: t.quantity,
+    takerSide: t.takerSide,
     timestamp: t.ts,
   });
 }

@@ -17,6 +17,7 @@ import type {
   Instrument,
   Order,
   Position,
+  PublicTrade,
   SendOptions,
 } from '../exchange-connector';
 import {
@@ -31,6 +32,7 @@ import {
   positionsFromSim,
   quoteFromSim,
   spotBalancesFromSim,
+  tradeFromSim,
 } from './sim-mapping';
 
 export type SimOrderRef = { clientOrderId: string };
@@ -65,6 +67,8 @@ export interface SimTransport {
   setLeverage(symbol: string, leverage: number): Promise<void>;
   /** Calls `onTop` with raw book tops until the signal aborts (resolves) or the feed drops (rejects). */
   watchTops(symbols: string[], onTop: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
+  /** The symbols' raw public trades; absent: none served. */
+  watchTrades?(symbols: string[], onTrade: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
   /** The account's raw order updates on this market, as the port's `watchOrders`; absent: none served. */
   watchOrders?(onOrder: (raw: unknown) => void, signal: AbortSignal, onLive?: () => void): Promise<void>;
   close(): Promise<void>;
@@ -249,6 +253,13 @@ export function createSimPortConnector(
     },
 
     ...(transport.watchOrders && { watchOrders: watchOrdersOver(transport.watchOrders.bind(transport)) }),
+    ...(transport.watchTrades && {
+      watchTrades: async (symbol: string, onTrade: (trade: PublicTrade) => void, signal: AbortSignal) => {
+        await known(symbol);
+        const watch = transport.watchTrades!.bind(transport);
+        await mapped(() => watch([symbol], (raw) => onTrade(tradeFromSim(raw)), signal));
+      },
+    }),
 
     close: () => transport.close(),
   };

@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { committedModelFile } from '../../../activities/signal-model';
-import { emptyFeatures } from '../../../signal/features';
+import type { Features } from '../../../signal/features';
 import { modelInput, SignalModelSpecSchema, upProbability } from '../../../signal/logistic-model';
+import { runInRealTime } from '../../../sim/realtime';
 import {
   authHeader,
   createSimWorld,
@@ -28,6 +29,7 @@ interface SignalStateView {
   position: string;
   decisions: number;
   orders: number;
+  tradeFlow?: boolean;
   lastDecision?: {
     reason: string;
     side: string;
@@ -35,6 +37,7 @@ interface SignalStateView {
     outcome: string;
     filled: string;
     touch: { bid: string; ask: string; bidSize: string; askSize: string };
+    features: Features;
   };
 }
 
@@ -95,7 +98,10 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
     return rows.reduce((sum, row) => sum + (row.side === 'buy' ? 1 : -1) * Number(row.filled), 0);
   };
 
+  // The venue's clock runs as a live venue's does: the feature windows are in venue time.
+  let stopClock: () => void = () => undefined;
   before(async () => {
+    stopClock = runInRealTime(sim.exchange);
     sim.exchange.fundAccount('mm');
     const started = await startHarness({
       database: 'signal_strategy',
@@ -105,7 +111,10 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
     stack = started;
     ({ database, app } = started);
   });
-  after(() => stack?.stop());
+  after(async () => {
+    await stack?.stop();
+    stopClock();
+  });
 
   test('bad params are refused with a message and start nothing', async () => {
     for (const [params, message] of [
@@ -136,6 +145,7 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
     sim.exchange.faults.remove(lost.id);
     assert.equal(lost.fired, 1, 'the venue took an order and its answer was lost');
     assert.equal(state.lastDecision?.reason, 'entry');
+    assert.equal(state.tradeFlow, true, "the simulator's public trades reach the loop");
     // Half the limit per entry: two buys of 0.1 at the ask.
     assert.deepEqual(
       market.accountFills('keel', SYMBOL).map((fill) => [fill.side, fill.price, fill.quantity]),
@@ -149,6 +159,9 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
   });
 
   test('an ask-heavy touch closes the long; long only, it opens no short until allowed', async () => {
+    // The strategy's own buys are aggressive buys on the tape: flow against a sell signal. Once they have
+    // left the 1 s window, the flip's touches read the book alone.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
     clearBook(SYMBOL);
     rest(SYMBOL, 'buy', '99.99', '0.5');
     rest(SYMBOL, 'sell', '100.01', '10');
@@ -261,19 +274,15 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
       const seen = await signalState(MODEL_SYMBOL);
       return seen?.lastDecision ? seen : undefined;
     });
-    // The touch it decided on (a first entry takes from the ask), alone in the window since it stood still:
-    // no volatility, momentum or trade flow.
-    const touch = state.lastDecision!.touch;
+    // The features it decided on are the touch's (a first entry takes from the ask; its print is on the tape).
+    const { touch, features } = state.lastDecision!;
     const [bidSize, askSize] = [Number(touch.bidSize), Number(touch.askSize)];
+    assert.ok(Math.abs(features.imbalance - (bidSize - askSize) / (bidSize + askSize)) < 1e-12);
+    assert.ok(Math.abs(features.spreadBps - 2) < 1e-9);
+    assert.ok(Math.abs(features.depthRatio - bidSize / askSize) < 1e-9);
     const spec = SignalModelSpecSchema.parse(
       JSON.parse(readFileSync(committedModelFile('btcusdt-logistic').replace(/\.onnx$/, '.json'), 'utf8')),
     );
-    const features = {
-      ...emptyFeatures(),
-      imbalance: (bidSize - askSize) / (bidSize + askSize),
-      spreadBps: (0.02 / 100) * 10_000,
-      depthRatio: bidSize / askSize,
-    };
     const input = new Float64Array(spec.features.length);
     modelInput(spec, features, input);
     const p = upProbability(spec, input);

@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QuoteLeg } from '../../../activities/quote-watch';
 import { signalFeeds } from '../../../activities/signal-feeds';
-import type { BestBidAsk, ExchangeConnector } from '../../../connectors/exchange-connector';
+import {
+  ConnectorError,
+  type BestBidAsk,
+  type ExchangeConnector,
+  type PublicTrade,
+} from '../../../connectors/exchange-connector';
 import { emptyFeatures } from '../../../signal/features';
 
 const leg = { venue: 'binance' as const, market: 'spot' as const, account: 'keel', symbol: 'SIG-USDT' };
@@ -78,5 +83,37 @@ test('a feed whose market cannot be followed tells its readers and is dropped; w
   followed[0]!.fail(new Error('symbol delisted'));
   assert.match(String(errors[0]), /delisted/);
   assert.equal(feeds.size, 1);
+  feeds.closeAll();
+});
+
+test('public trades join the windows and wake the readers; a refused stream leaves the feed without them', async () => {
+  const { follow, followed } = fakeFollow();
+  const feeds = signalFeeds(follow, 30);
+  const opened: Array<{ onTrade: (trade: PublicTrade) => void; fail: (error: unknown) => void }> = [];
+  const exchange = {
+    watchTrades: (_symbol: string, onTrade: (trade: PublicTrade) => void) =>
+      new Promise<void>((_resolve, reject) => opened.push({ onTrade, fail: reject })),
+  } as unknown as ExchangeConnector;
+  let woken = 0;
+  const feed = feeds.attach(exchange, leg, 1_000, { onQuote: () => woken++, onError: assert.fail });
+  assert.equal(feed.trades, true);
+  followed[0]!.push(quote(1_000, '1'));
+  const print = (side: 'buy' | 'sell', quantity: string) =>
+    opened.at(-1)!.onTrade({ symbol: 'SIG-USDT', price: '100', quantity, takerSide: side, timestamp: 1_000 });
+  print('buy', '3');
+  print('sell', '1');
+  assert.equal(woken, 3, 'the touch, then each trade');
+  followed[0]!.push(quote(1_001, '1'));
+  const features = emptyFeatures();
+  feed.calculator.compute(features);
+  assert.equal(features.tradeFlowImbalance, 0.5, '(3 − 1) / 4');
+  // A transient failure reopens the stream after a second; a refusal ends it for good.
+  opened.at(-1)!.fail(new ConnectorError('retryable', 'socket closed'));
+  await sleep(1_100);
+  assert.equal(opened.length, 2, 'reopened');
+  opened.at(-1)!.fail(new ConnectorError('auth', 'no market data permission'));
+  await sleep(20);
+  assert.equal(feed.trades, false);
+  feed.detach();
   feeds.closeAll();
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConnectorError } from '../../../connectors/exchange-connector';
-import type { BestBidAsk } from '../../../connectors/exchange-connector';
+import type { BestBidAsk, PublicTrade } from '../../../connectors/exchange-connector';
 import { createSimConnector } from '../../../connectors/sim/in-process-connector';
 import { SimExchange } from '../../../sim/exchange';
 import { connectorContract } from '../../support/connector-contract';
@@ -336,6 +336,45 @@ void describe('in-process sim connector: streaming', () => {
     exchange.faults.add({ venue: 'bybit', market: 'spot', op: 'marketData', fault: 'disconnect', nth: 1 });
     exchange.step(100);
     await assert.rejects(done, (e) => e instanceof ConnectorError && e.kind === 'retryable');
+  });
+
+  void test("public trades: each print with its aggressor's side, until aborted; a disconnect is retryable", async () => {
+    const { exchange, rest, c } = setup();
+    rest('sell', '101');
+    const m = exchange.market('bybit', 'spot');
+    exchange.venue('bybit').deposit('spot', 'taker', 'USDT', '1000');
+    const trades: PublicTrade[] = [];
+    const ac = new AbortController();
+    const done = c.watchTrades!('BTC-USDT', (trade) => trades.push(trade), ac.signal);
+    // Prints before the stream is open are not on it: buy until one is seen.
+    const take = () =>
+      m.placeOrder({
+        account: 'taker',
+        symbol: 'BTC-USDT',
+        side: 'buy',
+        type: 'limit',
+        quantity: '0.25',
+        price: '101',
+        timeInForce: 'IOC',
+      });
+    await waitFor('a trade', () => (trades.length > 0 ? true : void take()), 2_000, 5);
+    assert.deepEqual(
+      [trades[0]!.symbol, trades[0]!.price, trades[0]!.quantity, trades[0]!.takerSide],
+      ['BTC-USDT', '101', '0.25', 'buy'],
+    );
+    ac.abort();
+    await done;
+    let seenAgain = 0;
+    const again = c.watchTrades!('BTC-USDT', () => seenAgain++, new AbortController().signal);
+    rest('sell', '101');
+    await waitFor('open again', () => (seenAgain > 0 ? true : void take()), 2_000, 5);
+    exchange.faults.add({ venue: 'bybit', market: 'spot', op: 'marketData', fault: 'disconnect', nth: 1 });
+    exchange.step(100);
+    await assert.rejects(again, (e) => e instanceof ConnectorError && e.kind === 'retryable');
+    await assert.rejects(
+      c.watchTrades!('DOGE-USDT', () => undefined, new AbortController().signal),
+      (e) => e instanceof ConnectorError && e.kind === 'unknown-symbol',
+    );
   });
 
   void test('watching an unlisted symbol is unknown-symbol', async () => {

@@ -36,6 +36,8 @@ const SignalStateSchema = z.object({
   position: z.string().default('0'),
   /** Until when the position's signal holds (ms). */
   holdUntil: z.number().default(0),
+  /** Whether the venue's public trades reach the loop (trade-flow imbalance reads 0 without them). */
+  tradeFlow: z.boolean().optional(),
   /** No decision before this (ms): the cooldown after an order that filled nothing. */
   quietUntil: z.number().default(0),
   /** A maker entry resting at the touch, cancelled at `expiresAt` for what did not fill. */
@@ -66,6 +68,8 @@ const SignalStateSchema = z.object({
       confidence: z.number().nullable(),
       tickToDecisionMicros: z.number(),
       touch: z.object({ bid: z.string(), ask: z.string(), bidSize: z.string(), askSize: z.string() }),
+      /** The features the loop decided on (volatility, momentum, imbalance, spread, depth ratio, trade flow). */
+      features: z.record(z.string(), z.number()).optional(),
       clientOrderId: z.string().nullable(),
       filled: z.string(),
       outcome: z.string(),
@@ -165,6 +169,7 @@ export const signalStrategy: StrategyDefinition<SignalParams> = {
         confidence: decision.signal?.confidence ?? null,
         tickToDecisionMicros: decision.tickToDecisionMicros,
         touch: { bid: decision.bid, ask: decision.ask, bidSize: decision.bidSize, askSize: decision.askSize },
+        features: { ...decision.features },
         clientOrderId: result?.clientOrderId ?? null,
         filled,
         outcome: result ? (result.denial ?? result.rejection ?? result.status) : 'below one lot',
@@ -217,6 +222,7 @@ export const signalStrategy: StrategyDefinition<SignalParams> = {
           throw error;
         });
       if (!result) return;
+      state.tradeFlow = result.tradeFlow;
       if (compare(state.position, '0') !== 0) state.holdUntil = result.holdUntil;
       if (result.decision) await act(result.decision);
     };
