@@ -5,6 +5,7 @@ import { ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
 import { startLocalStack } from '../workers/local-stack';
 import { installRuntime } from '../workers/runtime';
 import { createSimWorld, takerOrder } from '../workers/sim-world';
+import { percentile, until } from './latency-kit';
 
 /**
  * From a fill on the simulator to the replacement order acknowledged by it, at random moments:
@@ -26,20 +27,6 @@ const { values } = parseArgs({
 });
 const rounds = Number(values.rounds);
 const pollMs = Number(values.poll);
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
-
-/** Polls until `condition` holds; returns when it did (1 ms resolution). */
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('timed out');
-    await sleep(1);
-  }
-  return performance.now();
-}
 
 /**
  * Splits each watch → placement hop of the symbol workflow's history into server and worker time:

@@ -6,6 +6,7 @@ import { runInRealTime } from '../sim/realtime';
 import { startLocalStack } from '../workers/local-stack';
 import { installRuntime } from '../workers/runtime';
 import { createSimWorld } from '../workers/sim-world';
+import { percentile, until } from './latency-kit';
 
 /**
  * The signal strategy's decision → order acknowledged, through Keel's durable path (the loop's activity
@@ -18,19 +19,6 @@ import { createSimWorld } from '../workers/sim-world';
  */
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
 const rounds = Number(values.rounds);
-const percentile = (samples: number[], p: number) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
-
-async function until(condition: () => boolean, timeoutMs = 30_000): Promise<number> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('timed out');
-    await sleep(1);
-  }
-  return performance.now();
-}
 
 async function main() {
   installRuntime('ERROR');

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { committedModelFile, loadSignalModel } from '../activities/signal-model';
 import {
   emptyFeatures,
   FeatureCalculator,
@@ -154,4 +155,29 @@ console.log(
 );
 console.log(
   `ring against naive: p99 ×${(naive.p99 / ring.p99).toFixed(1)} lower; targets p99 < 20 µs: ${ring.p99 < 20 ? 'met' : 'missed'}, > 100,000 updates/s: ${ringRate > 100_000 ? 'met' : 'missed'}`,
+);
+
+// The ONNX model's signal on the same windows: onnxruntime answers asynchronously, so each update here
+// waits for its inference (in the strategy, updates arriving meanwhile only join the windows).
+const model = await loadSignalModel(committedModelFile('btcusdt-logistic'));
+const modelInput = input.slice(0, Math.min(input.length, 5_000));
+const calculator = new FeatureCalculator(WINDOWS, { snapshots: CAPACITY, trades: CAPACITY });
+const features = emptyFeatures();
+const signal: Signal = { strength: 0, confidence: 0, holdingPeriodMs: 0 };
+const inference = new Float64Array(modelInput.length);
+let modelSignals = 0;
+for (let index = 0; index < modelInput.length; index++) {
+  const { snapshot, trade } = modelInput[index]!;
+  const before = process.hrtime.bigint();
+  if (trade) calculator.addTrade(trade);
+  calculator.addSnapshot(snapshot);
+  calculator.compute(features);
+  if (await model.generate(features, signal)) modelSignals++;
+  inference[index] = Number(process.hrtime.bigint() - before) / 1_000;
+}
+const settledModel = inference.slice(Math.floor(modelInput.length / 10)).sort();
+const modelAt = (q: number) =>
+  settledModel[Math.min(settledModel.length - 1, Math.floor(q * settledModel.length))]!;
+console.log(
+  `model  tick-to-decision (${modelInput.length.toLocaleString('en')} updates, awaiting each inference) p50 ${modelAt(0.5).toFixed(2)} µs, p99 ${modelAt(0.99).toFixed(2)} µs; ${modelSignals} signals`,
 );

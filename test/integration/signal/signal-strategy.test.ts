@@ -81,7 +81,7 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
     });
 
   /** Every order of the strategy: once in the ledger, once on the venue, and the fills agree. */
-  const ordersAgree = async (symbol: string) => {
+  const compareOrders = async (symbol: string) => {
     const { rows } = await database.pool.query<{ client_order_id: string; filled: string; side: string }>(
       `SELECT client_order_id, filled_quantity::text AS filled, side FROM ledger_orders
         WHERE symbol = $1 AND strategy = 'signal' ORDER BY created_at`,
@@ -97,6 +97,19 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
     }
     return rows.reduce((sum, row) => sum + (row.side === 'buy' ? 1 : -1) * Number(row.filled), 0);
   };
+  /**
+   * The same once the order in flight (if any) has settled in the ledger: a strategy still trading may
+   * have an order the venue filled and the ledger has yet to record. A duplicate stays a duplicate.
+   */
+  const ordersAgree = async (symbol: string) =>
+    (
+      await waitFor(
+        `${symbol}: ledger and venue agree`,
+        async () => ({ net: await compareOrders(symbol) }),
+        10_000,
+        100,
+      )
+    ).net;
 
   // The venue's clock runs as a live venue's does: the feature windows are in venue time.
   let stopClock: () => void = () => undefined;

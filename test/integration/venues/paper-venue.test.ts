@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { loadVenuesConfig } from '../../../config/venues';
-import { loadBinanceCapture, type ReplayEvent } from '../../../sim/replay';
-import { startPaperVenues, type PaperVenues } from '../../../workers/paper-venues';
-import { venueConnectors } from '../../../workers/venue-connectors';
-import { authHeader, startHarness, testOrchestratorRef, type Harness } from '../../support/harness';
+import type { ReplayEvent } from '../../../sim/replay';
+import type { PaperVenues } from '../../../workers/paper-venues';
+import { authHeader, testOrchestratorRef } from '../../support/harness';
+import { startPaperStack, type PaperStack } from '../../support/paper-stack';
 import { independentFills } from '../../support/queue-model';
 import { sharedDataSet } from '../../support/shared-data';
 import type { TestDatabase } from '../../support/test-database';
@@ -44,48 +40,25 @@ describe(
   'paper venue: the grid on a replayed Binance capture, fills as the recording allows',
   CAPTURES.options,
   () => {
-    const dir = mkdtempSync(join(tmpdir(), 'keel-paper-'));
-    const ref = testOrchestratorRef('paper', { shardCount: 1 });
+    let stack: PaperStack | undefined;
     let paper: PaperVenues | undefined;
-    let stack: Harness | undefined;
     let database: TestDatabase;
     let app: FastifyInstance;
     let events: ReplayEvent[];
 
     before(async () => {
-      const file = join(dir, 'keel.config.yaml');
-      writeFileSync(
-        file,
-        [
-          'venues:',
-          '  binance:',
-          '    kind: paper',
-          `    replay: [{ market: spot, symbol: ${SYMBOL}, file: ${CAPTURES.path(CAPTURE)} }]`,
-          '    speed: 5',
-          "    balances: { USDT: '100000', BTC: '1' }",
-          `    accounts: [{ name: ${ACCOUNT} }]`,
-          '',
-        ].join('\n'),
-      );
-      const config = loadVenuesConfig(file, {});
-      events = await loadBinanceCapture(CAPTURES.path(CAPTURE));
-      paper = await startPaperVenues(config);
-      const venues = venueConnectors(config, { paperExchange: paper?.exchange });
-      const started = await startHarness({
+      stack = await startPaperStack({
         database: 'paper',
-        worker: { deps: { connectors: venues.connectors, settleWindowMs: venues.settleWindowMs } },
-        orchestrator: ref,
-        api: { venues: config },
+        orchestrator: testOrchestratorRef('paper', { shardCount: 1 }),
+        capture: CAPTURES.path(CAPTURE),
+        symbol: SYMBOL,
+        account: ACCOUNT,
+        speed: 5,
+        balances: "{ USDT: '100000', BTC: '1' }",
       });
-      stack = started;
-      database = started.database;
-      app = started.app;
+      ({ paper, database, app, events } = stack);
     });
-    after(async () => {
-      await stack?.stop();
-      await paper?.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => stack?.stop());
 
     test('the first fill is the one the queue model computes from the recording alone', async () => {
       const added = await app.inject({
