@@ -138,38 +138,51 @@ describe(
         `[signal-paper] ${settled.length} maker entries settled, ${filledEntries} filled in part or whole`,
       );
 
-      // The ledger has every order and fill as the venue does, and the strategy's position is their sum.
-      await waitFor('the ledger caught up', async () => {
-        const state = (
-          await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}`, headers: readAuthHeader })
-        ).json<{ strategies: Array<{ state: { position: string; entry?: unknown } }> }>().strategies[0]
-          ?.state;
-        if (!state || state.entry) return undefined;
-        const venueOrders = market.accountOrders(ACCOUNT, SYMBOL);
-        const net = venueOrders.reduce(
-          (sum, order) => sum + (order.side === 'buy' ? 1 : -1) * toLots(order.filledQuantity),
-          0,
-        );
-        return toLots(state.position.replace('-', '')) * (state.position.startsWith('-') ? -1 : 1) === net
-          ? true
-          : undefined;
+      // Paused, the strategy places nothing more (and cancels a resting entry): then the ledger has every
+      // order and fill as the venue does, and the strategy's position is their sum.
+      const paused = await app.inject({
+        method: 'POST',
+        url: `/symbols/${SYMBOL}/pause`,
+        headers: authHeader,
       });
-      const { rows } = await database.pool.query<{ client_order_id: string; filled: string }>(
-        `SELECT client_order_id, filled_quantity::text AS filled FROM ledger_orders WHERE symbol = $1 AND strategy = 'signal'`,
-        [SYMBOL],
+      assert.equal(paused.statusCode, 200, paused.body);
+      await waitFor(
+        'the ledger and the position agree with the venue',
+        async () => {
+          const state = (
+            await app.inject({ method: 'GET', url: `/symbols/${SYMBOL}`, headers: readAuthHeader })
+          ).json<{ strategies: Array<{ state: { position: string; entry?: unknown } }> }>().strategies[0]
+            ?.state;
+          assert.ok(state && !state.entry, 'no entry resting');
+          const venueOrders = market.accountOrders(ACCOUNT, SYMBOL);
+          const { rows } = await database.pool.query<{ client_order_id: string; filled: string }>(
+            `SELECT client_order_id, filled_quantity::text AS filled FROM ledger_orders
+              WHERE symbol = $1 AND strategy = 'signal'`,
+            [SYMBOL],
+          );
+          assert.ok(rows.length >= settled.length);
+          for (const order of venueOrders) {
+            const row = rows.find((ledger) => ledger.client_order_id === order.clientOrderId);
+            assert.ok(row, `${order.clientOrderId} is in the ledger`);
+            assert.equal(
+              toLots(row.filled),
+              toLots(order.filledQuantity),
+              `${order.clientOrderId} in the ledger`,
+            );
+          }
+          const net = venueOrders.reduce(
+            (sum, order) => sum + (order.side === 'buy' ? 1 : -1) * toLots(order.filledQuantity),
+            0,
+          );
+          assert.equal(
+            toLots(state.position.replace('-', '')) * (state.position.startsWith('-') ? -1 : 1),
+            net,
+          );
+          return true;
+        },
+        30_000,
+        200,
       );
-      assert.ok(rows.length >= settled.length);
-      for (const row of rows) {
-        const order = market
-          .accountOrders(ACCOUNT, SYMBOL)
-          .find((o) => o.clientOrderId === row.client_order_id);
-        if (!order) continue; // denied or still being sent: never on the venue
-        assert.equal(
-          toLots(row.filled),
-          toLots(order.filledQuantity),
-          `${row.client_order_id} in the ledger`,
-        );
-      }
     });
   },
 );
