@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import { MODEL_NAME_PATTERN } from '../domain/signal-config';
 import type { Features } from '../signal/features';
 import { modelInput, SignalModelSpecSchema, type SignalModelSpec } from '../signal/logistic-model';
 import type { Signal, SignalGenerator } from '../signal/signal-generator';
@@ -102,7 +103,7 @@ export async function loadSignalModel(onnxFile: string): Promise<ModelSignalGene
 
 /** A committed model by name (`signal/models/<name>.onnx`); names are plain words, never paths. */
 export function committedModelFile(name: string): string {
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+  if (!MODEL_NAME_PATTERN.test(name))
     throw new SignalModelError(`model name '${name}' is not a model's name`);
   return join(SIGNAL_MODELS_DIR, `${name}.onnx`);
 }

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** A committed model's name: `signal/models/<name>.onnx`, never a path. */
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
 /** Which signal the signal strategy trades on (issue #17): the imbalance rule, or a committed ONNX model. */
 export const SignalGeneratorConfigSchema = z.discriminatedUnion('kind', [
   z
@@ -16,7 +19,7 @@ export const SignalGeneratorConfigSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('model'),
       /** A committed model's name: signal/models/<name>.onnx beside its <name>.json. */
-      model: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a model name: lowercase letters, digits and dashes'),
+      model: z.string().regex(MODEL_NAME_PATTERN, 'a model name: lowercase letters, digits and dashes'),
     })
     .strict(),
 ]);

@@ -10,7 +10,7 @@ import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { loadVenuesConfig } from '../config/venues';
 import { backtestReport, type BacktestReport } from '../db/backtest-report';
-import { backtestRun, recordBacktestRun, runLedger } from '../db/backtests';
+import { recordBacktestRun, runLedger } from '../db/backtests';
 import { openDatabase } from '../db/database';
 import { emptyLatencyHistogram, LatencyHistogramSchema } from '../domain/latency-histogram';
 import { CanonicalSymbolSchema } from '../domain/symbols';
@@ -95,7 +95,7 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 const pad = (label: string) => `  ${label.padEnd(22)}`;
 const round = (value: number | null) => (value === null ? '–' : Number(value.toPrecision(3)));
 
-export function formatReport(id: string, report: BacktestReport): string {
+function formatReport(id: string, report: BacktestReport): string {
   const latency = (what: BacktestReport['tickToDecisionMicros'], unit: string) =>
     what.count === 0
       ? 'none'
@@ -276,7 +276,6 @@ async function main(): Promise<void> {
       finishedAt: new Date(),
       report,
     });
-    if (!(await backtestRun(database.pool, id))) throw new Error('the report was not stored');
     console.log(formatReport(id, report));
     console.log(`[backtest] stored: GET /backtests/${id}`);
   } catch (error) {
