@@ -3,16 +3,37 @@ import {
   ConnectorError,
   type BestBidAsk,
   type ExchangeConnector,
+  type OrderBookSnapshot,
+  type OrderBookUpdate,
   type PublicTrade,
 } from '../connectors/exchange-connector';
 import { isValidQuote } from '../connectors/market-data-hub';
+import { DepthSync } from '../signal/depth-sync';
 import { FeatureCalculator, type SnapshotRecord, type TradeRecord } from '../signal/features';
+import type { DepthSnapshot, Level } from '../signal/order-book';
 import type { QuoteLeg } from './quote-watch';
 
 /** Rings sized for a window at a busy feed's rate: BTCUSDT's touch moves ~100 times a second. */
 const RING_CAPACITY = 4_096;
 /** How long a feed nobody reads keeps following its market: the next loop after an order finds it warm. */
 export const FEED_LINGER_MS = 30_000;
+/** The levels on each side whose sizes make the depth the features read (the depth ratio). */
+export const DEPTH_LEVELS = 10;
+/** How deep a resync's snapshot reads the book: as deep as the simulator's streams follow it. */
+const SNAPSHOT_LEVELS = 100;
+
+/** The L2 book a feed keeps from the venue's depth stream, as its readers report it. */
+export interface DepthBookStatus {
+  /** A snapshot applied and no gap since: the depth features read the book. */
+  synced: boolean;
+  /** The venue update id the book is at. */
+  sequence: number;
+  snapshots: number;
+  /** Gaps, broken diffs and reopened streams, each followed by a new snapshot. */
+  resyncs: number;
+  /** Diffs dropped while awaiting a snapshot beyond the buffer (each also a resync). */
+  overflows: number;
+}
 
 export interface AttachedFeed {
   /** The feature windows, kept from every touch since the feed began. */
@@ -21,6 +42,8 @@ export interface AttachedFeed {
   latest: BestBidAsk | undefined;
   /** Whether the venue's public trades reach the windows (the connector streams them, and the stream holds). */
   readonly trades: boolean;
+  /** The L2 book behind the depth features; undefined where the venue streams no depth (the touch's sizes stand in). */
+  readonly depth: DepthBookStatus | undefined;
   detach(): void;
 }
 
@@ -45,9 +68,10 @@ interface Feed {
   stop: () => void;
   linger: NodeJS.Timeout | undefined;
   trades: boolean;
+  depth: DepthSync | undefined;
 }
 
-/** How long a broken public trade stream waits before it is opened again. */
+/** How long a broken public trade or depth stream (or a failed snapshot) waits before it is tried again. */
 const TRADES_RETRY_MS = 1_000;
 
 /**
@@ -78,6 +102,75 @@ function followTrades(exchange: ExchangeConnector, symbol: string, feed: Feed): 
           feed.trades = false;
           return;
         }
+      }
+      await sleep(TRADES_RETRY_MS, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  })();
+  return () => abort.abort();
+}
+
+const levels = (raw: ReadonlyArray<readonly [string, string]>): Level[] =>
+  raw.map(([price, size]) => [Number(price), Number(size)]);
+
+const bookSnapshot = (book: OrderBookSnapshot): DepthSnapshot => ({
+  lastUpdateId: book.lastUpdateId,
+  time: book.timestamp,
+  bids: levels(book.bids),
+  asks: levels(book.asks),
+});
+
+/**
+ * Keeps the symbol's L2 book in the feed from the venue's depth stream (Binance's procedure: snapshot
+ * once subscribed, diffs after it, a new snapshot after any gap) until stopped. A stream that drops is
+ * reopened and the book refetched; one the venue refuses leaves the feed on the touch's sizes.
+ */
+function followDepth(exchange: ExchangeConnector, symbol: string, feed: Feed): () => void {
+  if (!exchange.watchOrderBook || !exchange.orderBookSnapshot) return () => undefined;
+  const watchOrderBook = exchange.watchOrderBook.bind(exchange);
+  const orderBookSnapshot = exchange.orderBookSnapshot.bind(exchange);
+  const abort = new AbortController();
+  const gone = (error: unknown) => !(error instanceof ConnectorError && error.retryable);
+  const fetchSnapshot = async () => {
+    while (!abort.signal.aborted) {
+      try {
+        const book = await orderBookSnapshot(symbol, SNAPSHOT_LEVELS);
+        if (!abort.signal.aborted) sync.onSnapshot(bookSnapshot(book));
+        return;
+      } catch (error) {
+        if (gone(error)) return stopDepth();
+      }
+      await sleep(TRADES_RETRY_MS, undefined, { signal: abort.signal }).catch(() => undefined);
+    }
+  };
+  const sync = new DepthSync(() => void fetchSnapshot());
+  feed.depth = sync;
+  const stopDepth = () => {
+    feed.depth = undefined;
+    abort.abort();
+  };
+  const onUpdate = (update: OrderBookUpdate) => {
+    if (update.symbol !== symbol) return;
+    if (update.kind === 'snapshot') return sync.onSnapshot(bookSnapshot(update));
+    sync.onDiff({
+      firstUpdateId: update.firstUpdateId,
+      finalUpdateId: update.finalUpdateId,
+      previousFinalUpdateId: update.previousFinalUpdateId,
+      time: update.timestamp,
+      bids: levels(update.bids),
+      asks: levels(update.asks),
+    });
+  };
+  void (async () => {
+    let opened = false;
+    while (!abort.signal.aborted) {
+      try {
+        await watchOrderBook(symbol, onUpdate, abort.signal, () => {
+          if (opened) sync.restart();
+          else void fetchSnapshot();
+          opened = true;
+        });
+      } catch (error) {
+        if (gone(error)) return stopDepth();
       }
       await sleep(TRADES_RETRY_MS, undefined, { signal: abort.signal }).catch(() => undefined);
     }
@@ -118,9 +211,11 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
           stop: () => undefined,
           linger: undefined,
           trades: exchange.watchTrades !== undefined,
+          depth: undefined,
         };
         feeds.set(key, created);
         const stopTrades = followTrades(exchange, leg.symbol, created);
+        const stopDepth = followDepth(exchange, leg.symbol, created);
         const stopTouch = follow(
           exchange,
           leg,
@@ -131,8 +226,11 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
             record.time = quote.timestamp;
             record.bid = Number(quote.bid);
             record.ask = Number(quote.ask);
-            record.bidSize = record.bidDepth = Number(quote.bidSize);
-            record.askSize = record.askDepth = Number(quote.askSize);
+            record.bidSize = Number(quote.bidSize);
+            record.askSize = Number(quote.askSize);
+            const book = created.depth?.synced ? created.depth.book : undefined;
+            record.bidDepth = book ? book.bids.depth(DEPTH_LEVELS) : record.bidSize;
+            record.askDepth = book ? book.asks.depth(DEPTH_LEVELS) : record.askSize;
             created.calculator.addSnapshot(record);
             created.latest = quote;
             for (const reader of created.listeners) reader.onQuote(quote, receivedAt);
@@ -145,6 +243,7 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
         created.stop = () => {
           stopTouch();
           stopTrades();
+          stopDepth();
         };
         feed = created;
       }
@@ -157,6 +256,17 @@ export function signalFeeds(follow: Follow, lingerMs = FEED_LINGER_MS) {
         latest: attached.latest,
         get trades() {
           return attached.trades;
+        },
+        get depth() {
+          const sync = attached.depth;
+          if (!sync) return undefined;
+          return {
+            synced: sync.synced,
+            sequence: sync.book.lastUpdateId,
+            snapshots: sync.counts.snapshots,
+            resyncs: sync.counts.resyncs,
+            overflows: sync.counts.overflows,
+          };
         },
         detach() {
           attached.listeners.delete(listener);

@@ -8,7 +8,7 @@ import { imbalanceSignal, type Signal, type SignalGenerator } from '../signal/si
 import { SignalLoop, type OrderDecision } from '../signal/signal-loop';
 import { WATCH_HEARTBEAT_MS } from './order-watch';
 import { marketDataHubs, QUOTE_POLL_MS, touchFollower, type QuoteHub } from './quote-watch';
-import { signalFeeds } from './signal-feeds';
+import { signalFeeds, type DepthBookStatus } from './signal-feeds';
 import {
   committedModelFile,
   loadSignalModel,
@@ -60,6 +60,8 @@ export interface SignalWatchResult {
   updates: number;
   /** Whether the venue's public trades fed the windows (trade-flow imbalance reads 0 without them). */
   tradeFlow: boolean;
+  /** The L2 book behind the depth features; null where the venue streams no depth (the touch's sizes stand in). */
+  depthBook: DepthBookStatus | null;
 }
 
 export interface SignalWatchDependencies {
@@ -136,6 +138,7 @@ export function createSignalWatchActivities(deps: SignalWatchDependencies) {
               holdUntil: loop.position.holdUntil,
               updates,
               tradeFlow: feed.trades,
+              depthBook: feed.depth ?? null,
             });
         };
         const feed = feeds.attach(exchange, input, input.windowMs, {

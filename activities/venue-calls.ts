@@ -102,6 +102,10 @@ export function recordVenueCalls(pool: Pool, connectors: ConnectorFactory, flush
       ),
       ...(connector.watchOrders && { watchOrders: connector.watchOrders.bind(connector) }),
       ...(connector.watchTrades && { watchTrades: connector.watchTrades.bind(connector) }),
+      ...(connector.watchOrderBook && { watchOrderBook: connector.watchOrderBook.bind(connector) }),
+      ...(connector.orderBookSnapshot && {
+        orderBookSnapshot: time('orderBookSnapshot', connector.orderBookSnapshot.bind(connector)),
+      }),
       close: () => connector.close(),
     };
   }

@@ -55,6 +55,42 @@ export const PublicTradeSchema = z.object({
 });
 export type PublicTrade = z.infer<typeof PublicTradeSchema>;
 
+/** One price level of an L2 book: price and the size resting there ('0' in a diff: the level is gone). */
+const BookLevelSchema = z.tuple([DecimalStringSchema, DecimalStringSchema]);
+
+/** A symbol's L2 book as of the venue's update id `lastUpdateId`, best levels first. */
+export const OrderBookSnapshotSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  lastUpdateId: z.number().int().nonnegative(),
+  /** Venue time, ms since epoch. */
+  timestamp: z.number(),
+  bids: z.array(BookLevelSchema),
+  asks: z.array(BookLevelSchema),
+});
+export type OrderBookSnapshot = z.infer<typeof OrderBookSnapshotSchema>;
+
+/**
+ * The levels whose size changed, spanning the venue's update ids `firstUpdateId`..`finalUpdateId`
+ * (Binance's U..u); `previousFinalUpdateId` (futures' pu) is the previous diff's last id where the venue
+ * sends it. The reader keeps the book: it applies diffs on a snapshot and checks that none is missing.
+ */
+export const OrderBookDiffSchema = z.object({
+  symbol: CanonicalSymbolSchema,
+  firstUpdateId: z.number().int().nonnegative(),
+  finalUpdateId: z.number().int().nonnegative(),
+  previousFinalUpdateId: z.number().int().nonnegative().optional(),
+  timestamp: z.number(),
+  bids: z.array(BookLevelSchema),
+  asks: z.array(BookLevelSchema),
+});
+export type OrderBookDiff = z.infer<typeof OrderBookDiffSchema>;
+
+/**
+ * What a depth stream carries: diffs, or, from a venue client that keeps the book itself and checks its
+ * sequence (ccxt.pro), the whole book each time.
+ */
+export type OrderBookUpdate = ({ kind: 'diff' } & OrderBookDiff) | ({ kind: 'snapshot' } & OrderBookSnapshot);
+
 export const CreateOrderSchema = z.object({
   symbol: CanonicalSymbolSchema,
   clientOrderId: ClientOrderIdSchema,
@@ -213,6 +249,19 @@ export interface ExchangeConnector {
    * trade stream yet: readers of trade flow see none (the signal strategy reports it).
    */
   watchTrades?(symbol: string, onTrade: (trade: PublicTrade) => void, signal: AbortSignal): Promise<void>;
+  /**
+   * Streams a symbol's L2 book until the signal aborts (resolves) or the stream drops (rejects,
+   * 'retryable'). `onLive` is called once subscribed: a snapshot fetched after it lines up with the diffs
+   * that follow. Absent where the connector has no depth stream: readers keep to the touch.
+   */
+  watchOrderBook?(
+    symbol: string,
+    onUpdate: (update: OrderBookUpdate) => void,
+    signal: AbortSignal,
+    onLive?: () => void,
+  ): Promise<void>;
+  /** The top `levels` levels of a symbol's book now: where a reader of diffs starts, and resyncs after a gap. */
+  orderBookSnapshot?(symbol: string, levels: number): Promise<OrderBookSnapshot>;
   /** Idempotent: cancelling a closed order returns it as it is. */
   cancelOrder(symbol: string, clientOrderId: string): Promise<Order>;
   /** Undefined when the venue has no order with this id. */

@@ -8,6 +8,8 @@ import {
 } from './bots';
 import type { Bot } from './bots';
 import { ManualClock } from './clock';
+import { DEPTH_STREAM_LEVELS, DepthTracker } from './depth-stream';
+import type { DepthDiffView } from './depth-stream';
 import { SimError } from './errors';
 import { FaultInjector } from './faults';
 import type { MarketKind, VenueName } from './ids';
@@ -29,6 +31,7 @@ import type { VenueConfig } from './venues-config';
 export type MarketDataEvent =
   | { type: 'bbo'; venue: VenueName; market: MarketKind; top: BookTop }
   | { type: 'trade'; venue: VenueName; market: MarketKind; trade: TradeView }
+  | { type: 'depth'; venue: VenueName; market: MarketKind; diff: DepthDiffView }
   | { type: 'disconnect'; venue: VenueName; market: MarketKind };
 
 export interface SyntheticMarketOptions extends Partial<Omit<MarketProcessOptions, 'venueMarkets'>> {
@@ -320,6 +323,9 @@ export class SimExchange {
         for (const s of m.symbolIds()) this.staleSnapshots.set(`${key}/${s}`, m.top(s));
       this.staleUntil.set(key, Math.max(this.staleUntil.get(key) ?? 0, now + f.staleForMs));
     }
+    if (f.depthGap)
+      for (const [followed, tracker] of this.depthTrackers)
+        if (followed.startsWith(`${key}/`)) tracker.dropNext = true;
     if (f.disconnect) this.emit({ type: 'disconnect', venue: m.venue, market: m.kind });
   }
 
@@ -360,6 +366,36 @@ export class SimExchange {
     };
   }
 
+  private readonly depthTrackers = new Map<string, DepthTracker>();
+
+  /**
+   * Starts the depth diff stream of one book (`depth` events), or joins it: from the book as it is now, so
+   * a snapshot taken after this call lines up with the diffs that follow. Returns the release.
+   */
+  followDepth(venue: string, market: string, symbol: string): () => void {
+    const m = this.market(venue, market);
+    const key = `${m.venue}/${m.kind}/${symbol}`;
+    let tracker = this.depthTrackers.get(key);
+    if (tracker) tracker.followers++;
+    else {
+      tracker = new DepthTracker(m.depth(symbol, DEPTH_STREAM_LEVELS));
+      this.depthTrackers.set(key, tracker);
+    }
+    const followed = tracker;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--followed.followers === 0 && this.depthTrackers.get(key) === followed)
+        this.depthTrackers.delete(key);
+    };
+  }
+
+  /** A REST depth snapshot: the top `levels` levels and the update id they are current as of. */
+  depthSnapshot(venue: string, market: string, symbol: string, levels: number) {
+    return this.market(venue, market).depth(symbol, levels);
+  }
+
   private readonly lastTop = new Map<string, string>();
 
   private onMarketEvent(m: VenueMarket, e: Parameters<Parameters<VenueMarket['subscribe']>[0]>[0]): void {
@@ -369,6 +405,8 @@ export class SimExchange {
       return;
     }
     const key = `${m.venue}/${m.kind}/${e.symbol}`;
+    const diff = this.depthTrackers.get(key)?.next(m.depth(e.symbol, DEPTH_STREAM_LEVELS));
+    if (diff) this.emit({ type: 'depth', venue: m.venue, market: m.kind, diff });
     if (!this.mdListeners.some((l) => l.wantsBbo === undefined || l.wantsBbo(key))) {
       this.lastTop.delete(key);
       return;

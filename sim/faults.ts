@@ -21,7 +21,10 @@ export const FAULT_KINDS = [
   'reject',
   'disconnect',
   'stale',
+  'depth-gap',
 ] as const;
+
+const MARKET_DATA_FAULTS: ReadonlyArray<(typeof FAULT_KINDS)[number]> = ['disconnect', 'stale', 'depth-gap'];
 
 export const FaultRuleSchema = z
   .object({
@@ -43,8 +46,9 @@ export const FaultRuleSchema = z
     /** For 'stale': how long quotes stop updating (simulated ms). */
     durationMs: z.number().nonnegative().optional(),
   })
-  .refine((r) => (r.fault === 'disconnect' || r.fault === 'stale') === (r.op === 'marketData'), {
-    message: "'disconnect' and 'stale' apply to op 'marketData' only, and marketData takes only those",
+  .refine((r) => MARKET_DATA_FAULTS.includes(r.fault) === (r.op === 'marketData'), {
+    message:
+      "'disconnect', 'stale' and 'depth-gap' apply to op 'marketData' only, and marketData takes only those",
   })
   .refine((r) => r.fault !== 'reject' || r.op === 'createOrder', {
     message: "'reject' applies to op 'createOrder' only",
@@ -70,6 +74,8 @@ export interface RequestFault {
 export interface MarketDataFault {
   disconnect: boolean;
   staleForMs: number;
+  /** The next diff of each followed depth stream is lost (its followers must see the gap and resync). */
+  depthGap: boolean;
 }
 
 const NO_FAULT: RequestFault = Object.freeze({ latencyMs: 0, failBefore: undefined, loseResponse: false });
@@ -162,10 +168,11 @@ export class FaultInjector {
 
   /** Consulted once per venue market per simulation step. */
   forMarketData(venue: string, market: string): MarketDataFault {
-    const out: MarketDataFault = { disconnect: false, staleForMs: 0 };
+    const out: MarketDataFault = { disconnect: false, staleForMs: 0, depthGap: false };
     for (const r of this.matching(venue, market, 'marketData')) {
       if (r.op !== 'marketData' || !this.fires(r)) continue;
       if (r.fault === 'disconnect') out.disconnect = true;
+      else if (r.fault === 'depth-gap') out.depthGap = true;
       else out.staleForMs = Math.max(out.staleForMs, r.durationMs ?? 5_000);
     }
     return out;

@@ -100,6 +100,8 @@ const SymbolSnapshotSchema = z.object({
   symbol: Name,
   markTicks: Count,
   lastTradeTicks: Count,
+  /** The book's depth update sequence: a restored venue numbers its depth diffs on from it (older snapshots: 0). */
+  bookSequence: Count.default(0),
   bids: z.array(Seq),
   asks: z.array(Seq),
   /** Oldest first; may be cut to the newest trades (`snapshot({ tapeLimit })`). */

@@ -48,6 +48,8 @@ export interface BookDepth {
   bids: Array<[string, string]>;
   asks: Array<[string, string]>;
   ts: number;
+  /** The book's update sequence: one more per change to it (depth streams number their diffs by it). */
+  lastUpdateId: number;
 }
 
 interface SymbolState {
@@ -57,6 +59,8 @@ interface SymbolState {
   /** Reference ("mark") price in ticks set by the market process or an admin; 0 = derive from book. */
   markTicks: number;
   lastTradeTicks: number;
+  /** Changes to the book so far: its depth update sequence. */
+  bookSequence: number;
 }
 
 export interface VenueMarketOptions {
@@ -103,6 +107,7 @@ export class VenueMarket implements FillSink {
         tape: [],
         markTicks: 0,
         lastTradeTicks: 0,
+        bookSequence: 0,
       });
     }
     this.settlement = opts.settlement(this);
@@ -381,6 +386,7 @@ export class VenueMarket implements FillSink {
       bids: s.book.depth(BUY, levels).map(fmt),
       asks: s.book.depth(SELL, levels).map(fmt),
       ts: this.clock.now(),
+      lastUpdateId: s.bookSequence,
     };
   }
 
@@ -512,6 +518,7 @@ export class VenueMarket implements FillSink {
   }
 
   private emit(e: MarketEvent): void {
+    if (e.type === 'book') this.state(e.symbol).bookSequence++;
     for (const l of this.listeners) l(e);
   }
 
@@ -541,6 +548,7 @@ export class VenueMarket implements FillSink {
         symbol: s.inst.symbol,
         markTicks: s.markTicks,
         lastTradeTicks: s.lastTradeTicks,
+        bookSequence: s.bookSequence,
         bids: s.book.restingIds(BUY),
         asks: s.book.restingIds(SELL),
         tape: s.tape.slice(Math.max(0, s.tape.length - tapeLimit)).map((t) => ({
@@ -582,6 +590,7 @@ export class VenueMarket implements FillSink {
       const s = this.state(sym.symbol);
       s.markTicks = sym.markTicks;
       s.lastTradeTicks = sym.lastTradeTicks;
+      s.bookSequence = sym.bookSequence;
       for (const [side, seqs] of [
         [BUY, sym.bids],
         [SELL, sym.asks],

@@ -26,7 +26,7 @@ export function createSimHttpConnector(options: SimHttpConnectorOptions): Exchan
 
 const WsServerMessageSchema = z.union([
   z.object({
-    channel: z.literal('bbo'),
+    channel: z.enum(['bbo', 'trades', 'depth']),
     venue: z.string(),
     market: z.string(),
     symbol: z.string(),
@@ -81,6 +81,74 @@ function httpTransport(options: SimHttpConnectorOptions): SimTransport {
     throw simError;
   }
 
+  /**
+   * Follows one channel of the simulator's socket for `symbols` until the signal aborts (resolves) or the
+   * socket fails (rejects, 'retryable'); `onLive` runs once every subscription is acknowledged.
+   */
+  function followChannel(
+    channel: 'bbo' | 'trades' | 'depth',
+    symbols: string[],
+    onData: (raw: unknown) => void,
+    signal: AbortSignal,
+    onLive?: () => Promise<void>,
+  ): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return resolve();
+      const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
+      let pendingAcks = symbols.length;
+      let settled = false;
+      const finish = (err?: Error): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        stoppers.delete(onAbort);
+        ws.removeAllListeners();
+        ws.on('error', () => {});
+        ws.terminate();
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = (): void => finish();
+      signal.addEventListener('abort', onAbort);
+      stoppers.add(onAbort);
+      ws.on('open', () => {
+        for (const symbol of symbols)
+          ws.send(JSON.stringify({ op: 'subscribe', channel, venue, market, symbol }));
+      });
+      ws.on('message', (data: Buffer) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(data.toString('utf8'));
+        } catch {
+          return finish(new ConnectorError('retryable', 'market data socket: malformed message'));
+        }
+        const parsed = WsServerMessageSchema.safeParse(json);
+        if (!parsed.success) return;
+        const msg = parsed.data;
+        if ('channel' in msg) {
+          if (msg.channel !== channel || msg.venue !== venue || msg.market !== market) return;
+          try {
+            onData(msg.data);
+          } catch (e) {
+            // Thrown from a socket event it would crash the process: end the watch with it instead.
+            finish(e instanceof Error ? e : new Error(String(e)));
+          }
+          return;
+        }
+        if (!msg.ok) {
+          const e = msg.error ? new SimError(msg.error.reason) : new SimError('MALFORMED_REQUEST');
+          return finish(e);
+        }
+        if (--pendingAcks === 0 && onLive)
+          onLive().catch((e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
+      });
+      ws.on('error', (e) => finish(new ConnectorError('retryable', `market data socket: ${e.message}`)));
+      ws.on('close', () =>
+        finish(new ConnectorError('retryable', `${venue}/${market} ${channel} socket closed`)),
+      );
+    });
+  }
+
   const m = market;
   return {
     instruments: async () => z.array(z.unknown()).parse(await call('GET', `${m}/instruments`)),
@@ -104,68 +172,16 @@ function httpTransport(options: SimHttpConnectorOptions): SimTransport {
     },
 
     watchTops(symbols, onTop, signal) {
-      return new Promise<void>((resolve, reject) => {
-        if (signal.aborted) return resolve();
-        const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/ws`);
-        let pendingAcks = symbols.length;
-        let settled = false;
-        const finish = (err?: Error): void => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener('abort', onAbort);
-          stoppers.delete(onAbort);
-          ws.removeAllListeners();
-          ws.on('error', () => {});
-          ws.terminate();
-          if (err) reject(err);
-          else resolve();
-        };
-        const onAbort = (): void => finish();
-        signal.addEventListener('abort', onAbort);
-        stoppers.add(onAbort);
-        ws.on('open', () => {
-          for (const symbol of symbols)
-            ws.send(JSON.stringify({ op: 'subscribe', channel: 'bbo', venue, market, symbol }));
-        });
-        ws.on('message', (data: Buffer) => {
-          let json: unknown;
-          try {
-            json = JSON.parse(data.toString('utf8'));
-          } catch {
-            return finish(new ConnectorError('retryable', 'market data socket: malformed message'));
-          }
-          const parsed = WsServerMessageSchema.safeParse(json);
-          if (!parsed.success) return;
-          const msg = parsed.data;
-          if ('channel' in msg) {
-            if (msg.venue !== venue || msg.market !== market) return;
-            try {
-              onTop(msg.data);
-            } catch (e) {
-              // Thrown from a socket event it would crash the process: end the watch with it instead.
-              finish(e instanceof Error ? e : new Error(String(e)));
-            }
-            return;
-          }
-          if (!msg.ok) {
-            const e = msg.error ? new SimError(msg.error.reason) : new SimError('MALFORMED_REQUEST');
-            return finish(e);
-          }
-          // Once every subscription is live, the REST snapshot cannot miss a change that follows it.
-          if (--pendingAcks === 0) {
-            void Promise.all(symbols.map((s) => call('GET', `${m}/ticker`, { symbol: s })))
-              .then((tops) => {
-                if (!settled) for (const t of tops) onTop(t);
-              })
-              .catch((e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
-          }
-        });
-        ws.on('error', (e) => finish(new ConnectorError('retryable', `market data socket: ${e.message}`)));
-        ws.on('close', () =>
-          finish(new ConnectorError('retryable', `${venue}/${market} market data socket closed`)),
-        );
+      // Once every subscription is live, the REST snapshot cannot miss a change that follows it.
+      return followChannel('bbo', symbols, onTop, signal, async () => {
+        const tops = await Promise.all(symbols.map((s) => call('GET', `${m}/ticker`, { symbol: s })));
+        if (!signal.aborted) for (const t of tops) onTop(t);
       });
     },
+    watchTrades: (symbols, onTrade, signal) => followChannel('trades', symbols, onTrade, signal),
+    watchDepth: (symbol, onDiff, signal, onLive) =>
+      followChannel('depth', [symbol], onDiff, signal, async () => onLive?.()),
+    depthSnapshot: (symbol, levels) => call('GET', `${m}/depth`, { symbol, limit: String(levels) }),
 
     close: async () => {
       for (const stop of [...stoppers]) stop();

@@ -112,6 +112,22 @@ function inProcessTransport(options: SimConnectorOptions): SimTransport {
       );
     },
 
+    watchDepth(symbol, onDiff, signal, onLive) {
+      let release: (() => void) | undefined;
+      return followMarketData(
+        signal,
+        (e) => {
+          if (e.type === 'depth' && e.diff.symbol === symbol) onDiff(e.diff);
+        },
+        () => false,
+        () => {
+          release = exchange.followDepth(venue, market, symbol);
+          onLive?.();
+        },
+      ).finally(() => release?.());
+    },
+    depthSnapshot: (symbol, levels) => query(() => exchange.depthSnapshot(venue, market, symbol, levels)),
+
     watchOrders(onOrder, signal, onLive) {
       return new Promise<void>((resolve, reject) => {
         if (signal.aborted) return resolve();

@@ -11,6 +11,8 @@ import {
   FundingPaymentSchema,
   FundingRateSchema,
   InstrumentSchema,
+  OrderBookDiffSchema,
+  OrderBookSnapshotSchema,
   OrderSchema,
   PositionSchema,
   PublicTradeSchema,
@@ -23,6 +25,8 @@ import type {
   FundingRate,
   Instrument,
   Order,
+  OrderBookDiff,
+  OrderBookSnapshot,
   Position,
   PublicTrade,
 } from '../exchange-connector';
@@ -171,6 +175,48 @@ const SimTradeSchema = z.object({
   takerSide: z.enum(['buy', 'sell']),
   ts: z.number(),
 });
+
+const SimLevelsSchema = z.array(z.tuple([z.string(), z.string()]));
+
+const SimDepthSchema = z.object({
+  symbol: z.string(),
+  lastUpdateId: z.number(),
+  ts: z.number(),
+  bids: SimLevelsSchema,
+  asks: SimLevelsSchema,
+});
+
+export function orderBookSnapshotFromSim(raw: unknown): OrderBookSnapshot {
+  const d = SimDepthSchema.parse(raw);
+  return OrderBookSnapshotSchema.parse({
+    symbol: d.symbol,
+    lastUpdateId: d.lastUpdateId,
+    timestamp: d.ts,
+    bids: d.bids,
+    asks: d.asks,
+  });
+}
+
+const SimDepthDiffSchema = z.object({
+  symbol: z.string(),
+  firstUpdateId: z.number(),
+  finalUpdateId: z.number(),
+  ts: z.number(),
+  bids: SimLevelsSchema,
+  asks: SimLevelsSchema,
+});
+
+export function orderBookDiffFromSim(raw: unknown): OrderBookDiff {
+  const d = SimDepthDiffSchema.parse(raw);
+  return OrderBookDiffSchema.parse({
+    symbol: d.symbol,
+    firstUpdateId: d.firstUpdateId,
+    finalUpdateId: d.finalUpdateId,
+    timestamp: d.ts,
+    bids: d.bids,
+    asks: d.asks,
+  });
+}
 
 export function tradeFromSim(raw: unknown): PublicTrade {
   const t = SimTradeSchema.parse(raw);

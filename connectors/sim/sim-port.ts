@@ -16,6 +16,7 @@ import type {
   FundingRate,
   Instrument,
   Order,
+  OrderBookUpdate,
   Position,
   PublicTrade,
   SendOptions,
@@ -26,6 +27,8 @@ import {
   fundingPaymentsFromSim,
   instrumentFromSim,
   notOnSpot,
+  orderBookDiffFromSim,
+  orderBookSnapshotFromSim,
   orderFromSim,
   perpBalancesFromSim,
   perpWalletFromSim,
@@ -69,6 +72,14 @@ export interface SimTransport {
   watchTops(symbols: string[], onTop: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
   /** The symbols' raw public trades; absent: none served. */
   watchTrades?(symbols: string[], onTrade: (raw: unknown) => void, signal: AbortSignal): Promise<void>;
+  /** A book's raw depth diffs, as the port's `watchOrderBook`; absent: none served (nor `depthSnapshot`). */
+  watchDepth?(
+    symbol: string,
+    onDiff: (raw: unknown) => void,
+    signal: AbortSignal,
+    onLive?: () => void,
+  ): Promise<void>;
+  depthSnapshot?(symbol: string, levels: number): Promise<unknown>;
   /** The account's raw order updates on this market, as the port's `watchOrders`; absent: none served. */
   watchOrders?(onOrder: (raw: unknown) => void, signal: AbortSignal, onLive?: () => void): Promise<void>;
   close(): Promise<void>;
@@ -260,6 +271,27 @@ export function createSimPortConnector(
         await mapped(() => watch([symbol], (raw) => onTrade(tradeFromSim(raw)), signal));
       },
     }),
+
+    ...(transport.watchDepth &&
+      transport.depthSnapshot && {
+        watchOrderBook: async (
+          symbol: string,
+          onUpdate: (update: OrderBookUpdate) => void,
+          signal: AbortSignal,
+          onLive?: () => void,
+        ) => {
+          await known(symbol);
+          const watch = transport.watchDepth!.bind(transport);
+          await mapped(() =>
+            watch(symbol, (raw) => onUpdate({ kind: 'diff', ...orderBookDiffFromSim(raw) }), signal, onLive),
+          );
+        },
+        orderBookSnapshot: async (symbol: string, levels: number) => {
+          await known(symbol);
+          const snapshot = transport.depthSnapshot!.bind(transport);
+          return mapped(async () => orderBookSnapshotFromSim(await snapshot(symbol, levels)));
+        },
+      }),
 
     close: () => transport.close(),
   };

@@ -91,14 +91,14 @@ export const FaultsDeleteQuerySchema = z.object({ id: z.string().optional(), ven
 export const WsMessageSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('subscribe'),
-    channel: z.enum(['bbo', 'trades']),
+    channel: z.enum(['bbo', 'trades', 'depth']),
     venue: Name,
     market: MarketKindSchema,
     symbol: Name,
   }),
   z.object({
     op: z.literal('unsubscribe'),
-    channel: z.enum(['bbo', 'trades']),
+    channel: z.enum(['bbo', 'trades', 'depth']),
     venue: Name,
     market: MarketKindSchema,
     symbol: Name,

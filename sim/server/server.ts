@@ -310,10 +310,20 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
   const subs = new Map<WebSocket, Set<string>>();
   /** How many sockets follow each `channel:venue/market/SYMBOL`. */
   const interest = new Map<string, number>();
+  /** The depth streams the sockets follow, released when the last follower goes. */
+  const depthReleases = new Map<string, () => void>();
   const addInterest = (key: string, d: number): void => {
     const n = (interest.get(key) ?? 0) + d;
     if (n > 0) interest.set(key, n);
     else interest.delete(key);
+    if (!key.startsWith('depth:')) return;
+    if (n > 0 && !depthReleases.has(key)) {
+      const [venue, market, symbol] = key.slice('depth:'.length).split('/') as [string, string, string];
+      depthReleases.set(key, exchange.followDepth(venue, market, symbol));
+    } else if (n <= 0) {
+      depthReleases.get(key)?.();
+      depthReleases.delete(key);
+    }
   };
 
   const unsubscribeMd = exchange.onMarketData(
@@ -323,19 +333,14 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
         for (const [ws, keys] of subs) if ([...keys].some((k) => k.includes(prefix))) ws.terminate();
         return;
       }
-      const symbol = e.type === 'bbo' ? e.top.symbol : e.trade.symbol;
-      const channel = e.type === 'bbo' ? 'bbo' : 'trades';
+      const [channel, data] =
+        e.type === 'bbo' ? ['bbo', e.top] : e.type === 'trade' ? ['trades', e.trade] : ['depth', e.diff];
+      const symbol = data.symbol;
       const key = `${channel}:${e.venue}/${e.market}/${symbol}`;
       let msg: string | undefined;
       for (const [ws, keys] of subs) {
         if (!keys.has(key)) continue;
-        msg ??= JSON.stringify({
-          channel,
-          venue: e.venue,
-          market: e.market,
-          symbol,
-          data: e.type === 'bbo' ? e.top : e.trade,
-        });
+        msg ??= JSON.stringify({ channel, venue: e.venue, market: e.market, symbol, data });
         ws.send(msg);
       }
     },
@@ -423,6 +428,7 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
     listen: (port, host = '127.0.0.1') => listenHttp(http, port, host),
     close: () => {
       unsubscribeMd();
+      for (const release of depthReleases.values()) release();
       for (const ws of subs.keys()) ws.terminate();
       wss.close();
       return closeHttp(http);

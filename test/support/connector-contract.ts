@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConnectorError } from '../../connectors/exchange-connector';
-import type { ConnectorErrorKind, CreateOrder, ExchangeConnector } from '../../connectors/exchange-connector';
+import type {
+  ConnectorErrorKind,
+  CreateOrder,
+  ExchangeConnector,
+  OrderBookSnapshot,
+  OrderBookUpdate,
+  PublicTrade,
+} from '../../connectors/exchange-connector';
 import type { MarketKind } from '../../domain/venues';
+import { DepthSync } from '../../signal/depth-sync';
 import { SimExchange } from '../../sim/exchange';
+import { waitFor } from './wait';
 
 /**
  * The behaviour every ExchangeConnector must show, checked against a connector backed by a simulator
@@ -68,11 +77,21 @@ const restingBuy = (clientOrderId: string, extra: Partial<CreateOrder> = {}): Cr
   ...extra,
 });
 
+/** The optional streams a connector declares it serves: the contract then checks them too. */
+export interface ContractStreams {
+  depth?: boolean;
+  trades?: boolean;
+}
+
+const levels = (side: ReadonlyArray<readonly [string, string]>) =>
+  side.map(([price, size]) => [Number(price), Number(size)] as const);
+
 /** Registers the contract tests for one connector implementation, for spot and perp. */
 export function connectorContract(
   name: string,
   factory: ContractFactory,
   markets: MarketKind[] = ['spot', 'perp'],
+  streams: ContractStreams = {},
 ): void {
   for (const market of markets) {
     void describe(`${name} ${market}: ExchangeConnector contract`, () => {
@@ -216,6 +235,85 @@ export function connectorContract(
           await rejectsWithKind(c.createOrder(restingBuy(id)), 'retryable');
           assert.equal(await c.fetchOrderByClientId('BTC-USDT', id), undefined);
         }));
+
+      if (streams.depth)
+        void test('a depth snapshot taken once the stream is live, plus what it streams after, is the venue book', () =>
+          withConnector(async (c, exchange) => {
+            assert.ok(c.watchOrderBook !== undefined, 'declared: watchOrderBook');
+            assert.ok(c.orderBookSnapshot !== undefined, 'declared: orderBookSnapshot');
+            const updates: OrderBookUpdate[] = [];
+            const abort = new AbortController();
+            let live = () => undefined as void;
+            const isLive = new Promise<void>((resolve) => (live = resolve));
+            const done = c.watchOrderBook('BTC-USDT', (update) => updates.push(update), abort.signal, live);
+            await isLive;
+            const sync = new DepthSync(() => assert.fail('no gap in a whole stream'));
+            const apply = (book: OrderBookSnapshot) =>
+              sync.onSnapshot({
+                ...book,
+                time: book.timestamp,
+                bids: levels(book.bids),
+                asks: levels(book.asks),
+              });
+            apply(await c.orderBookSnapshot('BTC-USDT', 100));
+            const m = exchange.market(VENUE, market);
+            const maker = { account: 'maker', symbol: 'BTC-USDT', type: 'limit' } as const;
+            m.placeOrder({ ...maker, side: 'buy', price: '49800', quantity: '2' });
+            m.placeOrder({ ...maker, side: 'sell', price: '50200', quantity: '0.5' });
+            m.placeOrder({ ...maker, side: 'buy', price: '49900', quantity: '0.25' });
+            const venueBook = () => m.depth('BTC-USDT', 10);
+            const top = (side: 'bids' | 'asks') =>
+              Array.from({ length: sync.book[side].count }, (_, i) => [
+                sync.book[side].price(i),
+                sync.book[side].size(i),
+              ]);
+            await waitFor('the book as the venue has it', () => {
+              for (const update of updates.splice(0))
+                if (update.kind === 'snapshot') apply(update);
+                else
+                  sync.onDiff({
+                    ...update,
+                    time: update.timestamp,
+                    bids: levels(update.bids),
+                    asks: levels(update.asks),
+                  });
+              return (
+                JSON.stringify([top('bids'), top('asks')]) ===
+                JSON.stringify([levels(venueBook().bids), levels(venueBook().asks)])
+              );
+            });
+            assert.deepEqual(top('bids'), [
+              [49900, 1.25],
+              [49800, 2],
+            ]);
+            abort.abort();
+            await done;
+          }));
+
+      if (streams.trades)
+        void test('public trades print with the taker side, price and quantity', () =>
+          withConnector(async (c) => {
+            assert.ok(c.watchTrades !== undefined, 'declared: watchTrades');
+            const trades: PublicTrade[] = [];
+            const abort = new AbortController();
+            const done = c.watchTrades('BTC-USDT', (trade) => trades.push(trade), abort.signal);
+            // The stream may take a moment to be subscribed: cross the ask until a print arrives.
+            await waitFor('a print of our taking buy', async () => {
+              if (trades.length === 0) await c.createOrder(restingBuy(freshId(), { price: '50100' }));
+              return trades.length > 0;
+            });
+            assert.deepEqual(
+              [
+                trades[0]!.symbol,
+                trades[0]!.takerSide,
+                Number(trades[0]!.price),
+                Number(trades[0]!.quantity),
+              ],
+              ['BTC-USDT', 'buy', 50100, 0.01],
+            );
+            abort.abort();
+            await done;
+          }));
     });
   }
 }

@@ -21,6 +21,7 @@ const SYMBOL = 'SIG-USDT';
 const MODEL_SYMBOL = 'MDL-USDT';
 const BAD_MODEL_SYMBOL = 'BAD-USDT';
 const EXPIRY_SYMBOL = 'EXP-USDT';
+const DEPTH_SYMBOL = 'DEP-USDT';
 /** Signals that hold a minute: a position stays while a test looks at it. */
 const LONG_HOLD = { minSamples: 1, generator: { kind: 'imbalance', decayMs: 60_000 } };
 const venues = [{ venue: 'binance', market: 'spot', account: 'keel' }];
@@ -30,6 +31,7 @@ interface SignalStateView {
   decisions: number;
   orders: number;
   tradeFlow?: boolean;
+  depthBook?: { synced: boolean; sequence: number; snapshots: number; resyncs: number } | null;
   lastDecision?: {
     reason: string;
     side: string;
@@ -42,7 +44,7 @@ interface SignalStateView {
 }
 
 describe('the signal strategy: the hot loop decides, the exactly-once path orders', () => {
-  const sim = createSimWorld([SYMBOL, MODEL_SYMBOL, BAD_MODEL_SYMBOL, EXPIRY_SYMBOL]);
+  const sim = createSimWorld([SYMBOL, MODEL_SYMBOL, BAD_MODEL_SYMBOL, EXPIRY_SYMBOL, DEPTH_SYMBOL]);
   const market = sim.exchange.market('binance', 'spot');
   const ref = testOrchestratorRef('signal', { shardCount: 1 });
   let database: TestDatabase;
@@ -226,6 +228,65 @@ describe('the signal strategy: the hot loop decides, the exactly-once path order
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     assert.equal(market.accountOrders('keel', EXPIRY_SYMBOL).length, ordersThen, 'no entry without a signal');
     assert.equal(await ordersAgree(EXPIRY_SYMBOL), 0);
+  });
+
+  test("the depth features read the venue's L2 book, which is resynced after a lost diff", async () => {
+    // A balanced touch over a book that is deeper on the bid side.
+    rest(DEPTH_SYMBOL, 'buy', '99.99', '0.5');
+    rest(DEPTH_SYMBOL, 'buy', '99.98', '5');
+    rest(DEPTH_SYMBOL, 'buy', '99.97', '5');
+    rest(DEPTH_SYMBOL, 'sell', '100.01', '0.5');
+    rest(DEPTH_SYMBOL, 'sell', '100.02', '2');
+    rest(DEPTH_SYMBOL, 'sell', '100.03', '2.5');
+    const added = await add(DEPTH_SYMBOL, {
+      ...LONG_HOLD,
+      maxPosition: '0.1',
+      orderSizeFraction: 1,
+      quietWaitMs: 1_000,
+    });
+    assert.equal(added.statusCode, 201, added.body);
+    await waitFor(
+      'the book synced',
+      async () => (await signalState(DEPTH_SYMBOL))?.depthBook?.synced === true,
+    );
+    // The touch turns bid-heavy: the entry is decided on the touch, its depth ratio on ten levels a side.
+    rest(DEPTH_SYMBOL, 'buy', '99.99', '9.5');
+    const entered = await waitFor('the entry', async () => {
+      const seen = await signalState(DEPTH_SYMBOL);
+      return seen?.position === '0.1' ? seen : undefined;
+    });
+    assert.deepEqual(entered.lastDecision?.touch, {
+      bid: '99.99',
+      ask: '100.01',
+      bidSize: '10',
+      askSize: '0.5',
+    });
+    assert.equal(
+      entered.lastDecision?.features.depthRatio,
+      (10 + 5 + 5) / (0.5 + 2 + 2.5),
+      'not the touch’s 20 : 1',
+    );
+    // A diff lost on the way: the next one shows the gap, and the book is fetched again.
+    const before = entered.depthBook!;
+    const gap = sim.exchange.faults.add({
+      venue: 'binance',
+      market: 'spot',
+      op: 'marketData',
+      fault: 'depth-gap',
+      times: 1,
+    });
+    await waitFor('the gap fault fired', async () => gap.fired === 1);
+    rest(DEPTH_SYMBOL, 'buy', '99.90', '1');
+    rest(DEPTH_SYMBOL, 'buy', '99.89', '1');
+    const resynced = await waitFor('the book resynced', async () => {
+      const seen = (await signalState(DEPTH_SYMBOL))?.depthBook;
+      return seen && seen.resyncs > before.resyncs && seen.synced ? seen : undefined;
+    });
+    sim.exchange.faults.remove(gap.id);
+    assert.equal(resynced.resyncs, before.resyncs + 1, 'one lost diff, one resync');
+    assert.equal(resynced.snapshots, before.snapshots + 1);
+    assert.ok(resynced.sequence > before.sequence);
+    assert.equal(await ordersAgree(DEPTH_SYMBOL), 0.1);
   });
 
   test('refused orders are recorded, never sent, not re-sent on every update, and degrade the strategy', async () => {

@@ -7,6 +7,8 @@ import {
   ConnectorError,
   type BestBidAsk,
   type ExchangeConnector,
+  type OrderBookSnapshot,
+  type OrderBookUpdate,
   type PublicTrade,
 } from '../../../connectors/exchange-connector';
 import { emptyFeatures } from '../../../signal/features';
@@ -114,6 +116,82 @@ test('public trades join the windows and wake the readers; a refused stream leav
   opened.at(-1)!.fail(new ConnectorError('auth', 'no market data permission'));
   await sleep(20);
   assert.equal(feed.trades, false);
+  feed.detach();
+  feeds.closeAll();
+});
+
+test("the venue's L2 book makes the depth features: synced from a snapshot, resynced after a gap and a reopened stream", async () => {
+  const { follow, followed } = fakeFollow();
+  const feeds = signalFeeds(follow, 30);
+  const streams: Array<{ onUpdate: (update: OrderBookUpdate) => void; fail: (error: unknown) => void }> = [];
+  const snapshots: number[] = [];
+  let venueBook: OrderBookSnapshot = {
+    symbol: 'SIG-USDT',
+    lastUpdateId: 10,
+    timestamp: 1,
+    bids: [
+      ['99', '1'],
+      ['98', '4'],
+    ],
+    asks: [
+      ['101', '1'],
+      ['102', '1'],
+    ],
+  };
+  const exchange = {
+    watchOrderBook: (
+      _symbol: string,
+      onUpdate: (update: OrderBookUpdate) => void,
+      _signal: AbortSignal,
+      onLive: () => void,
+    ) =>
+      new Promise<void>((_resolve, reject) => {
+        streams.push({ onUpdate, fail: reject });
+        onLive();
+      }),
+    orderBookSnapshot: async () => {
+      snapshots.push(venueBook.lastUpdateId);
+      return venueBook;
+    },
+  } as unknown as ExchangeConnector;
+  const feed = feeds.attach(exchange, leg, 1_000, { onQuote: () => undefined, onError: assert.fail });
+  const diff = (first: number, final: number, bids: Array<[string, string]>): OrderBookUpdate => ({
+    kind: 'diff',
+    symbol: 'SIG-USDT',
+    firstUpdateId: first,
+    finalUpdateId: final,
+    timestamp: final,
+    bids,
+    asks: [],
+  });
+  const depthRatio = () => {
+    followed[0]!.push(quote(1_000 + feeds.size, '1'));
+    const features = emptyFeatures();
+    feed.calculator.compute(features);
+    return features.depthRatio;
+  };
+  streams[0]!.onUpdate(diff(9, 11, [['97', '5']]));
+  await sleep(5);
+  assert.deepEqual(feed.depth, { synced: true, sequence: 11, snapshots: 1, resyncs: 0, overflows: 0 });
+  // Bids 1 + 4 + 5 against asks 1 + 1, beyond the touch's 1 : 1.
+  assert.equal(depthRatio(), 10 / 2);
+  venueBook = { ...venueBook, lastUpdateId: 14 };
+  streams[0]!.onUpdate(diff(13, 14, [['96', '1']]));
+  assert.equal(feed.depth?.synced, false, '12 is missing: no book read until the resync');
+  await sleep(5);
+  assert.deepEqual(feed.depth, { synced: true, sequence: 14, snapshots: 2, resyncs: 1, overflows: 0 });
+  assert.equal(depthRatio(), 5 / 2, "the venue's book as of 14");
+  // A dropped stream is reopened after a second and the book fetched again.
+  streams[0]!.fail(new ConnectorError('retryable', 'socket closed'));
+  await sleep(1_100);
+  assert.equal(streams.length, 2);
+  assert.equal(feed.depth?.resyncs, 2);
+  assert.equal(feed.depth?.snapshots, 3);
+  assert.deepEqual(snapshots, [10, 14, 14]);
+  // A refused stream leaves the feed on the touch.
+  streams[1]!.fail(new ConnectorError('unknown-symbol', 'delisted'));
+  await sleep(20);
+  assert.equal(feed.depth, undefined);
   feed.detach();
   feeds.closeAll();
 });

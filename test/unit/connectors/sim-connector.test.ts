@@ -9,10 +9,15 @@ import { waitFor } from '../../support/wait';
 import { recvWindowScenario } from '../sim/connector-recv-window';
 import { heldLatency } from '../sim/helpers';
 
-connectorContract('in-process sim', async ({ exchange, market, account }) => ({
-  connector: createSimConnector({ exchange, venue: 'binance', market, account }),
-  close: async () => {},
-}));
+connectorContract(
+  'in-process sim',
+  async ({ exchange, market, account }) => ({
+    connector: createSimConnector({ exchange, venue: 'binance', market, account }),
+    close: async () => {},
+  }),
+  ['spot', 'perp'],
+  { depth: true, trades: true },
+);
 
 function perpSetup() {
   const exchange = new SimExchange({ seed: 3 });

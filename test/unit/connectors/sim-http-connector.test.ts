@@ -10,18 +10,23 @@ import { waitFor } from '../../support/wait';
 import { recvWindowScenario } from '../sim/connector-recv-window';
 import { heldLatency } from '../sim/helpers';
 
-connectorContract('networked sim', async ({ exchange, market, account }) => {
-  const server = createSimServer(exchange);
-  const baseUrl = await server.listen(0);
-  const connector = createSimHttpConnector({ baseUrl, venue: 'binance', market, account });
-  return {
-    connector,
-    close: async () => {
-      await connector.close();
-      await server.close();
-    },
-  };
-});
+connectorContract(
+  'networked sim',
+  async ({ exchange, market, account }) => {
+    const server = createSimServer(exchange);
+    const baseUrl = await server.listen(0);
+    const connector = createSimHttpConnector({ baseUrl, venue: 'binance', market, account });
+    return {
+      connector,
+      close: async () => {
+        await connector.close();
+        await server.close();
+      },
+    };
+  },
+  ['spot', 'perp'],
+  { depth: true, trades: true },
+);
 
 void describe('networked sim connector', () => {
   void test('a server that is not there is retryable', async () => {

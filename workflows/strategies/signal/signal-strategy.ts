@@ -38,6 +38,17 @@ const SignalStateSchema = z.object({
   holdUntil: z.number().default(0),
   /** Whether the venue's public trades reach the loop (trade-flow imbalance reads 0 without them). */
   tradeFlow: z.boolean().optional(),
+  /** The L2 book behind the depth features, as the loop last reported it; null: the venue streams no depth. */
+  depthBook: z
+    .object({
+      synced: z.boolean(),
+      sequence: z.number(),
+      snapshots: z.number(),
+      resyncs: z.number(),
+      overflows: z.number(),
+    })
+    .nullable()
+    .optional(),
   /** No decision before this (ms): the cooldown after an order that filled nothing. */
   quietUntil: z.number().default(0),
   /** A maker entry resting at the touch, cancelled at `expiresAt` for what did not fill. */
@@ -223,6 +234,7 @@ export const signalStrategy: StrategyDefinition<SignalParams> = {
         });
       if (!result) return;
       state.tradeFlow = result.tradeFlow;
+      state.depthBook = result.depthBook;
       if (compare(state.position, '0') !== 0) state.holdUntil = result.holdUntil;
       if (result.decision) await act(result.decision);
     };
