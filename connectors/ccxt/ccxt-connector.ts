@@ -2,12 +2,13 @@ import type { MarketKind } from '../../domain/venues';
 import type { ExchangeConnector } from '../exchange-connector';
 import { balances, fundingPayments, fundingRate, positions, setLeverage } from './account';
 import { instrumentsFromCcxt } from './instrument-mapping';
+import { canWatchOrderBook, canWatchTrades, watchOrderBook, watchTrades } from './market-streams';
 import { cancelOrder, createOrder, fetchOrderByClientId, openOrders } from './order-entry';
 import { canWatchOrders, watchOrders } from './order-stream';
 import { watchBestBidAsk } from './quote-stream';
 import type { QuoteFeedOptions } from './quote-stream';
 import type { SharedExchangeOptions } from './registry';
-import { fetchBestBidAsk } from './rest-quotes';
+import { fetchBestBidAsk, fetchOrderBookSnapshot } from './rest-quotes';
 import { openVenueMarket } from './venue-market';
 import type { CcxtVenue } from './venues';
 
@@ -29,6 +30,17 @@ export function createCcxtConnector(options: CcxtConnectorOptions): ExchangeConn
     },
     bestBidAsk: (symbol) => fetchBestBidAsk(vm, symbol),
     watchBestBidAsk: (symbols, onQuote, signal) => watchBestBidAsk(vm, options, symbols, onQuote, signal),
+    // Where the venue's ccxt.pro class streams them. Books come out whole: ccxt keeps them from the diffs.
+    ...(canWatchOrderBook(vm) && {
+      watchOrderBook: (symbol, onUpdate, signal, onLive) =>
+        watchOrderBook(vm, symbol, onUpdate, signal, onLive),
+    }),
+    ...(canWatchTrades(vm) && {
+      watchTrades: (symbol, onTrade, signal) => watchTrades(vm, symbol, onTrade, signal),
+    }),
+    ...(vm.exchange.has['fetchOrderBook'] === true && {
+      orderBookSnapshot: (symbol, levels) => fetchOrderBookSnapshot(vm, symbol, levels),
+    }),
     // Pointed at other URLs (the simulator's Binance front, a test server) or at the venue's testnet, no
     // real money is at stake.
     live: options.apiUrls === undefined && options.wsUrls === undefined && !options.sandbox,

@@ -1,5 +1,6 @@
 import { ConnectorError } from '../exchange-connector';
-import type { BestBidAsk } from '../exchange-connector';
+import type { BestBidAsk, OrderBookSnapshot } from '../exchange-connector';
+import { bookFromCcxt } from './book-mapping';
 import { quoteFromTouch, quoteKey } from './quote-mapping';
 import type { CcxtVenueMarket } from './venue-market';
 
@@ -17,6 +18,17 @@ export async function fetchBestBidAsk(vm: CcxtVenueMarket, symbol: string): Prom
   const quote = quoteFromTouch(t, m, symbol);
   if (!quote) throw new ConnectorError('no-quote', `${vm.venue}/${vm.market} ${symbol}: no two-sided quote`);
   return quote;
+}
+
+/** The best `levels` levels a side of a symbol's book over REST, as of the venue's update id where it gives one. */
+export async function fetchOrderBookSnapshot(
+  vm: CcxtVenueMarket,
+  symbol: string,
+  levels: number,
+): Promise<OrderBookSnapshot> {
+  const m = await vm.marketOf(symbol);
+  const book = await vm.call('read', () => vm.exchange.fetchOrderBook(m.symbol, levels));
+  return bookFromCcxt(book, m, symbol, levels);
 }
 
 /** REST polling: the explicit fallback for a venue market without a WS method. */

@@ -1,7 +1,9 @@
 import { decimalPlaces, multiply } from '../../../domain/decimal';
 import { canonicalToVenue } from '../../../domain/symbols';
+import type { Side } from '../../../domain/trading';
+import type { DepthDiffView } from '../../depth-stream';
 import type { Instrument as SimInstrument } from '../../instruments';
-import type { FillView, OrderView } from '../../orders';
+import type { FillView, OrderView, TradeView } from '../../orders';
 import type { PerpAccountView, PositionView, BalanceView, FundingView } from '../../venue';
 import type { BookTop } from '../../venue-market';
 
@@ -341,5 +343,52 @@ export function premiumIndex(f: FundingView, mark: string, now: number): Record<
     interestRate: '0.0001',
     nextFundingTime: f.nextFundingTime,
     time: now,
+  };
+}
+
+/**
+ * A `<symbol>@depth` diff. USD-M adds the transaction time and `pu`, the previous diff's final id: the
+ * simulator numbers a book's diffs without holes, so that is this one's first id less one (a diff a
+ * `depth-gap` fault dropped still counts, which is how a reader sees the gap).
+ */
+export function depthUpdate(d: DepthDiffView, futures: boolean, now: number): Record<string, unknown> {
+  const s = binanceSymbol(d.symbol);
+  const ids = { U: d.firstUpdateId, u: d.finalUpdateId };
+  if (!futures) return { e: 'depthUpdate', E: now, s, ...ids, b: d.bids, a: d.asks };
+  return { e: 'depthUpdate', E: now, T: d.ts, s, ...ids, pu: d.firstUpdateId - 1, b: d.bids, a: d.asks };
+}
+
+/** A `<symbol>@trade` event; `m`: the buyer was the maker, i.e. a seller took. */
+export function tradeEvent(t: TradeView, futures: boolean, now: number): Record<string, unknown> {
+  const s = binanceSymbol(t.symbol);
+  const m = t.takerSide === 'sell';
+  if (!futures) return { e: 'trade', E: now, s, t: t.tradeId, p: t.price, q: t.quantity, T: t.ts, m };
+  return { e: 'trade', E: now, T: t.ts, s, t: t.tradeId, p: t.price, q: t.quantity, X: 'MARKET', m };
+}
+
+/** Consecutive fills of one taker order at one price, as a `<symbol>@aggTrade` event sums them. */
+export interface AggregateTrade {
+  symbol: string;
+  firstTradeId: number;
+  lastTradeId: number;
+  price: string;
+  quantity: string;
+  ts: number;
+  takerSide: Side;
+}
+
+/** A `<symbol>@aggTrade` event: its id is its first trade's, as on the REST `aggTrades`. */
+export function aggTradeEvent(a: AggregateTrade, now: number): Record<string, unknown> {
+  return {
+    e: 'aggTrade',
+    E: now,
+    s: binanceSymbol(a.symbol),
+    a: a.firstTradeId,
+    p: a.price,
+    q: a.quantity,
+    f: a.firstTradeId,
+    l: a.lastTradeId,
+    T: a.ts,
+    m: a.takerSide === 'sell',
   };
 }

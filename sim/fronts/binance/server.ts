@@ -273,9 +273,10 @@ export function createBinanceFront(options: BinanceFrontOptions): BinanceFront {
         const symbol = symbolOf(m, ctx.params.get('symbol') ?? '');
         const limit = Math.min(Math.max(Number(ctx.params.get('limit') ?? 100) || 100, 1), 5000);
         return run(m, 'query', () => {
-          const d = market.depth(symbol, limit);
+          const d = exchange.depthSnapshot(venue, kind, symbol, limit);
           return {
-            lastUpdateId: now(),
+            // The book's update sequence, which the depth streams number their diffs by.
+            lastUpdateId: d.lastUpdateId,
             ...(futures ? { E: now(), T: now() } : {}),
             bids: d.bids,
             asks: d.asks,

@@ -4,14 +4,16 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { venueToCanonical } from '../../../domain/symbols';
 import type { SimExchange } from '../../exchange';
 import type { BookTop } from '../../venue-market';
-import { binanceSymbol } from './format';
+import { tradeAggregator } from './agg-trades';
+import { aggTradeEvent, binanceSymbol, depthUpdate, tradeEvent } from './format';
 
 type StreamMarket = 'spot' | 'perp';
 
 /**
  * Paths of the market stream. ccxt's `binance` tells a spot socket from a futures one by `/stream` in
  * its URL (as in `stream.binance.com`), and rewrites a futures base ending in `/ws` to
- * `<base>/public/ws` for bookTicker; both take a trailing `/<n>` (ccxt's stream index).
+ * `<base>/public/ws` (bookTicker, depth, trade) or `<base>/market/ws` (aggTrade); both take a trailing
+ * `/<n>` (ccxt's stream index). Every path serves every stream here.
  * `/stream` (spot) and `/fstream/.../stream` (futures) with `?streams=a/b` are combined streams.
  */
 const ROUTES: Array<{ re: RegExp; market: StreamMarket; combined: boolean }> = [
@@ -21,13 +23,24 @@ const ROUTES: Array<{ re: RegExp; market: StreamMarket; combined: boolean }> = [
   { re: /^\/fstream(\/public|\/market)?\/stream$/, market: 'perp', combined: true },
 ];
 
-const STREAM_RE = /^([a-z0-9]+)@bookTicker$/;
+/** `<symbol>@bookTicker`, diffs `<symbol>@depth` (`@100ms` is what ccxt asks for), `@trade`, `@aggTrade`. */
+const STREAM_RE = /^([a-z0-9]+)@(bookTicker|depth(?:@100ms)?|trade|aggTrade)$/;
+
+type StreamKind = 'bookTicker' | 'depth' | 'trade' | 'aggTrade';
+
+interface Subscription {
+  kind: StreamKind;
+  /** Canonical symbol. */
+  symbol: string;
+  /** Ends the simulator's depth diff stream this subscription follows (`depth` only). */
+  release?: () => void;
+}
 
 interface Conn {
   market: StreamMarket;
   combined: boolean;
-  /** Canonical symbol -> the stream name the client used. */
-  subs: Map<string, string>;
+  /** Stream name the client used -> what it carries, in subscription order. */
+  subs: Map<string, Subscription>;
 }
 
 export interface MarketStream {
@@ -51,27 +64,33 @@ export function refuseUpgrade(socket: Duplex, status: '400 Bad Request' | '404 N
 }
 
 /**
- * Binance's market WebSocket streams over one simulator venue, `bookTicker` only: `SUBSCRIBE` /
- * `UNSUBSCRIBE` / `LIST_SUBSCRIPTIONS` (`{"method","params","id"}` -> `{"result":null,"id"}`), raw
- * payloads on `/ws` paths and `{stream,data}` on combined ones. Spot pushes `{u,s,b,B,a,A}`, USD-M
- * `{e:"bookTicker",u,E,T,s,b,B,a,A}`, on every best bid/ask change the simulator reports. Unlike Binance,
- * each subscription is answered with the current touch at once (a real venue ticks many times a second;
- * a simulator book may stay quiet). A simulator `marketData` `disconnect` fault drops the market's sockets.
+ * Binance's market WebSocket streams over one simulator venue: `SUBSCRIBE` / `UNSUBSCRIBE` /
+ * `LIST_SUBSCRIPTIONS` (`{"method","params","id"}` -> `{"result":null,"id"}`), raw payloads on `/ws` paths
+ * and `{stream,data}` on combined ones.
+ * - `bookTicker`: spot pushes `{u,s,b,B,a,A}`, USD-M `{e:"bookTicker",u,E,T,s,b,B,a,A}`, on every best
+ *   bid/ask change the simulator reports. Unlike Binance, each subscription is answered with the current
+ *   touch at once (a real venue ticks many times a second; a simulator book may stay quiet).
+ * - `depth` / `depth@100ms`: the book's diffs `{e:"depthUpdate",E,s,U,u,b,a}` (USD-M adds `T` and `pu`),
+ *   numbered by the book's update sequence as the REST `depth` snapshot's `lastUpdateId` is, so a client
+ *   syncs a local book the way Binance documents. Sent as the book changes, not batched per 100 ms.
+ * - `trade` and `aggTrade`: the public tape, each print / each taker order's fills at one price.
+ * A simulator `marketData` `disconnect` fault drops the market's sockets.
  */
 export function createMarketStream(exchange: SimExchange, venue: string, now: () => number): MarketStream {
   const wss = new WebSocketServer({ noServer: true });
   const conns = new Map<WebSocket, Conn>();
-  /** `venue/market/SYMBOL` -> sockets following it. */
-  const interest = new Map<string, number>();
-  const keyOf = (m: StreamMarket, symbol: string): string => `${venue}/${m}/${symbol}`;
-  const addInterest = (key: string, d: number): void => {
-    const n = (interest.get(key) ?? 0) + d;
-    if (n > 0) interest.set(key, n);
-    else interest.delete(key);
+  /** `kind venue/market/SYMBOL` -> subscriptions to it over every socket. */
+  const followers = new Map<string, number>();
+  const followKey = (kind: StreamKind, m: StreamMarket, symbol: string): string =>
+    `${kind} ${venue}/${m}/${symbol}`;
+  const follow = (key: string, d: number): void => {
+    const n = (followers.get(key) ?? 0) + d;
+    if (n > 0) followers.set(key, n);
+    else followers.delete(key);
   };
   let updateId = 1;
 
-  function payload(m: StreamMarket, top: BookTop): Record<string, unknown> {
+  function tickerPayload(m: StreamMarket, top: BookTop): Record<string, unknown> {
     const core = {
       u: updateId++,
       s: binanceSymbol(top.symbol),
@@ -85,60 +104,94 @@ export function createMarketStream(exchange: SimExchange, venue: string, now: ()
     return { e: 'bookTicker', u: core.u, E: t, T: t, s: core.s, b: core.b, B: core.B, a: core.a, A: core.A };
   }
 
-  function push(ws: WebSocket, c: Conn, symbol: string, top: BookTop): void {
-    const name = c.subs.get(symbol);
-    if (name === undefined || ws.readyState !== WebSocket.OPEN) return;
-    const data = payload(c.market, top);
-    ws.send(JSON.stringify(c.combined ? { stream: name, data } : data));
+  function send(ws: WebSocket, c: Conn, name: string, data: unknown): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(c.combined ? { stream: name, data } : data));
   }
+
+  /** Sends `data` (made once, if anyone follows) on every stream of `kind` for the symbol. */
+  function broadcast(m: StreamMarket, kind: StreamKind, symbol: string, data: () => unknown): void {
+    if (!followers.has(followKey(kind, m, symbol))) return;
+    const payload = data();
+    for (const [ws, c] of conns) {
+      if (c.market !== m) continue;
+      for (const [name, sub] of c.subs)
+        if (sub.kind === kind && sub.symbol === symbol) send(ws, c, name, payload);
+    }
+  }
+
+  function pushTop(ws: WebSocket, c: Conn, top: BookTop): void {
+    for (const [name, sub] of c.subs)
+      if (sub.kind === 'bookTicker' && sub.symbol === top.symbol)
+        send(ws, c, name, tickerPayload(c.market, top));
+  }
+
+  const aggregators = {
+    spot: tradeAggregator((a) => broadcast('spot', 'aggTrade', a.symbol, () => aggTradeEvent(a, now()))),
+    perp: tradeAggregator((a) => broadcast('perp', 'aggTrade', a.symbol, () => aggTradeEvent(a, now()))),
+  };
 
   const unsubscribeMd = exchange.onMarketData(
     (e) => {
       if (e.venue !== venue) return;
-      if (e.type === 'disconnect') {
-        for (const [ws, c] of conns) if (c.market === e.market) ws.terminate();
-        return;
+      const m: StreamMarket = e.market;
+      switch (e.type) {
+        case 'disconnect':
+          for (const [ws, c] of conns) if (c.market === m) ws.terminate();
+          return;
+        case 'bbo':
+          if (!followers.has(followKey('bookTicker', m, e.top.symbol))) return;
+          for (const [ws, c] of conns) if (c.market === m) pushTop(ws, c, e.top);
+          return;
+        case 'depth':
+          broadcast(m, 'depth', e.diff.symbol, () => depthUpdate(e.diff, m === 'perp', now()));
+          return;
+        case 'trade':
+          broadcast(m, 'trade', e.trade.symbol, () => tradeEvent(e.trade, m === 'perp', now()));
+          if (followers.has(followKey('aggTrade', m, e.trade.symbol))) aggregators[m](e.trade);
+          return;
       }
-      if (e.type !== 'bbo') return;
-      for (const [ws, c] of conns) if (c.market === e.market) push(ws, c, e.top.symbol, e.top);
     },
-    (key) => interest.has(key),
+    (key) => followers.has(`bookTicker ${key}`),
   );
 
-  /** Canonical symbol of a `btcusdt@bookTicker` stream name, or undefined. */
-  function symbolOfStream(m: StreamMarket, name: string): string | undefined {
+  /** What a stream name such as `btcusdt@depth@100ms` carries, or undefined. */
+  function parseStream(m: StreamMarket, name: string): Subscription | undefined {
     const match = STREAM_RE.exec(name);
-    if (!match?.[1]) return undefined;
-    const s = venueToCanonical('binance', m, match[1].toUpperCase());
-    return s && exchange.market(venue, m).hasSymbol(s) ? s : undefined;
+    if (!match?.[1] || !match[2]) return undefined;
+    const symbol = venueToCanonical('binance', m, match[1].toUpperCase());
+    if (!symbol || !exchange.market(venue, m).hasSymbol(symbol)) return undefined;
+    const kind = match[2].startsWith('depth') ? 'depth' : (match[2] as StreamKind);
+    return { kind, symbol };
   }
 
   const invalid = (ws: WebSocket, id: unknown, msg: string): void =>
     sendJson(ws, { error: { code: 2, msg: `Invalid request: ${msg}` }, id: id ?? null });
 
-  function subscribe(ws: WebSocket, c: Conn, names: readonly string[]): string[] {
-    const added: string[] = [];
+  /** Adds the streams not yet subscribed; returns the symbols of the bookTicker ones added. */
+  function subscribe(c: Conn, names: readonly string[]): string[] {
+    const tickers: string[] = [];
     for (const name of names) {
-      const s = symbolOfStream(c.market, name);
-      if (s === undefined || c.subs.has(s)) continue;
-      c.subs.set(s, name);
-      addInterest(keyOf(c.market, s), 1);
-      added.push(s);
+      const sub = parseStream(c.market, name);
+      if (sub === undefined || c.subs.has(name)) continue;
+      // Followed before the reply goes out: a REST snapshot the client takes after it lines up.
+      if (sub.kind === 'depth') sub.release = exchange.followDepth(venue, c.market, sub.symbol);
+      follow(followKey(sub.kind, c.market, sub.symbol), 1);
+      c.subs.set(name, sub);
+      if (sub.kind === 'bookTicker') tickers.push(sub.symbol);
     }
-    return added;
+    return tickers;
   }
 
-  function unsubscribe(c: Conn, names: readonly string[]): void {
-    for (const name of names) {
-      const s = symbolOfStream(c.market, name);
-      if (s === undefined || c.subs.get(s) !== name) continue;
-      c.subs.delete(s);
-      addInterest(keyOf(c.market, s), -1);
-    }
+  function drop(c: Conn, name: string): void {
+    const sub = c.subs.get(name);
+    if (!sub) return;
+    c.subs.delete(name);
+    follow(followKey(sub.kind, c.market, sub.symbol), -1);
+    sub.release?.();
   }
 
   const snapshot = (ws: WebSocket, c: Conn, symbols: readonly string[]): void => {
-    for (const s of symbols) push(ws, c, s, exchange.ticker(venue, c.market, s));
+    for (const s of symbols) pushTop(ws, c, exchange.ticker(venue, c.market, s));
   };
 
   function onMessage(ws: WebSocket, c: Conn, raw: string): void {
@@ -156,7 +209,7 @@ export function createMarketStream(exchange: SimExchange, venue: string, now: ()
       return;
     }
     if (m.method === 'LIST_SUBSCRIPTIONS') {
-      sendJson(ws, { result: [...c.subs.values()], id });
+      sendJson(ws, { result: [...c.subs.keys()], id });
       return;
     }
     if (m.method !== 'SUBSCRIBE' && m.method !== 'UNSUBSCRIBE') {
@@ -168,17 +221,17 @@ export function createMarketStream(exchange: SimExchange, venue: string, now: ()
       invalid(ws, id, "'params' must be an array of stream names");
       return;
     }
-    const bad = params.find((p) => symbolOfStream(c.market, p) === undefined);
+    const bad = params.find((p) => parseStream(c.market, p) === undefined);
     if (bad !== undefined) {
       invalid(ws, id, `unknown stream '${bad.slice(0, 64)}'`);
       return;
     }
     if (m.method === 'UNSUBSCRIBE') {
-      unsubscribe(c, params);
+      for (const name of params) drop(c, name);
       sendJson(ws, { result: null, id });
       return;
     }
-    const added = subscribe(ws, c, params);
+    const added = subscribe(c, params);
     sendJson(ws, { result: null, id });
     snapshot(ws, c, added);
   }
@@ -187,8 +240,7 @@ export function createMarketStream(exchange: SimExchange, venue: string, now: ()
     conns.set(ws, c);
     ws.on('message', (data: Buffer) => onMessage(ws, c, data.toString('utf8')));
     ws.on('close', () => {
-      for (const s of c.subs.keys()) addInterest(keyOf(c.market, s), -1);
-      c.subs.clear();
+      for (const name of [...c.subs.keys()]) drop(c, name);
       conns.delete(ws);
     });
     ws.on('error', () => ws.terminate());
@@ -203,7 +255,7 @@ export function createMarketStream(exchange: SimExchange, venue: string, now: ()
       wss.emit('connection', ws, c);
       if (route.combined) {
         const names = (url.searchParams.get('streams') ?? '').split('/').filter(Boolean);
-        snapshot(ws, c, subscribe(ws, c, names));
+        snapshot(ws, c, subscribe(c, names));
       }
     });
     return true;
@@ -211,7 +263,7 @@ export function createMarketStream(exchange: SimExchange, venue: string, now: ()
 
   return {
     connections: () => conns.size,
-    subscriptions: () => [...conns.values()].map((c) => [...c.subs.values()]),
+    subscriptions: () => [...conns.values()].map((c) => [...c.subs.keys()]),
     upgrade,
     close() {
       unsubscribeMd();
