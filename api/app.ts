@@ -14,6 +14,7 @@ import { apiLogger } from './log';
 import { defaultOrchestratorRef, type OrchestratorRef } from './orchestrator';
 import type { RiskRef } from './risk';
 import { backtestRoutes } from './routes/backtests';
+import { codecRoutes, type CodecEndpoint } from './routes/codec';
 import { controlRoutes } from './routes/control';
 import { dashboardRoutes } from './routes/dashboard';
 import { exportRoutes } from './routes/exports';
@@ -64,6 +65,8 @@ export interface ApiDependencies {
   klineIntervalSeconds?: number;
   /** How long a manual order's request waits to be carried out before answering 202 (MANUAL_ORDER_WAIT_MS). */
   manualOrderWaitMs?: number;
+  /** The payload codec (KEEL_CODEC_KEYS) served at `/codec` to the Temporal Web UI; none: no such route. */
+  codec?: CodecEndpoint;
 }
 
 type ResolvedDependencies = ApiDependencies & { orchestrator: OrchestratorRef };
@@ -134,6 +137,7 @@ export async function buildApp(deps: ApiDependencies): Promise<FastifyInstance> 
   await app.register(liveRoutes, resolved);
   await app.register(exportRoutes, resolved);
   await app.register(backtestRoutes, resolved);
+  if (deps.codec) await app.register(codecRoutes, { codec: deps.codec });
   await app.register(dashboardRoutes, resolved);
   return app;
 }

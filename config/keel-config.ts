@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../domain/ids';
+import { CodecKeysSchema, type CodecKeys } from './codec-keys';
 import { StartupError } from './startup-error';
 
 const port = z.coerce
@@ -74,9 +75,37 @@ export const KeelConfigSchema = z.object({
     .string()
     .regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration such as 6h or 30m')
     .default('6h'),
+  /**
+   * Payload encryption (AES-256-GCM) on every client and worker: `id:base64,...` (docs/temporal.md). Unset:
+   * payloads are stored as they are. A secret: never logged.
+   */
+  KEEL_CODEC_KEYS: optionalString.pipe(CodecKeysSchema.optional()),
+  /** The key new payloads are sealed with (one of KEEL_CODEC_KEYS; default the first). */
+  KEEL_CODEC_ACTIVE_KEY: optionalString,
+  /** The origin allowed to call the API's codec endpoint from a browser (the Temporal Web UI). */
+  KEEL_CODEC_CORS_ORIGIN: z.string().min(1).default('http://127.0.0.1:8233'),
 });
 
-export type KeelConfig = z.infer<typeof KeelConfigSchema> & { dataDir: string };
+export type KeelConfig = Omit<
+  z.infer<typeof KeelConfigSchema>,
+  'KEEL_CODEC_KEYS' | 'KEEL_CODEC_ACTIVE_KEY'
+> & {
+  dataDir: string;
+  /** The payload codec's keys, when encryption is on. */
+  codecKeys: CodecKeys | undefined;
+};
+
+function codecKeysOf(config: z.infer<typeof KeelConfigSchema>): CodecKeys | string | undefined {
+  const keys = config.KEEL_CODEC_KEYS;
+  const active = config.KEEL_CODEC_ACTIVE_KEY;
+  if (!keys)
+    return active === undefined
+      ? undefined
+      : 'KEEL_CODEC_ACTIVE_KEY: names a key, but KEEL_CODEC_KEYS is missing';
+  const activeKeyId = active ?? keys.keys().next().value!;
+  if (!keys.has(activeKeyId)) return `KEEL_CODEC_ACTIVE_KEY: '${activeKeyId}' is not one of KEEL_CODEC_KEYS`;
+  return { keys, activeKeyId };
+}
 
 /** Parses the environment once; a bad setting stops start-up with one line naming every bad key. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
@@ -85,5 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): KeelConfig {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new StartupError(`bad configuration: ${problems.join('; ')}`);
   }
-  return { ...parsed.data, dataDir: resolve(parsed.data.KEEL_DATA_DIR) };
+  const codecKeys = codecKeysOf(parsed.data);
+  if (typeof codecKeys === 'string') throw new StartupError(`bad configuration: ${codecKeys}`);
+  const { KEEL_CODEC_KEYS: _keys, KEEL_CODEC_ACTIVE_KEY: _active, ...settings } = parsed.data;
+  return { ...settings, dataDir: resolve(parsed.data.KEEL_DATA_DIR), codecKeys };
 }

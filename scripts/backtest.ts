@@ -16,6 +16,7 @@ import { emptyLatencyHistogram, LatencyHistogramSchema } from '../domain/latency
 import { CanonicalSymbolSchema } from '../domain/symbols';
 import { MarketKindSchema } from '../domain/venues';
 import { loadBinanceCapture } from '../sim/replay';
+import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { startPaperVenues } from '../workers/paper-venues';
 import { installRuntime } from '../workers/runtime';
 import { provideTemporalServer } from '../workers/temporal-server';
@@ -185,10 +186,13 @@ async function main(): Promise<void> {
     const taskQueue = `keel-backtest-${id}`;
     const workerConnection = await NativeConnection.connect({ address: temporal.address });
     cleanups.push(() => workerConnection.close());
+    // Against a server whose histories are sealed (KEEL_CODEC_KEYS), the backtest's are too.
+    const payloadCodec = config.codecKeys ? new AesGcmPayloadCodec(config.codecKeys) : undefined;
     const worker = await createKeelWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
+      ...(payloadCodec && { payloadCodec }),
       deps: { pool: database.pool, connectors: venues.connectors, settleWindowMs: venues.settleWindowMs },
     });
     const workerRun = worker.run();
@@ -198,7 +202,11 @@ async function main(): Promise<void> {
     });
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
-    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    const client = new Client({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
+    });
     // Its children's ids are its own too (`<run id>-symbol:BTC-USDT`): never a live symbol's workflow.
     const ref = { workflowId: `keel-backtest-${id}`, input: { shardCount: 1, idPrefix: `${id}-` } };
     await ensureOrchestrator(client, taskQueue, ref);

@@ -11,6 +11,7 @@ import { describeStartupFailure } from '../config/startup-error';
 import { loadVenuesConfig } from '../config/venues';
 import { openDatabase, redactDatabaseUrl } from '../db/database';
 import { recordAccountChecks } from '../db/venue-accounts';
+import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { SCANNER_TASK_QUEUE } from '../workflows/scanner/engine-workflow';
@@ -86,12 +87,16 @@ async function main(): Promise<void> {
     const accountChecks = await venues.checkAccounts();
     await recordAccountChecks(database.pool, accountChecks);
 
+    // Payloads (workflow inputs, results, signals, activity arguments) are sealed before they reach the
+    // server when keys are configured: the worker, the client and the API's codec endpoint share the codec.
+    const payloadCodec = config.codecKeys ? new AesGcmPayloadCodec(config.codecKeys) : undefined;
     const workerConnection = await NativeConnection.connect({ address: temporalServer.address });
     onShutdown('worker connection', () => workerConnection.close());
     const worker = await createKeelWorker({
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      ...(payloadCodec && { payloadCodec }),
       deps: {
         pool: database.pool,
         connectors: venues.connectors,
@@ -108,7 +113,11 @@ async function main(): Promise<void> {
 
     const clientConnection = await Connection.connect({ address: temporalServer.address });
     onShutdown('client connection', () => clientConnection.close());
-    const client = new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE });
+    const client = new Client({
+      connection: clientConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
+    });
 
     // The root orchestrator: started once, reused by every later start (USE_EXISTING); KEEL_SHARD_COUNT
     // applies only to a new root (a running one keeps the count it started with).
@@ -137,6 +146,7 @@ async function main(): Promise<void> {
       market: quotePort(marketDataHubs(venues.connectors)),
       temporalUiUrl: temporalServer.uiUrl,
       activityTaskQueues: config.KEEL_SCANNER === 'on' ? [SCANNER_TASK_QUEUE] : [],
+      ...(payloadCodec && { codec: { codec: payloadCodec, corsOrigin: config.KEEL_CODEC_CORS_ORIGIN } }),
     });
     await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
       throw new Error(
@@ -166,6 +176,7 @@ async function main(): Promise<void> {
             connectors: venues.connectors,
             account: 'keel',
             discoveryEvery: config.KEEL_SCANNER_DISCOVERY_EVERY,
+            payloadCodec,
           })
         : undefined;
     if (scanner) onShutdown('scanner worker', () => scanner.stop());
@@ -192,6 +203,7 @@ async function main(): Promise<void> {
         ),
         `  smoke workflow  : wrote smoke_runs row ${smoke.rowId}`,
         `  orchestrator    : ${orchestrator.workflowId} (API docs: ${apiUrl}/docs; mutations ${config.KEEL_API_TOKEN ? 'need the bearer token' : 'disabled: set KEEL_API_TOKEN'}; reads ${config.KEEL_API_READ_TOKEN || config.KEEL_API_TOKEN ? 'need a bearer token' : 'disabled: set KEEL_API_READ_TOKEN'})`,
+        `  payloads        : ${config.codecKeys ? `encrypted (AES-256-GCM, key ${config.codecKeys.activeKeyId}); Web UI codec endpoint ${apiUrl}/codec` : 'stored as they are (KEEL_CODEC_KEYS encrypts them)'}`,
         `  grids           : ${grids.join(', ') || 'none'} on the simulated binance spot (${apiUrl}/symbols)`,
         `  spread scanner  : ${scanner ? `on (discovery every ${config.KEEL_SCANNER_DISCOVERY_EVERY}, engine on task queue keel-scanner)` : 'off (KEEL_SCANNER=on runs it)'}`,
         '  Ctrl-C stops everything.',

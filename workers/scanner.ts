@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { createSpreadEngineActivities, universeOf } from '../activities/scanner-engine';
@@ -17,7 +18,7 @@ import {
   SPREAD_ENGINE_WORKFLOW_ID,
   type spreadEngineWorkflow,
 } from '../workflows/scanner/engine-workflow';
-import { keelDataConverter } from './worker';
+import { workerDataConverter } from './worker';
 
 /** Activity slots of the scanner's worker: the engine plus this many trackers sampling at once. */
 export const SCANNER_ACTIVITY_SLOTS = 500;
@@ -34,6 +35,8 @@ export interface ScannerOptions {
   account: string;
   /** How often discovery runs (`6h`). */
   discoveryEvery: string;
+  /** The payload codec of every other worker (KEEL_CODEC_KEYS), if any. */
+  payloadCodec?: PayloadCodec | undefined;
 }
 
 /**
@@ -50,7 +53,7 @@ export async function startScanner(options: ScannerOptions) {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: SCANNER_TASK_QUEUE,
-    dataConverter: keelDataConverter,
+    dataConverter: workerDataConverter(options.payloadCodec),
     // The engine and every tracker's sampling each hold a slot for hours: room for hundreds of trackers
     // (bench/scanner-trackers.ts: 200 at 200 ms), apart from the main worker's slots.
     maxConcurrentActivityTaskExecutions: SCANNER_ACTIVITY_SLOTS,

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PayloadCodec } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
 
@@ -12,6 +13,12 @@ export const workflowsPath = join(workflowsDir, 'index.ts');
  * the workflow task (docs/temporal.md). Workers load it, and every workflow bundle must contain it.
  */
 export const keelDataConverter = { payloadConverterPath: join(workflowsDir, 'payload-converter.ts') };
+
+/** A worker's data converter: Keel's, and the payload codec (encryption) where one is configured. */
+export const workerDataConverter = (codec: PayloadCodec | undefined) => ({
+  ...keelDataConverter,
+  payloadCodecs: codec ? [codec] : [],
+});
 
 /**
  * Bundles workflows once (Keel's by default; tests and benches pass their own), always with Keel's payload
@@ -38,6 +45,8 @@ export interface KeelWorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** Workflows kept in memory between tasks (SDK default: sized from available memory). */
   maxCachedWorkflows?: number;
+  /** Encrypts what the worker sends the server and decrypts what it reads (KEEL_CODEC_KEYS). */
+  payloadCodec?: PayloadCodec;
 }
 
 export async function createKeelWorker(options: KeelWorkerOptions): Promise<Worker> {
@@ -46,7 +55,7 @@ export async function createKeelWorker(options: KeelWorkerOptions): Promise<Work
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    dataConverter: keelDataConverter,
+    dataConverter: workerDataConverter(options.payloadCodec),
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });

@@ -1,15 +1,19 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { Client } from '@temporalio/client';
 import { ORCHESTRATOR_WORKFLOW_ID, shardWorkflowId } from '../../domain/ids';
 import { DISCOVERY_SCHEDULE_ID } from '../../scanner/discovery-schedule';
+import { AesGcmPayloadCodec } from '../../temporal/payload-codec';
 import { findFreePort, isPortFree } from '../../temporal/port-check';
 import { SPREAD_ENGINE_WORKFLOW_ID, spreadEngineStateQuery } from '../../workflows/scanner/engine-workflow';
 import { readAuthHeader, startHarness, TEST_API_READ_TOKEN, TEST_API_TOKEN } from '../support/harness';
+import { base64Text, payloadsIn } from '../support/history-payloads';
 import { createTestDatabase } from '../support/test-database';
 import { testEnvironment, uniqueName } from '../support/test-env';
 import { waitFor } from '../support/wait';
@@ -142,8 +146,9 @@ describe('the main command (npm start)', () => {
     }
   });
 
-  test('with TEMPORAL_ADDRESS it uses that server: no dev server of its own, ready, /status ok, the scanner on, stops cleanly', async () => {
+  test('with TEMPORAL_ADDRESS it uses that server: no dev server of its own, ready, /status ok, the scanner on, payloads sealed, stops cleanly', async () => {
     const env = testEnvironment();
+    const codecKeys = { keys: new Map([['ops-2026', randomBytes(32)]]), activeKeyId: 'ops-2026' };
     const database = await createTestDatabase('main_external');
     const ports = await freePorts();
     const dataDir = mkdtempSync(join(env.tmpDir, 'main-external-'));
@@ -160,8 +165,14 @@ describe('the main command (npm start)', () => {
       KEEL_API_TOKEN: TEST_API_TOKEN,
       KEEL_API_READ_TOKEN: TEST_API_READ_TOKEN,
       KEEL_SCANNER: 'on',
+      KEEL_CODEC_KEYS: `ops-2026:${codecKeys.keys.get('ops-2026')!.toString('base64')}`,
     });
-    const temporal = await startHarness({ address: env.temporalAddress, worker: false });
+    // The test's client holds the key too: queries and results read in plaintext.
+    const temporal = await startHarness({
+      address: env.temporalAddress,
+      worker: false,
+      payloadCodec: new AesGcmPayloadCodec(codecKeys),
+    });
     try {
       await run.waitFor(/\[keel\] ready/, 90_000);
       assert.match(run.stdout, /Temporal Web UI : \(external server: use its own UI\)/);
@@ -190,6 +201,16 @@ describe('the main command (npm start)', () => {
       assert.equal(rows.length, 1);
       const smoke = temporal.client.workflow.getHandle(rows[0]?.workflow_id ?? '');
       assert.equal((await smoke.describe()).status.name, 'COMPLETED');
+      // KEEL_CODEC_KEYS: what the server stored of it is sealed with the active key.
+      assert.match(run.stdout, /payloads {8}: encrypted \(AES-256-GCM, key ops-2026\)/);
+      const keyless = new Client({ connection: temporal.client.connection });
+      const stored = payloadsIn(await keyless.workflow.getHandle(rows[0]!.workflow_id).fetchHistory());
+      assert.ok(stored.length > 0);
+      for (const payload of stored) {
+        assert.equal(base64Text(payload.metadata.encoding!), 'binary/encrypted');
+        assert.equal(base64Text(payload.metadata['encryption-key-id']!), 'ops-2026');
+        assert.ok(!base64Text(payload.data).includes('BTC-USDT'), 'no plaintext');
+      }
 
       // The scanner: discovery ran at once (no snapshot yet), and the engine moved to its snapshot.
       assert.match(run.stdout, /spread scanner {2}: on \(discovery every 6h/);
@@ -228,11 +249,17 @@ describe('the main command (npm start)', () => {
   });
 
   test('bad settings stop it with one line naming every bad key', async () => {
-    const run = runMain({ KEEL_API_PORT: 'abc', DATABASE_URL: 'mysql://somewhere' });
+    const run = runMain({
+      KEEL_API_PORT: 'abc',
+      DATABASE_URL: 'mysql://somewhere',
+      KEEL_CODEC_KEYS: 'k1:c2hvcnQ=',
+    });
     assert.equal(await run.exit, 1);
     const lines = run.stderr.trim().split('\n');
     assert.equal(lines.length, 1, run.stderr);
     assert.match(lines[0] ?? '', /^\[keel\] bad configuration: /);
+    assert.match(lines[0] ?? '', /KEEL_CODEC_KEYS: key 'k1' is not 32 bytes in base64/);
+    assert.doesNotMatch(lines[0] ?? '', /c2hvcnQ/, 'the key is never shown');
     assert.match(lines[0] ?? '', /KEEL_API_PORT: must be a port number/);
     assert.match(lines[0] ?? '', /DATABASE_URL: must be a postgres:\/\//);
   });

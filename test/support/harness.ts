@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker, type LogEntry, type WorkflowBundle } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import type { ActivityDependencies } from '../../activities';
@@ -74,6 +75,8 @@ export interface HarnessOptions {
   orchestrator?: OrchestratorRef;
   /** Starts this risk workflow (as `workers/main.ts` does); the control API, if any, steers it. */
   risk?: RiskRef;
+  /** Encrypts payloads on the worker and the client, and serves `/codec` on the control API. */
+  payloadCodec?: PayloadCodec;
   /** More of the control API's dependencies: the venue configuration, a log to capture, a shorter wait. */
   api?: Pick<
     ApiDependencies,
@@ -162,7 +165,12 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
       if (!pool) throw new Error('a Keel worker needs a pool: give the harness a database, or deps.pool');
       const deps = { ...spec.deps, pool };
       return {
-        worker: await createKeelWorker({ ...common, deps, workflowBundle: keelWorkflowBundle() }),
+        worker: await createKeelWorker({
+          ...common,
+          deps,
+          workflowBundle: keelWorkflowBundle(),
+          ...(options.payloadCodec && { payloadCodec: options.payloadCodec }),
+        }),
         taskQueue: queue,
       };
     };
@@ -180,7 +188,11 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
 
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: 'default' });
+    const client = new Client({
+      connection,
+      namespace: 'default',
+      ...(options.payloadCodec && { dataConverter: { payloadCodecs: [options.payloadCodec] } }),
+    });
 
     if (options.risk) await ensureRisk(client, taskQueue, options.risk);
     let app: FastifyInstance | undefined;
@@ -194,6 +206,9 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
         orchestrator: options.orchestrator,
         ...(options.risk ? { risk: options.risk } : {}),
         ...(options.api ?? {}),
+        ...(options.payloadCodec && {
+          codec: { codec: options.payloadCodec, corsOrigin: 'http://127.0.0.1:8233' },
+        }),
         apiToken: TEST_API_TOKEN,
         readToken: TEST_API_READ_TOKEN,
       });

@@ -42,3 +42,43 @@ describe('loadConfig', () => {
     });
   });
 });
+
+describe('loadConfig: the payload codec', () => {
+  const key = Buffer.alloc(32, 7).toString('base64');
+  test('unset: no encryption; keys: the first is active unless one is named', () => {
+    assert.equal(loadConfig({}).codecKeys, undefined);
+    const config = loadConfig({ KEEL_CODEC_KEYS: `a:${key},b:${key}` });
+    assert.equal(config.codecKeys?.activeKeyId, 'a');
+    assert.equal(
+      loadConfig({ KEEL_CODEC_KEYS: `a:${key},b:${key}`, KEEL_CODEC_ACTIVE_KEY: 'b' }).codecKeys?.activeKeyId,
+      'b',
+    );
+  });
+
+  test('a malformed or missing key stops start-up with one line naming the setting, never the key', () => {
+    for (const [env, message] of [
+      [
+        { KEEL_CODEC_KEYS: 'a:short' },
+        /^bad configuration: KEEL_CODEC_KEYS: key 'a' is not 32 bytes in base64$/,
+      ],
+      [
+        { KEEL_CODEC_ACTIVE_KEY: 'a' },
+        /^bad configuration: KEEL_CODEC_ACTIVE_KEY: names a key, but KEEL_CODEC_KEYS is missing$/,
+      ],
+      [
+        { KEEL_CODEC_KEYS: `a:${key}`, KEEL_CODEC_ACTIVE_KEY: 'b' },
+        /^bad configuration: KEEL_CODEC_ACTIVE_KEY: 'b' is not one of KEEL_CODEC_KEYS$/,
+      ],
+    ] as const) {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof StartupError);
+          assert.match(error.message, message);
+          assert.ok(!error.message.includes(key));
+          return true;
+        },
+      );
+    }
+  });
+});
