@@ -82,6 +82,18 @@ export const KeelConfigSchema = z.object({
   KEEL_CODEC_KEYS: optionalString.pipe(CodecKeysSchema.optional()),
   /** The key new payloads are sealed with (one of KEEL_CODEC_KEYS; default the first). */
   KEEL_CODEC_ACTIVE_KEY: optionalString,
+  /**
+   * `npm run keel -- worker`: the task queues this worker polls, comma-separated (default TEMPORAL_TASK_QUEUE;
+   * the scanner's `keel-scanner` too where it runs).
+   */
+  KEEL_WORKER_TASK_QUEUES: optionalString.transform((value) =>
+    value
+      ?.split(',')
+      .map((queue) => queue.trim())
+      .filter(Boolean),
+  ),
+  /** How a worker names itself to Temporal (histories, `temporal task-queue describe`); default keel-worker@host:pid. */
+  KEEL_WORKER_IDENTITY: optionalString,
   /** The origin allowed to call the API's codec endpoint from a browser (the Temporal Web UI). */
   KEEL_CODEC_CORS_ORIGIN: z.string().min(1).default('http://127.0.0.1:8233'),
 });

@@ -4,8 +4,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { alertSettingsFromEnv } from '../activities/alerts';
 import { marketDataHubs } from '../activities/quote-watch';
 import { buildApp } from '../api/app';
-import { defaultOrchestratorRef, ensureOrchestrator, orchestratorControl } from '../api/orchestrator';
-import { defaultRiskRef, ensureRisk } from '../api/risk';
+import { defaultOrchestratorRef, orchestratorControl } from '../api/orchestrator';
+import { defaultRiskRef } from '../api/risk';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { loadVenuesConfig } from '../config/venues';
@@ -15,11 +15,10 @@ import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { SCANNER_TASK_QUEUE } from '../workflows/scanner/engine-workflow';
-import { ensureAccountWorkflows } from './account-workflows';
+import { ensureControlWorkflows } from './control-workflows';
 import { ensureDemoGrids } from './demo-grids';
 import { quotePort } from './market-port';
 import { startPaperVenues } from './paper-venues';
-import { ensurePerformanceSchedule } from './performance-schedule';
 import { installRuntime } from './runtime';
 import { startScanner } from './scanner';
 import { startLocalSimWorld } from './sim-world';
@@ -119,18 +118,8 @@ async function main(): Promise<void> {
       ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
     });
 
-    // The root orchestrator: started once, reused by every later start (USE_EXISTING); KEEL_SHARD_COUNT
-    // applies only to a new root (a running one keeps the count it started with).
     const orchestrator = { ...defaultOrchestratorRef, input: { shardCount: config.KEEL_SHARD_COUNT } };
-    await ensureOrchestrator(client, config.TEMPORAL_TASK_QUEUE, orchestrator);
-    // The risk engine's workflow: its states and the kill switch hold in PostgreSQL whether it runs or not.
-    await ensureRisk(client, config.TEMPORAL_TASK_QUEUE);
-    // Each perp account's reconciliation with its venue (positions, balances, funding).
-    await ensureAccountWorkflows(client, config.TEMPORAL_TASK_QUEUE, venuesConfig);
-    await ensurePerformanceSchedule(client, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      everyMs: config.KEEL_PERFORMANCE_SNAPSHOT_MS,
-    });
+    await ensureControlWorkflows(client, config, venuesConfig, orchestrator);
 
     const app = await buildApp({
       temporal: client,

@@ -47,6 +47,10 @@ export interface KeelWorkerOptions {
   maxCachedWorkflows?: number;
   /** Encrypts what the worker sends the server and decrypts what it reads (KEEL_CODEC_KEYS). */
   payloadCodec?: PayloadCodec;
+  /** How the worker names itself to Temporal (the SDK's pid@host by default). */
+  identity?: string;
+  /** How long a stopping worker lets its activities finish before cancelling them (the SDK's 0 by default). */
+  shutdownGraceTime?: string;
 }
 
 export async function createKeelWorker(options: KeelWorkerOptions): Promise<Worker> {
@@ -57,6 +61,8 @@ export async function createKeelWorker(options: KeelWorkerOptions): Promise<Work
     activities: createActivities(options.deps),
     dataConverter: workerDataConverter(options.payloadCodec),
     ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
+    ...(options.identity && { identity: options.identity }),
+    ...(options.shutdownGraceTime && { shutdownGraceTime: options.shutdownGraceTime }),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
   });
 }

@@ -1,0 +1,284 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ensureOrchestrator, orchestratorControl } from '../../../api/orchestrator';
+import { createSimServer } from '../../../sim/server/server';
+import { takerOrder } from '../../../workers/sim-world';
+import {
+  createSimWorld,
+  listExecutions,
+  startHarness,
+  testOrchestratorRef,
+  type Harness,
+} from '../../support/harness';
+import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { testEnvironment, uniqueName } from '../../support/test-env';
+import { waitFor } from '../../support/wait';
+import { killed } from '../../support/worker-process';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const SYMBOLS = ['FLA-USDT', 'FLB-USDT', 'FLC-USDT', 'FLD-USDT', 'FLE-USDT', 'FLF-USDT'];
+const WORKERS = ['fleet-a', 'fleet-b', 'fleet-c'];
+
+const gridConfig = {
+  venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
+  strategies: [
+    {
+      name: 'grid',
+      params: {
+        mode: 'neutral',
+        lowerPrice: '90',
+        upperPrice: '110',
+        levels: 5,
+        orderSize: { unit: 'base', amount: '1' },
+        maxInventory: '20',
+        referencePrice: '100',
+        pollMs: 100,
+        watchMs: 1000,
+      },
+    },
+  ],
+  risk: { maxOpenOrders: 20, maxOrderNotional: '10000' },
+};
+
+interface FleetWorker {
+  identity: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+/** `npm run keel -- worker` as an operator runs it, in a process of its own; resolves once it polls. */
+function startFleetWorker(identity: string, env: Record<string, string>): Promise<FleetWorker> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'workers', 'keel.ts'), 'worker'], {
+    env: { ...process.env, ...env, KEEL_WORKER_IDENTITY: identity },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      output.push(chunk.toString());
+      if (chunk.toString().includes('[keel worker]')) resolve({ identity, child, output });
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`${identity} exited with ${code} before it polled: ${output.join('')}`)),
+    );
+  });
+}
+
+/** The fleet process's one line on stderr when its settings are refused, and its exit code. */
+function refusedWorker(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'workers', 'keel.ts'), 'worker'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise<{ code: number | null; lines: string[] }>((resolve) =>
+    child.once('exit', (code) => resolve({ code, lines: stderr.trim().split('\n') })),
+  );
+}
+
+describe('a fleet of three worker processes on the real dev server', () => {
+  const env = testEnvironment();
+  const dir = mkdtempSync(join(env.tmpDir, 'fleet-'));
+  const sim = createSimWorld(SYMBOLS);
+  const market = sim.exchange.market('binance', 'spot');
+  const simServer = createSimServer(sim.exchange);
+  const taskQueue = uniqueName('fleet');
+  const ref = testOrchestratorRef('fleet', { shardCount: 2 });
+  let database: TestDatabase;
+  let harness: Harness | undefined;
+  let workerEnv: Record<string, string>;
+  const workers: FleetWorker[] = [];
+
+  before(async () => {
+    // Ids may be reused once closed on this venue: a blind re-send would show as a duplicate.
+    sim.exchange.venue('binance').setClientIdReuse('after-close');
+    for (const symbol of SYMBOLS) {
+      sim.exchange.venue('binance').deposit('spot', 'taker', symbol.split('-')[0]!, '100000');
+    }
+    sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000000');
+    const simUrl = await simServer.listen(0, '127.0.0.1');
+    database = await createTestDatabase('fleet');
+    const configFile = join(dir, 'keel.config.yaml');
+    writeFileSync(
+      configFile,
+      `venues:\n  binance:\n    kind: sim-http\n    url: ${simUrl}\n    markets: [spot]\n    accounts: [{ name: keel }]\n`,
+    );
+    workerEnv = {
+      TEMPORAL_ADDRESS: env.temporalAddress,
+      DATABASE_URL: database.url,
+      KEEL_CONFIG: configFile,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      KEEL_SDK_METRICS_ADDRESS: 'off',
+      KEEL_DATA_DIR: dir,
+    };
+    workers.push(...(await Promise.all(WORKERS.map((identity) => startFleetWorker(identity, workerEnv)))));
+    harness = await startHarness({ worker: false });
+  });
+  after(async () => {
+    await Promise.all(workers.map((worker) => killed(worker.child)));
+    // Nothing of the fleet's keeps running on the shared server.
+    const client = harness?.client;
+    if (client)
+      for (const execution of await listExecutions(
+        client,
+        `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+      ))
+        await client.workflow
+          .getHandle(execution.workflowId)
+          .terminate('fleet test cleanup')
+          .catch(() => undefined);
+    await harness?.stop();
+    await simServer.close();
+    await database?.drop();
+  });
+
+  test('bad settings stop a worker at start with one line naming the setting', async () => {
+    const cases = [
+      [
+        { KEEL_WORKER_TASK_QUEUES: 'keel-orders' },
+        /KEEL_WORKER_TASK_QUEUES: 'keel-orders' is not a task queue Keel defines/,
+      ],
+      [{ TEMPORAL_ADDRESS: '' }, /keel worker: TEMPORAL_ADDRESS is required/],
+      [{ KEEL_CODEC_KEYS: 'k1:dG9vLXNob3J0' }, /KEEL_CODEC_KEYS: key 'k1' is not 32 bytes in base64/],
+      [{ KEEL_CONFIG: '' }, /venue binance is the in-process simulator, which lives inside one process/],
+    ] as const;
+    const results = await Promise.all(
+      cases.map(([settings]) => refusedWorker({ ...workerEnv, ...settings })),
+    );
+    results.forEach(({ code, lines }, index) => {
+      assert.equal(code, 1);
+      assert.equal(lines.length, 1, lines.join('\n'));
+      assert.match(lines[0]!, cases[index]![1]);
+    });
+  });
+
+  test('symbols spread over the workers; one SIGKILLed, its symbols keep trading on the others, no order twice', async () => {
+    const client = harness!.client;
+    await ensureOrchestrator(client, taskQueue, ref);
+    const control = orchestratorControl(client, ref);
+    const workflowIds = new Map<string, string>();
+    for (const symbol of SYMBOLS) {
+      const added = await control.addSymbol(symbol, gridConfig);
+      workflowIds.set(symbol, added.workflowId ?? '');
+    }
+    await waitFor('every grid laid out on the venue', () =>
+      SYMBOLS.every((symbol) => market.openOrders('keel', symbol).length >= 4),
+    ).catch(async (error: unknown) => {
+      // What went wrong, where an operator would look: the symbol's state and the workers' output.
+      const state = await control.symbolState(workflowIds.get(SYMBOLS[0]!)!).catch((e: unknown) => String(e));
+      throw new Error(
+        `${String(error)}; ${SYMBOLS[0]}: ${JSON.stringify(state).slice(0, 1500)}; workers: ${workers.map((w) => w.output.join('').slice(-800)).join(' | ')}`,
+      );
+    });
+
+    /** Who completed each symbol workflow's latest workflow task: the worker it runs on now. */
+    const runsOn = async () => {
+      const owners = new Map<string, string>();
+      for (const [symbol, workflowId] of workflowIds) {
+        const history = await client.workflow.getHandle(workflowId).fetchHistory();
+        const identities = (history.events ?? [])
+          .map((event) => event.workflowTaskCompletedEventAttributes?.identity)
+          .filter((identity): identity is string => Boolean(identity));
+        owners.set(symbol, identities.at(-1) ?? '');
+      }
+      return owners;
+    };
+    const before = await runsOn();
+    const spread = new Set(before.values());
+    assert.ok(spread.size >= 2, `symbols spread over the workers: ${JSON.stringify([...before])}`);
+    assert.ok([...spread].every((identity) => WORKERS.includes(identity)));
+
+    // A taker hits each grid's touch in turn: every fill makes its grid place the next order.
+    let taking = true;
+    const taker = (async () => {
+      for (let i = 0; taking; i += 1) {
+        for (const symbol of SYMBOLS) {
+          const top = market.top(symbol);
+          const side = i % 2 === 0 ? 'sell' : 'buy';
+          const price = side === 'sell' ? top.bidPrice : top.askPrice;
+          if (price)
+            try {
+              takerOrder(market, { symbol, side, price });
+            } catch {
+              // An empty side is a quiet moment.
+            }
+        }
+        await sleep(300);
+      }
+    })();
+
+    try {
+      // The worker running the most symbols dies without a word.
+      const counts = WORKERS.map(
+        (identity) => [...before.values()].filter((owner) => owner === identity).length,
+      );
+      const victim = workers[counts.indexOf(Math.max(...counts))]!;
+      const orphaned = SYMBOLS.filter((symbol) => before.get(symbol) === victim.identity);
+      const ordersAtKill = new Map(
+        SYMBOLS.map((symbol) => [symbol, market.accountOrders('keel', symbol).length]),
+      );
+      await killed(victim.child);
+
+      await waitFor(
+        "every symbol trading after the kill, the victim's on the survivors",
+        async () => {
+          if (
+            !SYMBOLS.every(
+              (symbol) => market.accountOrders('keel', symbol).length >= ordersAtKill.get(symbol)! + 2,
+            )
+          )
+            return false;
+          const now = await runsOn();
+          return orphaned.every((symbol) => ![victim.identity, ''].includes(now.get(symbol)!));
+        },
+        60_000,
+        500,
+      );
+    } finally {
+      taking = false;
+      await taker;
+    }
+
+    // Settled: nothing in flight, and each client order id is on the venue at most once.
+    await waitFor('nothing in flight', async () => {
+      const { rows } = await database.pool.query(
+        `SELECT 1 FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown')`,
+      );
+      return rows.length === 0;
+    });
+    let orders = 0;
+    for (const symbol of SYMBOLS) {
+      const venueOrders = market.accountOrders('keel', symbol);
+      orders += venueOrders.length;
+      const ids = venueOrders.map((order) => order.clientOrderId);
+      assert.equal(new Set(ids).size, ids.length, `${symbol}: no client order id placed twice`);
+      const { rows } = await database.pool.query<{ client_order_id: string }>(
+        'SELECT client_order_id FROM ledger_orders WHERE symbol = $1',
+        [symbol],
+      );
+      for (const id of ids)
+        assert.ok(
+          rows.some((row) => row.client_order_id === id),
+          `${symbol}: ${id} on the venue is in the ledger`,
+        );
+    }
+    console.log(
+      `[fleet] ${JSON.stringify({ symbols: SYMBOLS.length, venueOrders: orders, spreadBefore: [...before] })}`,
+    );
+
+    // The survivors stop when asked, letting what they run finish.
+    for (const worker of workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null)) {
+      const exited = new Promise<number | null>((resolve) =>
+        worker.child.once('exit', (code) => resolve(code)),
+      );
+      worker.child.kill('SIGTERM');
+      assert.equal(await exited, 0, worker.output.join(''));
+    }
+  });
+});
