@@ -21,7 +21,7 @@ import { startPaperVenues } from '../workers/paper-venues';
 import { installRuntime } from '../workers/runtime';
 import { provideTemporalServer } from '../workers/temporal-server';
 import { venueConnectors } from '../workers/venue-connectors';
-import { createKeelWorker } from '../workers/worker';
+import { clientCodecOptions, createKeelWorker } from '../workers/worker';
 import { SignalParamsSchema } from '../workflows/strategies/signal/signal-params';
 
 /**
@@ -205,7 +205,7 @@ async function main(): Promise<void> {
     const client = new Client({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
-      ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
+      ...clientCodecOptions(payloadCodec),
     });
     // Its children's ids are its own too (`<run id>-symbol:BTC-USDT`): never a live symbol's workflow.
     const ref = { workflowId: `keel-backtest-${id}`, input: { shardCount: 1, idPrefix: `${id}-` } };

@@ -2,10 +2,7 @@ import { hostname } from 'node:os';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { alertSettingsFromEnv } from '../activities/alerts';
-import { marketDataHubs } from '../activities/quote-watch';
-import { buildApp } from '../api/app';
 import { defaultOrchestratorRef } from '../api/orchestrator';
-import { defaultRiskRef } from '../api/risk';
 import { loadConfig, type KeelConfig } from '../config/keel-config';
 import { describeStartupFailure, StartupError } from '../config/startup-error';
 import { loadVenuesConfig, type VenuesConfig } from '../config/venues';
@@ -14,12 +11,12 @@ import { recordAccountChecks } from '../db/venue-accounts';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { SCANNER_TASK_QUEUE } from '../workflows/scanner/engine-workflow';
+import { listenControlApi } from './control-api';
 import { ensureControlWorkflows } from './control-workflows';
-import { quotePort } from './market-port';
 import { installRuntime } from './runtime';
 import { startScanner } from './scanner';
 import { venueConnectors } from './venue-connectors';
-import { createKeelWorker } from './worker';
+import { clientCodecOptions, createKeelWorker } from './worker';
 
 /**
  * Keel as a fleet's processes (issue #18), beside a Temporal server and a PostgreSQL that others run
@@ -127,7 +124,7 @@ async function startWorker(
     const client = new Client({
       connection: clientConnection,
       namespace: config.TEMPORAL_NAMESPACE,
-      ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
+      ...clientCodecOptions(payloadCodec),
     });
     const scanner = await startScanner({
       client,
@@ -165,28 +162,18 @@ async function startApi(
   const client = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
+    ...clientCodecOptions(payloadCodec),
   });
   const orchestrator = { ...defaultOrchestratorRef, input: { shardCount: config.KEEL_SHARD_COUNT } };
   await ensureControlWorkflows(client, config, venuesConfig, orchestrator);
-  const app = await buildApp({
-    temporal: client,
+  const app = await listenControlApi({
+    config,
+    client,
     pool: database.pool,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    orchestrator,
-    risk: defaultRiskRef,
-    apiToken: config.KEEL_API_TOKEN,
-    readToken: config.KEEL_API_READ_TOKEN,
-    killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
-    logLevel: config.KEEL_LOG_LEVEL,
     venues: venuesConfig,
-    market: quotePort(marketDataHubs(venues.connectors)),
-    ...(payloadCodec && { codec: { codec: payloadCodec, corsOrigin: config.KEEL_CODEC_CORS_ORIGIN } }),
-  });
-  await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
-    throw new StartupError(
-      `the API cannot listen on ${config.KEEL_API_HOST}:${config.KEEL_API_PORT} (set KEEL_API_PORT): ${describeStartupFailure(error)}`,
-    );
+    connectors: venues.connectors,
+    orchestrator,
+    payloadCodec,
   });
   parts.push({ name: 'API', stop: () => app.close() });
   console.log(

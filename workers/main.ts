@@ -2,10 +2,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { alertSettingsFromEnv } from '../activities/alerts';
-import { marketDataHubs } from '../activities/quote-watch';
-import { buildApp } from '../api/app';
 import { defaultOrchestratorRef, orchestratorControl } from '../api/orchestrator';
-import { defaultRiskRef } from '../api/risk';
 import { loadConfig } from '../config/keel-config';
 import { describeStartupFailure } from '../config/startup-error';
 import { loadVenuesConfig } from '../config/venues';
@@ -15,16 +12,16 @@ import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { StrategyKey, SymbolKey } from '../temporal/search-attributes';
 import { smokeWorkflow } from '../workflows';
 import { SCANNER_TASK_QUEUE } from '../workflows/scanner/engine-workflow';
+import { listenControlApi } from './control-api';
 import { ensureControlWorkflows } from './control-workflows';
 import { ensureDemoGrids } from './demo-grids';
-import { quotePort } from './market-port';
 import { startPaperVenues } from './paper-venues';
 import { installRuntime } from './runtime';
 import { startScanner } from './scanner';
 import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
 import { venueConnectors } from './venue-connectors';
-import { createKeelWorker } from './worker';
+import { clientCodecOptions, createKeelWorker } from './worker';
 
 /**
  * `npm start`: the whole local stack on embedded defaults — Temporal (dev server unless TEMPORAL_ADDRESS),
@@ -115,32 +112,24 @@ async function main(): Promise<void> {
     const client = new Client({
       connection: clientConnection,
       namespace: config.TEMPORAL_NAMESPACE,
-      ...(payloadCodec && { dataConverter: { payloadCodecs: [payloadCodec] } }),
+      ...clientCodecOptions(payloadCodec),
     });
 
     const orchestrator = { ...defaultOrchestratorRef, input: { shardCount: config.KEEL_SHARD_COUNT } };
     await ensureControlWorkflows(client, config, venuesConfig, orchestrator);
 
-    const app = await buildApp({
-      temporal: client,
+    const app = await listenControlApi({
+      config,
+      client,
       pool: database.pool,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      orchestrator,
-      risk: defaultRiskRef,
-      apiToken: config.KEEL_API_TOKEN,
-      readToken: config.KEEL_API_READ_TOKEN,
-      killSwitchToken: config.KEEL_KILL_SWITCH_TOKEN,
-      logLevel: config.KEEL_LOG_LEVEL,
       venues: venuesConfig,
-      market: quotePort(marketDataHubs(venues.connectors)),
-      temporalUiUrl: temporalServer.uiUrl,
-      activityTaskQueues: config.KEEL_SCANNER === 'on' ? [SCANNER_TASK_QUEUE] : [],
-      ...(payloadCodec && { codec: { codec: payloadCodec, corsOrigin: config.KEEL_CODEC_CORS_ORIGIN } }),
-    });
-    await app.listen({ host: config.KEEL_API_HOST, port: config.KEEL_API_PORT }).catch((error: unknown) => {
-      throw new Error(
-        `the API cannot listen on ${config.KEEL_API_HOST}:${config.KEEL_API_PORT} (set KEEL_API_PORT): ${describeStartupFailure(error)}`,
-      );
+      connectors: venues.connectors,
+      orchestrator,
+      payloadCodec,
+      extra: {
+        temporalUiUrl: temporalServer.uiUrl,
+        activityTaskQueues: config.KEEL_SCANNER === 'on' ? [SCANNER_TASK_QUEUE] : [],
+      },
     });
     onShutdown('API', () => app.close());
 

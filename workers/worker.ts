@@ -14,6 +14,10 @@ export const workflowsPath = join(workflowsDir, 'index.ts');
  */
 export const keelDataConverter = { payloadConverterPath: join(workflowsDir, 'payload-converter.ts') };
 
+/** A client's options for the payload codec (encryption), where one is configured. */
+export const clientCodecOptions = (codec: PayloadCodec | undefined) =>
+  codec ? { dataConverter: { payloadCodecs: [codec] } } : {};
+
 /** A worker's data converter: Keel's, and the payload codec (encryption) where one is configured. */
 export const workerDataConverter = (codec: PayloadCodec | undefined) => ({
   ...keelDataConverter,

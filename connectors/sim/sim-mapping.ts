@@ -176,46 +176,17 @@ const SimTradeSchema = z.object({
   ts: z.number(),
 });
 
-const SimLevelsSchema = z.array(z.tuple([z.string(), z.string()]));
-
-const SimDepthSchema = z.object({
-  symbol: z.string(),
-  lastUpdateId: z.number(),
-  ts: z.number(),
-  bids: SimLevelsSchema,
-  asks: SimLevelsSchema,
-});
+/** The simulator's depth shapes are the port's, but for the venue time's name (`ts`). */
+const SimStampedSchema = z.looseObject({ ts: z.number() });
 
 export function orderBookSnapshotFromSim(raw: unknown): OrderBookSnapshot {
-  const d = SimDepthSchema.parse(raw);
-  return OrderBookSnapshotSchema.parse({
-    symbol: d.symbol,
-    lastUpdateId: d.lastUpdateId,
-    timestamp: d.ts,
-    bids: d.bids,
-    asks: d.asks,
-  });
+  const { ts, ...book } = SimStampedSchema.parse(raw);
+  return OrderBookSnapshotSchema.parse({ ...book, timestamp: ts });
 }
 
-const SimDepthDiffSchema = z.object({
-  symbol: z.string(),
-  firstUpdateId: z.number(),
-  finalUpdateId: z.number(),
-  ts: z.number(),
-  bids: SimLevelsSchema,
-  asks: SimLevelsSchema,
-});
-
 export function orderBookDiffFromSim(raw: unknown): OrderBookDiff {
-  const d = SimDepthDiffSchema.parse(raw);
-  return OrderBookDiffSchema.parse({
-    symbol: d.symbol,
-    firstUpdateId: d.firstUpdateId,
-    finalUpdateId: d.finalUpdateId,
-    timestamp: d.ts,
-    bids: d.bids,
-    asks: d.asks,
-  });
+  const { ts, ...diff } = SimStampedSchema.parse(raw);
+  return OrderBookDiffSchema.parse({ ...diff, timestamp: ts });
 }
 
 export function tradeFromSim(raw: unknown): PublicTrade {

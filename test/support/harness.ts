@@ -8,7 +8,12 @@ import { buildApp, type ApiDependencies } from '../../api/app';
 import { ensureOrchestrator, type OrchestratorRef } from '../../api/orchestrator';
 import { ensureRisk, type RiskRef } from '../../api/risk';
 import { installRuntime } from '../../workers/runtime';
-import { bundleWorkflows, createKeelWorker, keelDataConverter } from '../../workers/worker';
+import {
+  bundleWorkflows,
+  clientCodecOptions,
+  createKeelWorker,
+  keelDataConverter,
+} from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { testEnvironment, uniqueName } from './test-env';
 export { createSimWorld } from '../../workers/sim-world';
@@ -191,7 +196,7 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
     const client = new Client({
       connection,
       namespace: 'default',
-      ...(options.payloadCodec && { dataConverter: { payloadCodecs: [options.payloadCodec] } }),
+      ...clientCodecOptions(options.payloadCodec),
     });
 
     if (options.risk) await ensureRisk(client, taskQueue, options.risk);
