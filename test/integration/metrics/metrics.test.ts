@@ -89,12 +89,16 @@ describe('metrics: Keel’s /metrics and the Temporal SDK’s, as Prometheus and
       () => JSON.stringify(resting(market, SYMBOL)) === '["buy 90","sell 100"]',
     );
 
-    const { rows } = await database.pool.query<{ status: string; count: number }>(
-      `SELECT status, count(*)::int AS count FROM ledger_orders WHERE symbol = $1 GROUP BY status`,
-      [SYMBOL],
-    );
-    const ledger = Object.fromEntries(rows.map((row) => [row.status, row.count]));
-    assert.deepEqual(ledger, { open: 2, filled: 1 });
+    // The venue shows the replacement resting a moment before its placement's answer is in the ledger.
+    const ledgerStatuses = async () => {
+      const { rows } = await database.pool.query<{ status: string; count: number }>(
+        `SELECT status, count(*)::int AS count FROM ledger_orders WHERE symbol = $1 GROUP BY status`,
+        [SYMBOL],
+      );
+      return Object.fromEntries(rows.map((row) => [row.status, row.count]));
+    };
+    await waitFor('the replacement recorded', async () => !('sending' in (await ledgerStatuses())));
+    assert.deepEqual(await ledgerStatuses(), { open: 2, filled: 1 });
     const fills = await database.pool.query<{ count: number }>(
       `SELECT count(*)::int AS count FROM ledger_fills WHERE symbol = $1`,
       [SYMBOL],
