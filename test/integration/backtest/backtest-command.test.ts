@@ -113,7 +113,13 @@ describe(
       assert.ok(measured[0]! <= report.trades, JSON.stringify(measured));
       for (let i = 1; i < measured.length; i++)
         assert.ok(measured[i]! <= measured[i - 1]!, JSON.stringify(measured));
-      assert.equal(report.tickToDecisionMicros.count, report.decisionToAckMs.count);
+      // The state is read when the replay ends: a decision whose order is still being placed has no ack yet,
+      // and one below a lot places nothing. So acks never outnumber decisions, and some were measured.
+      assert.ok(report.decisionToAckMs.count > 0, 'acks were measured');
+      assert.ok(
+        report.decisionToAckMs.count <= report.tickToDecisionMicros.count,
+        `${report.decisionToAckMs.count} acks for ${report.tickToDecisionMicros.count} decisions`,
+      );
       assert.ok(
         report.tickToDecisionMicros.count >= report.orders - 1,
         'a decision per order (the last one closes on removal)',
