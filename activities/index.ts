@@ -4,6 +4,7 @@ import { Runtime } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import { type ConnectorFactory } from '../connectors/exchange-connector';
 import { recordOrderStream } from '../db/venue-accounts';
+import type { OrderBudget } from '../db/venue-order-budget';
 import type { Venue } from '../domain/venues';
 import { countOrderPath } from '../metrics/order-metrics';
 import { createAccountActivities } from './account-reconcile';
@@ -44,6 +45,8 @@ export interface ActivityDependencies {
   orderFeeds?: OrderFeeds | false;
   /** The worker's Temporal identity (the SDK's default unless it was given one): names its order streams. */
   workerIdentity?: string;
+  /** Each venue's fleet-wide order budget (its rate limit); none: orders are sent as soon as they may be. */
+  orderBudget?: (venue: Venue) => OrderBudget | undefined;
 }
 
 /** Every activity Keel registers, built from real dependencies by workers and from test ones by tests. */
@@ -65,6 +68,7 @@ export function createActivities(deps: ActivityDependencies) {
     connectors,
     settleWindowMs: deps.settleWindowMs ?? (() => 30_000),
     preTradeFor: createPreTrade(deps.pool, connectors),
+    ...(deps.orderBudget && { orderBudget: deps.orderBudget }),
   };
   // One market-data subscription per account and symbol, however many watches follow it.
   const hubFor = marketDataHubs(connectors);

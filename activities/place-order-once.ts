@@ -19,6 +19,7 @@ import {
   type OrderIntent,
   type PreTrade,
 } from '../db/order-ledger';
+import { MAX_RESERVED_SECONDS, takeOrderTurn, type OrderBudget } from '../db/venue-order-budget';
 import type { RiskLimits } from '../domain/risk';
 import { type Venue } from '../domain/venues';
 import { asFailure, type Where } from './market-snapshot';
@@ -35,6 +36,17 @@ export interface ExactlyOnceOrderDependencies {
   settleWindowMs: (venue: Venue) => number;
   /** The risk check's inputs from outside the ledger (activities/reference-prices.ts); one per worker. */
   preTradeFor?: PreTradeFor;
+  /** The fleet-wide order budget `venue`'s orders take their turns from, or undefined for none. */
+  orderBudget?: (venue: Venue) => OrderBudget | undefined;
+}
+
+/** Waits `ms` inside an activity, heartbeating each second (a watch's heartbeat timeout is 3 s). */
+async function waitInActivity(ms: number): Promise<void> {
+  const context = Context.current();
+  for (let left = ms; left > 0; left -= 1_000) {
+    context.heartbeat();
+    await context.sleep(Math.min(left, 1_000));
+  }
 }
 
 export interface PlaceOrderInput extends Omit<OrderIntent, 'venue' | 'workflowId'> {
@@ -106,6 +118,22 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
     return 'absent';
   }
 
+  /**
+   * The order's turn in its venue's fleet-wide budget, taken before it is claimed for sending: activities on
+   * the venue's task queue are paced by Temporal already, and this also paces the watches' replacements.
+   */
+  async function waitForTurn(venue: Venue): Promise<void> {
+    const budget = deps.orderBudget?.(venue);
+    if (!budget) return;
+    const turn = await takeOrderTurn(deps.pool, budget);
+    if (!turn.granted)
+      throw ApplicationFailure.retryable(
+        `${venue} is at its rate limit (${budget.perSecond} orders/s for the fleet), its turns taken ${MAX_RESERVED_SECONDS} s ahead: nothing sent, the order waits`,
+        'VenueRateLimited',
+      );
+    if (turn.waitMs > 0) await waitInActivity(turn.waitMs);
+  }
+
   return async function placeRecorded(input: PlaceOrderInput, row: LedgerOrder): Promise<PlacementResult> {
     if (settledStatuses.has(row.status)) return toResult(row);
 
@@ -127,6 +155,7 @@ export function createOrderPlacer(deps: ExactlyOnceOrderDependencies) {
       ...(input.reduceOnly ? { reduceOnly: true } : {}),
       ...(input.timeInForce !== undefined ? { timeInForce: input.timeInForce } : {}),
     };
+    await waitForTurn(input.venue);
     // Taken before the claim is written, so the deadline below is never later than the window on the
     // database's clock (which starts when the claim is written).
     const claimedAt = Date.now();

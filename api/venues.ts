@@ -1,7 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
-import { describeVenues, unconfiguredVenueAccount, type VenuesConfig } from '../config/venues';
+import {
+  describeVenues,
+  unconfiguredVenueAccount,
+  type VenuesConfig,
+  type VenueSetup,
+} from '../config/venues';
 import { accountHealth, orderStreams, type AccountHealth, type OrderStreamRow } from '../db/venue-accounts';
+import { venueTaskQueue } from '../domain/venue-task-queue';
 import type { VenueRef } from '../domain/venues';
 import { temporalApi } from '../temporal/proto';
 
@@ -23,17 +29,29 @@ export function downTooLong(streams: readonly OrderStreamRow[], now = Date.now()
   return streams.filter((row) => !row.live && now - row.changed_at.getTime() > ORDER_STREAM_DOWN_MS);
 }
 
+/** A venue's order-path activity queue as an operator sees it: its name, rate limit and who polls it. */
+export async function venueQueueView(temporal: Client, workflowQueue: string, setup: VenueSetup) {
+  const name = venueTaskQueue(workflowQueue, setup.venue);
+  return { name, rateLimit: setup.rateLimit, pollers: await pollingWorkers(temporal, name) };
+}
+
 /**
- * What an operator sees of one venue: its configuration (no credential values), each account's health,
- * and its private order streams in the workers polling now (`workers`).
+ * What an operator sees of one venue: its configuration (no credential values), its order queue, each
+ * account's health, and its private order streams in the workers polling now (`workers`).
  */
-export async function venuesView(config: VenuesConfig, pool: Pool, workers: readonly string[]) {
+export async function venuesView(
+  config: VenuesConfig,
+  pool: Pool,
+  workers: readonly string[],
+  queues: ReadonlyArray<Awaited<ReturnType<typeof venueQueueView>>>,
+) {
   const health = await accountHealth(pool);
   const streams = await orderStreams(pool, workers);
   const healthOf = (venue: string, account: string) =>
     health.find((row) => row.venue === venue && row.account === account);
-  return describeVenues(config).map((venue) => ({
+  return describeVenues(config).map((venue, index) => ({
     ...venue,
+    taskQueue: queues[index]!,
     accounts: venue.accounts.map((account) => {
       const row = healthOf(venue.venue, account.name);
       return {

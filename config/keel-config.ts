@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_SHARD_COUNT, MAX_SHARD_COUNT } from '../domain/ids';
 import { CodecKeysSchema, type CodecKeys } from './codec-keys';
+import { DeploymentVersionSchema } from './deployment-version';
 import { StartupError } from './startup-error';
 
 const port = z.coerce
@@ -94,6 +95,11 @@ export const KeelConfigSchema = z.object({
   ),
   /** How a worker names itself to Temporal (histories, `temporal task-queue describe`); default keel-worker@host:pid. */
   KEEL_WORKER_IDENTITY: optionalString,
+  /**
+   * The worker deployment version this worker's code is (`keel.2026-12-03`; docs/fleet.md): set, the worker
+   * uses Temporal's worker versioning and takes only the tasks of workflows on its version. Unset: unversioned.
+   */
+  KEEL_WORKER_DEPLOYMENT_VERSION: optionalString.pipe(DeploymentVersionSchema.optional()),
   /** The origin allowed to call the API's codec endpoint from a browser (the Temporal Web UI). */
   KEEL_CODEC_CORS_ORIGIN: z.string().min(1).default('http://127.0.0.1:8233'),
 });

@@ -22,6 +22,7 @@ const SETTINGS: Record<string, { key: string; parse: (value: string) => unknown 
   FRONT_URL: { key: 'frontUrl', parse: text },
   URL: { key: 'url', parse: text },
   SPEED: { key: 'speed', parse: number },
+  RATE_LIMIT: { key: 'rateLimit', parse: number },
 };
 
 export interface VenueOverride {

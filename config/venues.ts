@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CanonicalSymbolSchema } from '../domain/symbols';
 import { DecimalStringSchema } from '../domain/trading';
+import { PUBLISHED_ORDER_RATES } from '../domain/venue-order-rates';
 import {
   AccountNameSchema,
   MarketKindSchema,
@@ -43,13 +44,22 @@ const AccountSchema = z
 
 const accounts = z.array(AccountSchema).default([]);
 
-const SimVenueSchema = z.object({ kind: z.literal('sim'), accounts }).strict();
+const RATE_LIMIT_RULE = 'must be a positive number of order-path calls per second';
+/** Order-path calls per second the whole fleet sends the venue (default PUBLISHED_ORDER_RATES). */
+const rateLimit = z
+  .number({ error: RATE_LIMIT_RULE })
+  .positive(RATE_LIMIT_RULE)
+  .max(10_000, 'must be at most 10000 calls per second')
+  .optional();
+
+const SimVenueSchema = z.object({ kind: z.literal('sim'), rateLimit, accounts }).strict();
 const SimHttpVenueSchema = z
   .object({
     kind: z.literal('sim-http'),
     /** The networked simulator (`npm run sim`), e.g. http://127.0.0.1:7700. */
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of a running simulator' }),
     markets: z.array(MarketKindSchema).min(1).default(['spot']),
+    rateLimit,
     accounts,
   })
   .strict();
@@ -61,6 +71,7 @@ const CcxtVenueSchema = z
     sandbox: z.boolean().default(false),
     /** A Keel simulator front speaking this venue's API at this base URL, instead of the venue. */
     frontUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+    rateLimit,
     accounts: z.array(AccountSchema).min(1, 'list at least one account with its credentials'),
   })
   .strict();
@@ -86,6 +97,7 @@ const PaperVenueSchema = z
     balances: z
       .record(z.string().regex(/^[A-Z0-9]+$/, 'an asset name such as USDT'), DecimalStringSchema)
       .default({ USDT: '100000' }),
+    rateLimit,
     accounts,
   })
   .strict();
@@ -122,7 +134,12 @@ export interface PaperReplay {
   file: string;
 }
 
-export type VenueSetup =
+export type VenueSetup = VenueSetupByKind & {
+  /** Order-path calls per second the fleet sends it: its activity task queue's rate limit. */
+  rateLimit: number;
+};
+
+type VenueSetupByKind =
   | { venue: Venue; kind: 'sim'; markets: MarketKind[]; accounts: AccountSetup[] }
   | {
       venue: Venue;
@@ -159,6 +176,7 @@ export function defaultVenuesConfig(): VenuesConfig {
       kind: 'sim' as const,
       markets: ['spot', 'perp'],
       accounts: [],
+      rateLimit: PUBLISHED_ORDER_RATES[venue],
     })),
   };
 }
@@ -244,6 +262,18 @@ function venuesFrom(
 type VenueEntry = z.infer<typeof VenueEntrySchema>;
 
 function setupOf(source: string, venue: Venue, entry: VenueEntry, env: NodeJS.ProcessEnv): VenueSetup {
+  return {
+    ...setupByKind(source, venue, entry, env),
+    rateLimit: entry.rateLimit ?? PUBLISHED_ORDER_RATES[venue],
+  };
+}
+
+function setupByKind(
+  source: string,
+  venue: Venue,
+  entry: VenueEntry,
+  env: NodeJS.ProcessEnv,
+): VenueSetupByKind {
   const seen = new Set<string>();
   const accountSetups = entry.accounts.map((account, index) => {
     const key = `venues.${venue}.accounts.${index}`;

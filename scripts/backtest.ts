@@ -21,7 +21,7 @@ import { startPaperVenues } from '../workers/paper-venues';
 import { installRuntime } from '../workers/runtime';
 import { provideTemporalServer } from '../workers/temporal-server';
 import { venueConnectors } from '../workers/venue-connectors';
-import { clientCodecOptions, createKeelWorker } from '../workers/worker';
+import { clientCodecOptions, createKeelWorker, venueQueuesOf } from '../workers/worker';
 import { SignalParamsSchema } from '../workflows/strategies/signal/signal-params';
 
 /**
@@ -192,6 +192,7 @@ async function main(): Promise<void> {
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
+      venueQueues: venueQueuesOf(venuesConfig),
       ...(payloadCodec && { payloadCodec }),
       deps: { pool: database.pool, connectors: venues.connectors, settleWindowMs: venues.settleWindowMs },
     });

@@ -3,11 +3,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { alertSettingsFromEnv } from '../activities/alerts';
 import { defaultOrchestratorRef } from '../api/orchestrator';
+import { formatDeploymentVersion } from '../config/deployment-version';
 import { loadConfig, type KeelConfig } from '../config/keel-config';
 import { describeStartupFailure, StartupError } from '../config/startup-error';
 import { loadVenuesConfig, type VenuesConfig } from '../config/venues';
 import { openDatabase } from '../db/database';
 import { recordAccountChecks } from '../db/venue-accounts';
+import { venueTaskQueue } from '../domain/venue-task-queue';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes';
 import { AesGcmPayloadCodec } from '../temporal/payload-codec';
 import { SCANNER_TASK_QUEUE } from '../workflows/scanner/engine-workflow';
@@ -16,14 +18,15 @@ import { ensureControlWorkflows } from './control-workflows';
 import { installRuntime } from './runtime';
 import { startScanner } from './scanner';
 import { venueConnectors } from './venue-connectors';
-import { clientCodecOptions, createKeelWorker } from './worker';
+import { clientCodecOptions, createKeelWorker, venueQueuesOf } from './worker';
 
 /**
  * Keel as a fleet's processes (issue #18), beside a Temporal server and a PostgreSQL that others run
  * (TEMPORAL_ADDRESS, DATABASE_URL) and venues every process reaches (a networked simulator, ccxt):
  *
  *   npm run keel -- worker   any number of them: each polls the task queues it is given
- *                            (KEEL_WORKER_TASK_QUEUES, default TEMPORAL_TASK_QUEUE)
+ *                            (KEEL_WORKER_TASK_QUEUES, default TEMPORAL_TASK_QUEUE and every
+ *                            venue's order queue, TEMPORAL_TASK_QUEUE@<venue>)
  *   npm run keel -- api      the control API, and the control workflows it keeps running
  *
  * `npm start` still runs all of it (and a local Temporal, PostgreSQL and simulator) in one process.
@@ -59,10 +62,16 @@ function fleetSettings(role: Role, env: NodeJS.ProcessEnv) {
   return { config: { ...config, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS }, venues };
 }
 
-/** The task queues a worker may poll: the one its workflows and activities run on, and the scanner's. */
-function workerTaskQueues(config: KeelConfig): string[] {
-  const defined = [config.TEMPORAL_TASK_QUEUE, SCANNER_TASK_QUEUE];
-  const asked = config.KEEL_WORKER_TASK_QUEUES ?? [config.TEMPORAL_TASK_QUEUE];
+/**
+ * The task queues a worker polls: by default its workflow queue and every configured venue's order queue;
+ * KEEL_WORKER_TASK_QUEUES picks among those and the scanner's.
+ */
+function workerTaskQueues(config: KeelConfig, venues: VenuesConfig): string[] {
+  const venueQueues = venueQueuesOf(venues).map(({ venue }) =>
+    venueTaskQueue(config.TEMPORAL_TASK_QUEUE, venue),
+  );
+  const defined = [config.TEMPORAL_TASK_QUEUE, ...venueQueues, SCANNER_TASK_QUEUE];
+  const asked = config.KEEL_WORKER_TASK_QUEUES ?? [config.TEMPORAL_TASK_QUEUE, ...venueQueues];
   const unknown = asked.find((queue) => !defined.includes(queue));
   if (unknown !== undefined)
     throw new StartupError(
@@ -79,7 +88,7 @@ async function startWorker(
   venuesConfig: VenuesConfig,
   parts: Part[],
 ) {
-  const queues = workerTaskQueues(config);
+  const queues = workerTaskQueues(config, venuesConfig);
   const identity = config.KEEL_WORKER_IDENTITY ?? `keel-worker@${hostname()}:${process.pid}`;
   const database = await openDatabase({
     databaseUrl: config.DATABASE_URL,
@@ -92,13 +101,20 @@ async function startWorker(
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   parts.push({ name: 'worker connection', stop: () => connection.close() });
 
-  if (queues.includes(config.TEMPORAL_TASK_QUEUE)) {
+  const pollWorkflowQueue = queues.includes(config.TEMPORAL_TASK_QUEUE);
+  const venueQueues = venueQueuesOf(venuesConfig).filter(({ venue }) =>
+    queues.includes(venueTaskQueue(config.TEMPORAL_TASK_QUEUE, venue)),
+  );
+  if (pollWorkflowQueue || venueQueues.length > 0) {
     const worker = await createKeelWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      pollWorkflowQueue,
+      venueQueues,
       identity,
       shutdownGraceTime: SHUTDOWN_GRACE,
+      deploymentVersion: config.KEEL_WORKER_DEPLOYMENT_VERSION,
       ...(payloadCodec && { payloadCodec }),
       deps: {
         pool: database.pool,
@@ -111,7 +127,7 @@ async function startWorker(
     });
     const running = worker.run();
     parts.push({
-      name: `worker on ${config.TEMPORAL_TASK_QUEUE}`,
+      name: 'Keel worker',
       stop: async () => {
         worker.shutdown();
         await running;
@@ -139,7 +155,10 @@ async function startWorker(
     });
     parts.push({ name: `worker on ${SCANNER_TASK_QUEUE}`, stop: () => scanner.stop() });
   }
-  console.log(`[keel worker] ${identity} polling ${queues.join(', ')} on ${config.TEMPORAL_ADDRESS}`);
+  const version = config.KEEL_WORKER_DEPLOYMENT_VERSION;
+  console.log(
+    `[keel worker] ${identity} polling ${queues.join(', ')} on ${config.TEMPORAL_ADDRESS}${version ? ` as version ${formatDeploymentVersion(version)}` : ''}`,
+  );
 }
 
 async function startApi(

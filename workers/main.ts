@@ -21,7 +21,7 @@ import { startScanner } from './scanner';
 import { startLocalSimWorld } from './sim-world';
 import { provideTemporalServer } from './temporal-server';
 import { venueConnectors } from './venue-connectors';
-import { clientCodecOptions, createKeelWorker } from './worker';
+import { clientCodecOptions, createKeelWorker, venueQueuesOf } from './worker';
 
 /**
  * `npm start`: the whole local stack on embedded defaults — Temporal (dev server unless TEMPORAL_ADDRESS),
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
       connection: workerConnection,
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
+      venueQueues: venueQueuesOf(venuesConfig),
       ...(payloadCodec && { payloadCodec }),
       deps: {
         pool: database.pool,

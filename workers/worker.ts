@@ -3,6 +3,11 @@ import { fileURLToPath } from 'node:url';
 import type { PayloadCodec } from '@temporalio/common';
 import { Worker, bundleWorkflowCode, type NativeConnection, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../activities';
+import type { DeploymentVersion } from '../config/deployment-version';
+import { defaultVenuesConfig, type VenuesConfig } from '../config/venues';
+import type { OrderBudget } from '../db/venue-order-budget';
+import { venueTaskQueue } from '../domain/venue-task-queue';
+import type { Venue } from '../domain/venues';
 
 const workflowsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows');
 export const workflowsPath = join(workflowsDir, 'index.ts');
@@ -41,10 +46,29 @@ const quietBundlerLogger = {
   error: (message: string) => console.error(message),
 };
 
+/** A venue's order-path activity queue: its name comes from the workflow queue, its pace from the venue. */
+export interface VenueQueue {
+  venue: Venue;
+  /** Order-path calls per second the whole fleet sends the venue (Temporal's task-queue rate limit). */
+  rateLimit: number;
+}
+
+/** The venue queues of a venue configuration (every venue it names, at its rate limit). */
+export const venueQueuesOf = (venues: VenuesConfig): VenueQueue[] =>
+  venues.venues.map(({ venue, rateLimit }) => ({ venue, rateLimit }));
+
 export interface KeelWorkerOptions {
   connection: NativeConnection;
   namespace: string;
+  /** Where Keel's workflows run, and every activity but the venues' order paths. */
   taskQueue: string;
+  /**
+   * The venues whose order-path queues (`venueTaskQueue`) this worker polls, each at its rate limit; by
+   * default the built-in venue configuration's. An empty list polls none (a fleet may split them off).
+   */
+  venueQueues?: readonly VenueQueue[];
+  /** Whether it polls `taskQueue` (default true); false: only the venue queues. */
+  pollWorkflowQueue?: boolean;
   deps: ActivityDependencies;
   workflowBundle?: WorkflowBundle;
   /** Workflows kept in memory between tasks (SDK default: sized from available memory). */
@@ -55,18 +79,105 @@ export interface KeelWorkerOptions {
   identity?: string;
   /** How long a stopping worker lets its activities finish before cancelling them (the SDK's 0 by default). */
   shutdownGraceTime?: string;
+  /** Its worker deployment version (KEEL_WORKER_DEPLOYMENT_VERSION): set, it uses worker versioning. */
+  deploymentVersion?: DeploymentVersion | undefined;
 }
 
-export async function createKeelWorker(options: KeelWorkerOptions): Promise<Worker> {
-  return Worker.create({
+/**
+ * Worker versioning for a deployment version. Keel's workflows run for months (a symbol continues as new
+ * forever), so they auto-upgrade: each moves to the current version at its next workflow task, and code
+ * changes that would alter a replay are guarded with `patched()` (the replay tier checks them).
+ */
+export const versioningOf = (version: DeploymentVersion | undefined) =>
+  version
+    ? {
+        workerDeploymentOptions: {
+          version,
+          useWorkerVersioning: true as const,
+          defaultVersioningBehavior: 'AUTO_UPGRADE' as const,
+        },
+      }
+    : {};
+
+/**
+ * One Keel worker: the SDK's worker on the workflow queue, and an activity-only one on each venue's order
+ * queue (an SDK worker polls one queue). They run, and stop, together.
+ */
+export class KeelWorker {
+  constructor(readonly workers: readonly Worker[]) {}
+
+  /** Runs every part until shut down; if one fails, the others are stopped and its error thrown. */
+  async run(): Promise<void> {
+    const results = await Promise.allSettled(
+      this.workers.map((worker) =>
+        worker.run().catch((error: unknown) => {
+          this.shutdown();
+          throw error;
+        }),
+      ),
+    );
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  shutdown(): void {
+    for (const worker of this.workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  }
+
+  /** Runs until `until` settles, then shuts down and waits for every part to stop. */
+  async runUntil<R>(until: Promise<R> | (() => Promise<R>)): Promise<R> {
+    const running = this.run();
+    const stopped = running.then(() => {
+      throw new Error('the worker stopped before what it ran for finished');
+    });
+    try {
+      return await Promise.race([typeof until === 'function' ? until() : until, stopped]);
+    } finally {
+      stopped.catch(() => undefined);
+      this.shutdown();
+      await running;
+    }
+  }
+}
+
+export async function createKeelWorker(options: KeelWorkerOptions): Promise<KeelWorker> {
+  const venueQueues = options.venueQueues ?? venueQueuesOf(defaultVenuesConfig());
+  // Orders take turns from their venue's budget, named like its queue: a replacement a watch places is
+  // paced with the activities Temporal paces.
+  const orderBudget = (venue: Venue): OrderBudget | undefined => {
+    const queue = venueQueues.find((entry) => entry.venue === venue);
+    return queue && { name: venueTaskQueue(options.taskQueue, venue), perSecond: queue.rateLimit };
+  };
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
-    taskQueue: options.taskQueue,
-    activities: createActivities(options.deps),
+    // One set of activities (and order streams) serves every queue the worker polls.
+    activities: createActivities({ orderBudget, ...options.deps }),
     dataConverter: workerDataConverter(options.payloadCodec),
-    ...(options.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: options.maxCachedWorkflows }),
     ...(options.identity && { identity: options.identity }),
     ...(options.shutdownGraceTime && { shutdownGraceTime: options.shutdownGraceTime }),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-  });
+    ...versioningOf(options.deploymentVersion),
+  };
+  const workers = await Promise.all([
+    ...(options.pollWorkflowQueue === false
+      ? []
+      : [
+          Worker.create({
+            ...common,
+            taskQueue: options.taskQueue,
+            ...(options.maxCachedWorkflows === undefined
+              ? {}
+              : { maxCachedWorkflows: options.maxCachedWorkflows }),
+            ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+          }),
+        ]),
+    ...venueQueues.map(({ venue, rateLimit }) =>
+      Worker.create({
+        ...common,
+        taskQueue: venueTaskQueue(options.taskQueue, venue),
+        maxTaskQueueActivitiesPerSecond: rateLimit,
+      }),
+    ),
+  ]);
+  return new KeelWorker(workers);
 }

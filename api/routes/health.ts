@@ -5,6 +5,7 @@ import { defaultVenuesConfig } from '../../config/venues';
 import { riskOverview } from '../../db/risk';
 import { venueHealth } from '../../db/risk-observations';
 import { accountHealth, orderStreams } from '../../db/venue-accounts';
+import { venueTaskQueue } from '../../domain/venue-task-queue';
 import { temporalApi } from '../../temporal/proto';
 import { shardForSymbol } from '../../workflows/orchestrator/shard-routing';
 import type { ApiDependencies } from '../app';
@@ -276,10 +277,17 @@ export const healthRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, 
     return { ok: false, detail: problems.join('; '), ...seen };
   };
 
-  /** The task queues Keel's workers must poll: the main one for both kinds, each extra one for activities. */
+  /**
+   * The task queues Keel's workers must poll: the main one for both kinds, each venue's order queue (orders
+   * to a venue nobody polls for wait unseen), each extra one for activities.
+   */
   const queues = [
     { name: deps.taskQueue, type: 'workflow' as const },
     { name: deps.taskQueue, type: 'activity' as const },
+    ...venues.venues.map(({ venue }) => ({
+      name: venueTaskQueue(deps.taskQueue, venue),
+      type: 'activity' as const,
+    })),
     ...(deps.activityTaskQueues ?? []).map((name) => ({ name, type: 'activity' as const })),
   ];
   const workersCheck = async (): Promise<WorkersCheck> => {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { defaultVenuesConfig } from '../../config/venues';
 import type { ApiDependencies } from '../app';
-import { pollingWorkers, venuesView } from '../venues';
+import { pollingWorkers, venueQueueView, venuesView } from '../venues';
 
 const VenueViewSchema = z.object({
   venue: z.string(),
@@ -14,6 +14,11 @@ const VenueViewSchema = z.object({
   /** Paper: the recordings replayed (`market SYMBOL`) and how much faster than recorded. */
   replay: z.array(z.string()).optional(),
   speed: z.number().optional(),
+  /**
+   * Its order path's activity task queue: Temporal paces every worker polling it together to `rateLimit`
+   * calls per second; `pollers` are the workers polling it now (none: its orders wait).
+   */
+  taskQueue: z.object({ name: z.string(), rateLimit: z.number(), pollers: z.array(z.string()) }),
   accounts: z.array(
     z.object({
       name: z.string(),
@@ -50,13 +55,16 @@ export const venueRoutes: FastifyPluginAsyncZod<ApiDependencies> = async (app, d
       schema: {
         tags: ['venues'],
         summary:
-          "Configured venues, markets and accounts with each account's start-up check (ok, bad-credentials, unreachable, error) and its order streams in the workers running now",
+          "Configured venues, markets and accounts with each account's start-up check (ok, bad-credentials, unreachable, error), the venue's order queue with its rate limit and pollers, and each account's order streams in the workers running now",
         response: { 200: z.object({ source: z.string(), venues: z.array(VenueViewSchema) }) },
       },
     },
-    async () => ({
-      source: venues.source,
-      venues: await venuesView(venues, deps.pool, await pollingWorkers(deps.temporal, deps.taskQueue)),
-    }),
+    async () => {
+      const [workers, queues] = await Promise.all([
+        pollingWorkers(deps.temporal, deps.taskQueue),
+        Promise.all(venues.venues.map((setup) => venueQueueView(deps.temporal, deps.taskQueue, setup))),
+      ]);
+      return { source: venues.source, venues: await venuesView(venues, deps.pool, workers, queues) };
+    },
   );
 };

@@ -88,6 +88,12 @@ export const ClientIdReuseSchema = z.object({ venue: Name, mode: z.enum(['never'
 export const FaultsBodySchema = z.union([FaultRuleSchema, z.array(FaultRuleSchema)]);
 export const FaultsDeleteQuerySchema = z.object({ id: z.string().optional(), venue: z.string().optional() });
 
+/** `GET /admin/requests`: the request log, of one venue and since a wall-clock time (ms) if asked. */
+export const RequestLogQuerySchema = z.object({
+  venue: z.string().optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+});
+
 export const WsMessageSchema = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('subscribe'),

@@ -20,6 +20,7 @@ import {
   MarkSchema,
   OrderRefQuerySchema,
   PlaceOrderSchema,
+  RequestLogQuerySchema,
   StampQuerySchema,
   StepSchema,
   SymbolQuerySchema,
@@ -29,6 +30,18 @@ import {
 import type { WsMessage } from './schemas';
 
 const MAX_BODY = 64 * 1024;
+/** Requests the log keeps at least (the oldest go first, in batches): minutes of a busy fleet. */
+const REQUEST_LOG_SIZE = 100_000;
+
+/** One request the venue received, as the venue's own rate limiting would count it. */
+export interface LoggedRequest {
+  /** Wall-clock arrival (ms). */
+  at: number;
+  venue: string;
+  market: string;
+  /** The gateway operation: createOrder, cancelOrder, getOrder, openOrders, query, ... */
+  op: string;
+}
 
 export interface SimServerOptions {
   sleep?: Sleep;
@@ -77,11 +90,21 @@ class DropResponse extends Error {}
 export function createSimServer(exchange: SimExchange, opts: SimServerOptions = {}): SimServer {
   const timing: RequestTiming = { sleep: opts.sleep ?? realSleep, now: opts.now ?? Date.now };
 
-  const run = <T>(venue: string, market: string, op: string, fn: () => T, stamp?: RequestStamp): Promise<T> =>
-    withFaults(exchange, venue, market, op, timing, fn, stamp).catch((e: unknown) => {
+  const requestLog: LoggedRequest[] = [];
+  const run = <T>(
+    venue: string,
+    market: string,
+    op: string,
+    fn: () => T,
+    stamp?: RequestStamp,
+  ): Promise<T> => {
+    requestLog.push({ at: timing.now(), venue, market, op });
+    if (requestLog.length >= 2 * REQUEST_LOG_SIZE) requestLog.splice(0, REQUEST_LOG_SIZE);
+    return withFaults(exchange, venue, market, op, timing, fn, stamp).catch((e: unknown) => {
       if (e instanceof SimError && e.reason === 'NETWORK_TIMEOUT') throw new DropResponse();
       throw e;
     });
+  };
 
   async function route(req: Request): Promise<unknown> {
     const [root, a, b, c] = req.parts;
@@ -238,6 +261,13 @@ export function createSimServer(exchange: SimExchange, opts: SimServerOptions = 
         const b = parse(ClientIdReuseSchema, req.body);
         exchange.venue(b.venue).setClientIdReuse(b.mode);
         return b;
+      }
+      case 'GET requests': {
+        const { venue, since } = parse(RequestLogQuerySchema, req.query);
+        return requestLog.filter(
+          (entry) =>
+            (venue === undefined || entry.venue === venue) && (since === undefined || entry.at >= since),
+        );
       }
       case 'GET state':
         return {

@@ -12,6 +12,7 @@ import {
   bundleWorkflows,
   clientCodecOptions,
   createKeelWorker,
+  type KeelWorker,
   keelDataConverter,
 } from '../../workers/worker';
 import { createTestDatabase, type TestDatabase } from './test-database';
@@ -96,12 +97,15 @@ export interface HarnessOptions {
   >;
 }
 
+/** A worker a test runs: Keel's (with its venue queues), or the SDK's own for test workflows. */
+export type TestWorker = Pick<KeelWorker, 'run' | 'runUntil' | 'shutdown'>;
+
 export interface Harness {
   client: Client;
   /** The task queue of the harness's worker. */
   taskQueue: string;
   /** Another worker on the harness's server (on a fresh task queue by default), not yet running. */
-  createWorker(spec?: WorkerSpec, taskQueue?: string): Promise<{ worker: Worker; taskQueue: string }>;
+  createWorker(spec?: WorkerSpec, taskQueue?: string): Promise<{ worker: TestWorker; taskQueue: string }>;
   /** Stops what was started, in reverse order; stopping twice does nothing more. */
   stop(): Promise<void>;
 }
@@ -109,7 +113,7 @@ export interface Harness {
 /** A harness with what `O` asked for: `database`, the running `worker` (unless false), the API `app`. */
 export type StartedHarness<O extends HarnessOptions> = Harness &
   (O extends { database: string | TestDatabase } ? { database: TestDatabase } : unknown) &
-  (O extends { worker: false } ? unknown : { worker: Worker }) &
+  (O extends { worker: false } ? unknown : { worker: TestWorker }) &
   (O extends { orchestrator: OrchestratorRef } ? { app: FastifyInstance } : unknown);
 
 export const TEST_API_TOKEN = 'test-token-' + 'x'.repeat(24);
@@ -180,7 +184,7 @@ export async function startHarness<const O extends HarnessOptions>(options: O): 
       };
     };
 
-    let worker: Worker | undefined;
+    let worker: TestWorker | undefined;
     if (options.worker !== false) {
       const started = (await createWorker(options.worker, taskQueue)).worker;
       const running = started.run();

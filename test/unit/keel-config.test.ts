@@ -82,3 +82,30 @@ describe('loadConfig: the payload codec', () => {
     }
   });
 });
+
+describe('worker deployment version (KEEL_WORKER_DEPLOYMENT_VERSION)', () => {
+  test('unset: unversioned; set: the deployment and the build id, split at the first dot', () => {
+    assert.equal(loadConfig({}).KEEL_WORKER_DEPLOYMENT_VERSION, undefined);
+    assert.deepEqual(
+      loadConfig({ KEEL_WORKER_DEPLOYMENT_VERSION: 'keel.2026-12-03.2' }).KEEL_WORKER_DEPLOYMENT_VERSION,
+      {
+        deploymentName: 'keel',
+        buildId: '2026-12-03.2',
+      },
+    );
+  });
+
+  test('a version that does not parse stops start-up with one line naming the setting', () => {
+    for (const version of ['keel', '.b1', 'keel.', 'keel b.1', 'ke/el.1', `keel.${'x'.repeat(260)}`])
+      assert.throws(
+        () => loadConfig({ KEEL_WORKER_DEPLOYMENT_VERSION: version }),
+        (error: unknown) => {
+          assert.ok(error instanceof StartupError);
+          assert.ok(!error.message.includes('\n'));
+          assert.match(error.message, /^bad configuration: KEEL_WORKER_DEPLOYMENT_VERSION: must be/);
+          return true;
+        },
+        version,
+      );
+  });
+});

@@ -6,6 +6,7 @@ import { after, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import { StartupError } from '../../config/startup-error';
 import { describeVenues, loadVenuesConfig, SIMULATED_VENUES } from '../../config/venues';
+import { PUBLISHED_ORDER_RATES } from '../../domain/venue-order-rates';
 
 const dir = mkdtempSync(join(tmpdir(), 'keel-venues-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -238,5 +239,50 @@ describe('venue settings from the environment (KEEL_VENUE_<VENUE>_<SETTING>)', (
       KEEL_VENUE_BINANCE_FRONT_URL: 'not a url',
     });
     refuses(binanceFile(), [/KEEL_VENUE_OKX_SANDBOX/], { ...env, KEEL_VENUE_OKX_SANDBOX: 'true' });
+  });
+});
+
+describe("a venue's rate limit (its order queue's, fleet-wide)", () => {
+  const simHttp = (extra = '') => `
+venues:
+  binance:
+    kind: sim-http
+    url: http://127.0.0.1:7700
+${extra}  okx:
+    kind: sim
+`;
+
+  test("by default the venue's published order limit; the file or a variable sets another", () => {
+    const defaults = loadVenuesConfig(undefined);
+    assert.deepEqual(
+      defaults.venues.map((setup) => [setup.venue, setup.rateLimit]),
+      SIMULATED_VENUES.map((venue) => [venue, PUBLISHED_ORDER_RATES[venue]]),
+    );
+    const path = write(simHttp('    rateLimit: 2.5\n'));
+    const rates = (environment: NodeJS.ProcessEnv) =>
+      Object.fromEntries(
+        loadVenuesConfig(path, environment).venues.map((setup) => [setup.venue, setup.rateLimit]),
+      );
+    assert.deepEqual(rates({}), { binance: 2.5, okx: PUBLISHED_ORDER_RATES.okx });
+    assert.deepEqual(rates({ KEEL_VENUE_BINANCE_RATE_LIMIT: '4', KEEL_VENUE_OKX_RATE_LIMIT: '0.5' }), {
+      binance: 4,
+      okx: 0.5,
+    });
+    assert.equal(
+      describeVenues(loadVenuesConfig(path, {})).length,
+      2,
+      'the description lists both venues (their queues come from the workflow queue)',
+    );
+  });
+
+  test('a rate limit that is not a positive number stops start-up with one line naming the setting', () => {
+    refuses(write(simHttp('    rateLimit: 0\n')), [/venues\.binance\.rateLimit/, /positive number/], {});
+    refuses(write(simHttp('    rateLimit: fast\n')), [/venues\.binance\.rateLimit/, /positive number/], {});
+    refuses(write(simHttp()), [/KEEL_VENUE_BINANCE_RATE_LIMIT/, /must be a number/], {
+      KEEL_VENUE_BINANCE_RATE_LIMIT: 'fast',
+    });
+    refuses(write(simHttp()), [/KEEL_VENUE_OKX_RATE_LIMIT \(venues\.okx\.rateLimit\)/, /positive number/], {
+      KEEL_VENUE_OKX_RATE_LIMIT: '-3',
+    });
   });
 });

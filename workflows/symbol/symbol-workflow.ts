@@ -26,10 +26,12 @@ import { findStrategy } from '../strategies/strategy-registry';
 import type {
   CommandAnswer,
   KeelActivities,
+  StrategyContext,
   StrategyInstance,
   StrategySnapshot,
 } from '../strategies/strategy-types';
 import { dropReason, refuseUndecodableInput } from '../undecodable-payload';
+import { venueActivities } from '../venue-activities';
 import { SymbolConfigSchema, type SymbolConfig } from './symbol-config';
 import { SymbolMachine, type FailureSnapshot, type SymbolEffect } from './symbol-machine';
 import {
@@ -45,10 +47,27 @@ import {
   type SymbolState,
 } from './symbol-messages';
 
-const activities = proxyActivities<KeelActivities>({
+const activityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '500 milliseconds', maximumInterval: '10 seconds', backoffCoefficient: 2 },
-});
+} as const;
+const activities = proxyActivities<KeelActivities>(activityOptions);
+/** Exchange calls run on their venue's task queue, paced fleet-wide; the ledger's on the workflow's own. */
+const strategyActivities: StrategyContext['activities'] = {
+  ...venueActivities<KeelActivities, Exclude<keyof StrategyContext['activities'], 'recordArbitrage'>>(
+    activityOptions,
+    [
+      'marketSnapshot',
+      'fundingRate',
+      'marginAccount',
+      'setLeverage',
+      'placeOrdersOnce',
+      'cancelOrdersOnce',
+      'reconcileOrders',
+    ],
+  ),
+  recordArbitrage: activities.recordArbitrage,
+};
 
 // Alerts retry for a while, then give up (logged): an alert must never hold up trading.
 const alerter = proxyActivities<Pick<KeelActivities, 'sendAlert'>>({
@@ -250,7 +269,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
                 sequence: machine.nextOrderSequence(),
               }),
             interruptible,
-            activities,
+            activities: strategyActivities,
           };
           const params = definition.paramsSchema.parse(effect.params);
           instances.set(effect.slot, definition.create(context, params, effect.carried));
@@ -299,7 +318,7 @@ export async function symbolWorkflow(input: SymbolInput): Promise<void> {
         case 'finish':
           return [];
         case 'sweep':
-          await activities.reconcileOrders({
+          await strategyActivities.reconcileOrders({
             ...effect.venue,
             symbol: input.symbol,
             strategy: 'sweep',

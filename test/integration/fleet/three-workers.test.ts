@@ -22,6 +22,35 @@ import { killed } from '../../support/worker-process';
 const root = join(import.meta.dirname, '..', '..', '..');
 const SYMBOLS = ['FLA-USDT', 'FLB-USDT', 'FLC-USDT', 'FLD-USDT', 'FLE-USDT', 'FLF-USDT'];
 const WORKERS = ['fleet-a', 'fleet-b', 'fleet-c'];
+/**
+ * The venue's orders per second for the whole fleet, far below what six grids laying out 30 orders at once,
+ * or replacing every fill the taker makes, would send: the three workers together must keep to it.
+ */
+const RATE_LIMIT = 3;
+/** The windows the venue's request log is counted over. */
+const WINDOW_MS = 2_000;
+/**
+ * What the limit lets through in a window: the rate, a burst of one second's worth, and one for the trip
+ * (turns are taken on PostgreSQL's clock, the log is kept on the simulator's arrival).
+ */
+const ALLOWED_PER_WINDOW = RATE_LIMIT * (WINDOW_MS / 1000) + RATE_LIMIT + 1;
+
+/** The most requests at `times` (ms, ascending) in any `windowMs`, and where that window starts. */
+function busiestWindow(times: readonly number[], windowMs: number) {
+  let busiest = { count: 0, from: 0 };
+  for (let first = 0, last = 0; last < times.length; last++) {
+    while (times[last]! - times[first]! >= windowMs) first++;
+    if (last - first + 1 > busiest.count) busiest = { count: last - first + 1, from: times[first]! };
+  }
+  return busiest;
+}
+
+/** A request in the simulator's own log (GET /admin/requests). */
+interface LoggedRequest {
+  at: number;
+  venue: string;
+  op: string;
+}
 
 const gridConfig = {
   venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
@@ -93,6 +122,7 @@ describe('a fleet of three worker processes on the real dev server', () => {
   let database: TestDatabase;
   let harness: Harness | undefined;
   let workerEnv: Record<string, string>;
+  let simUrl: string;
   const workers: FleetWorker[] = [];
 
   before(async () => {
@@ -102,12 +132,12 @@ describe('a fleet of three worker processes on the real dev server', () => {
       sim.exchange.venue('binance').deposit('spot', 'taker', symbol.split('-')[0]!, '100000');
     }
     sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000000');
-    const simUrl = await simServer.listen(0, '127.0.0.1');
+    simUrl = await simServer.listen(0, '127.0.0.1');
     database = await createTestDatabase('fleet');
     const configFile = join(dir, 'keel.config.yaml');
     writeFileSync(
       configFile,
-      `venues:\n  binance:\n    kind: sim-http\n    url: ${simUrl}\n    markets: [spot]\n    accounts: [{ name: keel }]\n`,
+      `venues:\n  binance:\n    kind: sim-http\n    url: ${simUrl}\n    markets: [spot]\n    rateLimit: ${RATE_LIMIT}\n    accounts: [{ name: keel }]\n`,
     );
     workerEnv = {
       TEMPORAL_ADDRESS: env.temporalAddress,
@@ -147,6 +177,18 @@ describe('a fleet of three worker processes on the real dev server', () => {
       [{ TEMPORAL_ADDRESS: '' }, /keel worker: TEMPORAL_ADDRESS is required/],
       [{ KEEL_CODEC_KEYS: 'k1:dG9vLXNob3J0' }, /KEEL_CODEC_KEYS: key 'k1' is not 32 bytes in base64/],
       [{ KEEL_CONFIG: '' }, /venue binance is the in-process simulator, which lives inside one process/],
+      [
+        { KEEL_WORKER_TASK_QUEUES: `${taskQueue}@okx` },
+        new RegExp(`KEEL_WORKER_TASK_QUEUES: '${taskQueue}@okx' is not a task queue Keel defines`),
+      ],
+      [
+        { KEEL_VENUE_BINANCE_RATE_LIMIT: '0' },
+        /KEEL_VENUE_BINANCE_RATE_LIMIT \(venues\.binance\.rateLimit\): must be a positive number/,
+      ],
+      [
+        { KEEL_WORKER_DEPLOYMENT_VERSION: 'keel' },
+        /KEEL_WORKER_DEPLOYMENT_VERSION: must be <deployment>\.<build id>/,
+      ],
     ] as const;
     const results = await Promise.all(
       cases.map(([settings]) => refusedWorker({ ...workerEnv, ...settings })),
@@ -160,6 +202,7 @@ describe('a fleet of three worker processes on the real dev server', () => {
 
   test('symbols spread over the workers; one SIGKILLed, its symbols keep trading on the others, no order twice', async () => {
     const client = harness!.client;
+    const startedAt = Date.now();
     await ensureOrchestrator(client, taskQueue, ref);
     const control = orchestratorControl(client, ref);
     const workflowIds = new Map<string, string>();
@@ -268,8 +311,34 @@ describe('a fleet of three worker processes on the real dev server', () => {
           `${symbol}: ${id} on the venue is in the ledger`,
         );
     }
+
+    // The venue's own request log: the orders of all three workers together, placed from activities on the
+    // venue's queue and from the watches' replacements, kept to its rate limit.
+    const logged = (await (
+      await fetch(`${simUrl}/admin/requests?venue=binance&since=${startedAt}`)
+    ).json()) as LoggedRequest[];
+    const sent = logged.filter((request) => request.op === 'createOrder').map((request) => request.at);
+    const busiest = busiestWindow(sent, WINDOW_MS);
+    const seconds = (sent.at(-1)! - sent[0]!) / 1000;
+    assert.ok(sent.length >= orders, `every venue order was a logged request (${sent.length} of ${orders})`);
+    assert.ok(
+      busiest.count <= ALLOWED_PER_WINDOW,
+      `${busiest.count} orders sent in ${WINDOW_MS} ms from ${new Date(busiest.from).toISOString()}: more than ${ALLOWED_PER_WINDOW} at ${RATE_LIMIT}/s`,
+    );
+    assert.ok(
+      sent.length <= RATE_LIMIT * seconds + RATE_LIMIT,
+      `${sent.length} orders sent over ${seconds} s: above ${RATE_LIMIT}/s`,
+    );
     console.log(
-      `[fleet] ${JSON.stringify({ symbols: SYMBOLS.length, venueOrders: orders, spreadBefore: [...before] })}`,
+      `[fleet] ${JSON.stringify({
+        symbols: SYMBOLS.length,
+        venueOrders: orders,
+        spreadBefore: [...before],
+        ordersSent: sent.length,
+        overSeconds: seconds,
+        perSecond: Math.round((sent.length / seconds) * 100) / 100,
+        busiestWindow: { ms: WINDOW_MS, sent: busiest.count, allowed: ALLOWED_PER_WINDOW },
+      })}`,
     );
 
     // The survivors stop when asked, letting what they run finish.

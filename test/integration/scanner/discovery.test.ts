@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ApplicationFailure, WorkflowFailedError, type Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import { createScannerDiscoveryActivities, type ListingTuple } from '../../../activities/scanner-discovery';
 import { ConnectorError, type ConnectorFactory } from '../../../connectors/exchange-connector';
 import { simConnectorFactory } from '../../../connectors/sim/connector-factory';
@@ -20,7 +19,7 @@ import {
 } from '../../../scanner/discovery-schedule';
 import { SimExchange, VENUE_NAMES, defaultVenueConfig } from '../../../sim';
 import type { PairDiscoveryInput, PairDiscoveryResult } from '../../../workflows/scanner/discovery-workflow';
-import { startHarness, type Harness } from '../../support/harness';
+import { startHarness, type Harness, type TestWorker } from '../../support/harness';
 import type { TestDatabase } from '../../support/test-database';
 import { uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
@@ -111,7 +110,7 @@ describe('pair discovery: a durable, scheduled workflow writing versioned snapsh
   let harness: Harness;
   let database: TestDatabase;
   let client: Client;
-  let worker: Worker;
+  let worker: TestWorker;
   let running: Promise<void>;
   let taskQueue: string;
   /** The exchange the connectors read; a test swaps it to change listings between runs. */

@@ -9,6 +9,7 @@ import { orchestratorControl } from '../../../api/orchestrator';
 import { loadVenuesConfig } from '../../../config/venues';
 import { resetSharedExchanges } from '../../../connectors/ccxt';
 import { recordAccountChecks } from '../../../db/venue-accounts';
+import { PUBLISHED_ORDER_RATES } from '../../../domain/venue-order-rates';
 import { createBinanceFront, type BinanceFront } from '../../../sim/fronts/binance';
 import { takerOrder } from '../../../workers/sim-world';
 import { venueConnectors, type AccountCheck } from '../../../workers/venue-connectors';
@@ -87,6 +88,7 @@ describe('venues from a configuration file: ccxt binance on the simulator front,
         '    kind: ccxt',
         `    frontUrl: ${base}`,
         '    markets: [spot]',
+        '    rateLimit: 7',
         '    accounts:',
         '      - name: main',
         '        credentials: { env: { apiKey: T_BINANCE_KEY, secret: T_BINANCE_SECRET } }',
@@ -198,9 +200,19 @@ describe('venues from a configuration file: ccxt binance on the simulator front,
         venue: string;
         kind: string;
         emulated?: boolean;
+        taskQueue: { name: string; rateLimit: number; pollers: string[] };
         accounts: Array<{ name: string; credentials: string; health: string; rateLimit: string }>;
       }>;
     }>();
+    // Each venue's order queue: named from the workflow queue, paced at the file's rate or the published one,
+    // and polled by the harness's worker.
+    assert.deepEqual(
+      venues.map(({ taskQueue }) => [taskQueue.name, taskQueue.rateLimit, taskQueue.pollers.length > 0]),
+      [
+        [`${stack!.taskQueue}@binance`, 7, true],
+        [`${stack!.taskQueue}@bybit`, PUBLISHED_ORDER_RATES.bybit, true],
+      ],
+    );
     assert.deepEqual(
       venues.map((venue) => ({
         venue: venue.venue,

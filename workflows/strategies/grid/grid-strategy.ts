@@ -4,6 +4,7 @@ import type { OrderChange, WatchResult } from '../../../activities/order-watch';
 import type { PlaceOrderInput, PlacementResult } from '../../../activities/place-order-once';
 import { fromFixed, toFixed } from '../../../domain/decimal';
 import { strategyClientOrderIdPrefix } from '../../../domain/ids';
+import { venueActivities } from '../../venue-activities';
 import type {
   KeelActivities,
   StrategyContext,
@@ -38,16 +39,18 @@ import { eventsFromReport, type GridOrderRef, type VenueReport } from './grid-re
 // Placement retries until the venue's answer is known (exactly-once makes that safe); an attempt on a
 // worker that died is retried after 15 s (connectors time out well before). The watch is long and
 // heartbeats every poll, so a dead worker's watch is retried within 3 s.
-const orders = proxyActivities<
-  Pick<KeelActivities, 'placeOrderOnce' | 'cancelOrderOnce' | 'reconcileOrders'>
->({
-  startToCloseTimeout: '15 seconds',
-  retry: {
-    initialInterval: '200 milliseconds',
-    maximumInterval: '10 seconds',
-    nonRetryableErrorTypes: ['ClientOrderIdConflict'],
+// Each runs on its venue's task queue, paced fleet-wide to the venue's rate limit.
+const orders = venueActivities<KeelActivities, 'placeOrderOnce' | 'cancelOrderOnce' | 'reconcileOrders'>(
+  {
+    startToCloseTimeout: '15 seconds',
+    retry: {
+      initialInterval: '200 milliseconds',
+      maximumInterval: '10 seconds',
+      nonRetryableErrorTypes: ['ClientOrderIdConflict'],
+    },
   },
-});
+  ['placeOrderOnce', 'cancelOrderOnce', 'reconcileOrders'],
+);
 // The watch heartbeats every second whatever its poll interval (activities/order-watch.ts), and answers a
 // cancellation (a command arrived) by returning what it has; the workflow waits for that answer.
 const watcher = proxyActivities<Pick<KeelActivities, 'watchOrders'>>({
