@@ -9,7 +9,9 @@ export interface OrderBudget {
   perSecond: number;
 }
 
-export type OrderTurn = { granted: true; waitMs: number } | { granted: false; retryInMs: number };
+/** A turn taken (`turnAt`: when, in ms on PostgreSQL's clock, `waitMs` from now), or refused. */
+export type OrderTurn =
+  { granted: true; waitMs: number; turnAt: number } | { granted: false; retryInMs: number };
 
 /**
  * Takes one order's turn from a fleet-wide budget of `perSecond` orders (a token bucket holding at most one
@@ -23,7 +25,7 @@ export async function takeOrderTurn(pool: Pool, { name, perSecond }: OrderBudget
      ON CONFLICT (name) DO NOTHING`,
     [name, perSecond],
   );
-  const { rows } = await pool.query<{ tokens: number; taken: boolean }>(
+  const { rows } = await pool.query<{ tokens: number; taken: boolean; now_ms: number }>(
     `WITH now AS (SELECT clock_timestamp() AS at),
      current AS (
        SELECT LEAST($2::float8, tokens + $2::float8 * EXTRACT(EPOCH FROM (SELECT at FROM now) - refilled_at)) AS tokens
@@ -35,10 +37,12 @@ export async function takeOrderTurn(pool: Pool, { name, perSecond }: OrderBudget
        RETURNING venue_order_budget.tokens
      )
      SELECT COALESCE((SELECT tokens FROM taken), (SELECT tokens FROM current)) AS tokens,
-            EXISTS (SELECT 1 FROM taken) AS taken`,
+            EXISTS (SELECT 1 FROM taken) AS taken,
+            EXTRACT(EPOCH FROM (SELECT at FROM now))::float8 * 1000 AS now_ms`,
     [name, perSecond, MAX_RESERVED_SECONDS],
   );
-  const { tokens, taken } = rows[0]!;
+  const { tokens, taken, now_ms: nowMs } = rows[0]!;
   if (!taken) return { granted: false, retryInMs: Math.ceil(((1 - tokens) / perSecond) * 1000) };
-  return { granted: true, waitMs: tokens >= 0 ? 0 : Math.ceil((-tokens / perSecond) * 1000) };
+  const aheadMs = tokens >= 0 ? 0 : (-tokens / perSecond) * 1000;
+  return { granted: true, waitMs: Math.ceil(aheadMs), turnAt: Number(nowMs) + aheadMs };
 }

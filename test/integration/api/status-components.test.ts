@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../api/app';
+import { SIMULATED_VENUES } from '../../../config/venues';
+import { venueTaskQueue } from '../../../domain/venue-task-queue';
 import {
   readAuthHeader,
   startHarness,
@@ -79,7 +81,12 @@ describe('/status: each component with its state and latency', () => {
     const queues = body.checks.workers.taskQueues;
     assert.deepEqual(
       queues.map((queue) => `${queue.name} ${queue.type}`),
-      [`${harness.taskQueue} workflow`, `${harness.taskQueue} activity`],
+      [
+        `${harness.taskQueue} workflow`,
+        `${harness.taskQueue} activity`,
+        // Each venue's order queue: orders to a venue nobody polls for would wait unseen.
+        ...SIMULATED_VENUES.map((venue) => `${venueTaskQueue(harness.taskQueue, venue)} activity`),
+      ],
     );
     for (const queue of queues) {
       assert.ok(queue.pollers >= 1, `${queue.type} pollers`);
@@ -118,13 +125,19 @@ describe('/status: each component with its state and latency', () => {
       assert.equal(workers.ok, false);
       assert.equal(
         workers.detail,
-        `no worker polls ${idleQueue} for workflow tasks, ${idleQueue} for activity tasks, ${idleActivities} for activity tasks`,
+        `no worker polls ${[
+          `${idleQueue} for workflow tasks`,
+          `${idleQueue} for activity tasks`,
+          ...SIMULATED_VENUES.map((venue) => `${venueTaskQueue(idleQueue, venue)} for activity tasks`),
+          `${idleActivities} for activity tasks`,
+        ].join(', ')}`,
       );
       assert.deepEqual(
         workers.taskQueues.map((queue) => [queue.type, queue.pollers, queue.lastPollAgoMs]),
         [
           ['workflow', 0, null],
           ['activity', 0, null],
+          ...SIMULATED_VENUES.map(() => ['activity', 0, null]),
           ['activity', 0, null],
         ],
       );
