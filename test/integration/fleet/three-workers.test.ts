@@ -3,21 +3,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureOrchestrator, orchestratorControl } from '../../../api/orchestrator';
 import { createSimServer } from '../../../sim/server/server';
-import { takerOrder } from '../../../workers/sim-world';
-import {
-  createSimWorld,
-  listExecutions,
-  startHarness,
-  testOrchestratorRef,
-  type Harness,
-} from '../../support/harness';
+import { createSimWorld, startHarness, testOrchestratorRef, type Harness } from '../../support/harness';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
 import { killed } from '../../support/worker-process';
+import {
+  assertEachOrderOnce,
+  fleetGridConfig,
+  prepareFleetVenue,
+  startTaker,
+  terminateRunning,
+} from './fleet-kit';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const SYMBOLS = ['FLA-USDT', 'FLB-USDT', 'FLC-USDT', 'FLD-USDT', 'FLE-USDT', 'FLF-USDT'];
@@ -51,27 +50,6 @@ interface LoggedRequest {
   venue: string;
   op: string;
 }
-
-const gridConfig = {
-  venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
-  strategies: [
-    {
-      name: 'grid',
-      params: {
-        mode: 'neutral',
-        lowerPrice: '90',
-        upperPrice: '110',
-        levels: 5,
-        orderSize: { unit: 'base', amount: '1' },
-        maxInventory: '20',
-        referencePrice: '100',
-        pollMs: 100,
-        watchMs: 1000,
-      },
-    },
-  ],
-  risk: { maxOpenOrders: 20, maxOrderNotional: '10000' },
-};
 
 interface FleetWorker {
   identity: string;
@@ -127,11 +105,7 @@ describe('a fleet of three worker processes on the real dev server', () => {
 
   before(async () => {
     // Ids may be reused once closed on this venue: a blind re-send would show as a duplicate.
-    sim.exchange.venue('binance').setClientIdReuse('after-close');
-    for (const symbol of SYMBOLS) {
-      sim.exchange.venue('binance').deposit('spot', 'taker', symbol.split('-')[0]!, '100000');
-    }
-    sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000000');
+    prepareFleetVenue(sim.exchange, SYMBOLS);
     simUrl = await simServer.listen(0, '127.0.0.1');
     database = await createTestDatabase('fleet');
     const configFile = join(dir, 'keel.config.yaml');
@@ -153,16 +127,7 @@ describe('a fleet of three worker processes on the real dev server', () => {
   after(async () => {
     await Promise.all(workers.map((worker) => killed(worker.child)));
     // Nothing of the fleet's keeps running on the shared server.
-    const client = harness?.client;
-    if (client)
-      for (const execution of await listExecutions(
-        client,
-        `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-      ))
-        await client.workflow
-          .getHandle(execution.workflowId)
-          .terminate('fleet test cleanup')
-          .catch(() => undefined);
+    await terminateRunning(harness?.client, taskQueue);
     await harness?.stop();
     await simServer.close();
     await database?.drop();
@@ -207,7 +172,7 @@ describe('a fleet of three worker processes on the real dev server', () => {
     const control = orchestratorControl(client, ref);
     const workflowIds = new Map<string, string>();
     for (const symbol of SYMBOLS) {
-      const added = await control.addSymbol(symbol, gridConfig);
+      const added = await control.addSymbol(symbol, fleetGridConfig);
       workflowIds.set(symbol, added.workflowId ?? '');
     }
     await waitFor('every grid laid out on the venue', () =>
@@ -238,23 +203,7 @@ describe('a fleet of three worker processes on the real dev server', () => {
     assert.ok([...spread].every((identity) => WORKERS.includes(identity)));
 
     // A taker hits each grid's touch in turn: every fill makes its grid place the next order.
-    let taking = true;
-    const taker = (async () => {
-      for (let i = 0; taking; i += 1) {
-        for (const symbol of SYMBOLS) {
-          const top = market.top(symbol);
-          const side = i % 2 === 0 ? 'sell' : 'buy';
-          const price = side === 'sell' ? top.bidPrice : top.askPrice;
-          if (price)
-            try {
-              takerOrder(market, { symbol, side, price });
-            } catch {
-              // An empty side is a quiet moment.
-            }
-        }
-        await sleep(300);
-      }
-    })();
+    const stopTaker = startTaker(market, SYMBOLS, 300);
 
     try {
       // The worker running the most symbols dies without a word.
@@ -284,33 +233,11 @@ describe('a fleet of three worker processes on the real dev server', () => {
         500,
       );
     } finally {
-      taking = false;
-      await taker;
+      await stopTaker();
     }
 
-    // Settled: nothing in flight, and each client order id is on the venue at most once.
-    await waitFor('nothing in flight', async () => {
-      const { rows } = await database.pool.query(
-        `SELECT 1 FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown')`,
-      );
-      return rows.length === 0;
-    });
-    let orders = 0;
-    for (const symbol of SYMBOLS) {
-      const venueOrders = market.accountOrders('keel', symbol);
-      orders += venueOrders.length;
-      const ids = venueOrders.map((order) => order.clientOrderId);
-      assert.equal(new Set(ids).size, ids.length, `${symbol}: no client order id placed twice`);
-      const { rows } = await database.pool.query<{ client_order_id: string }>(
-        'SELECT client_order_id FROM ledger_orders WHERE symbol = $1',
-        [symbol],
-      );
-      for (const id of ids)
-        assert.ok(
-          rows.some((row) => row.client_order_id === id),
-          `${symbol}: ${id} on the venue is in the ledger`,
-        );
-    }
+    // Settled: nothing in flight, and each client order id is on the venue at most once, in the ledger.
+    const orders = await assertEachOrderOnce(database.pool, market, SYMBOLS);
 
     // The venue's own request log: the orders of all three workers together, placed from activities on the
     // venue's queue and from the watches' replacements, kept to its rate limit.

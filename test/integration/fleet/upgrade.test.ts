@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ensureOrchestrator, orchestratorControl } from '../../../api/orchestrator';
-import { takerOrder } from '../../../workers/sim-world';
 import { bundleWorkflows, createKeelWorker, type KeelWorker } from '../../../workers/worker';
 import {
   createSimWorld,
@@ -19,6 +17,13 @@ import { temporalCli } from '../../support/temporal-cli';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database';
 import { testEnvironment, uniqueName } from '../../support/test-env';
 import { waitFor } from '../../support/wait';
+import {
+  assertEachOrderOnce,
+  fleetGridConfig,
+  prepareFleetVenue,
+  startTaker,
+  terminateRunning,
+} from './fleet-kit';
 import { UPGRADE_PATCH } from './upgrade-workflows-b';
 
 /**
@@ -32,27 +37,6 @@ import { UPGRADE_PATCH } from './upgrade-workflows-b';
 const SYMBOLS = ['UPA-USDT', 'UPB-USDT', 'UPC-USDT'];
 const LATE_SYMBOL = 'UPD-USDT';
 const ALL = [...SYMBOLS, LATE_SYMBOL];
-
-const gridConfig = {
-  venues: [{ venue: 'binance' as const, market: 'spot' as const, account: 'keel' }],
-  strategies: [
-    {
-      name: 'grid',
-      params: {
-        mode: 'neutral',
-        lowerPrice: '90',
-        upperPrice: '110',
-        levels: 5,
-        orderSize: { unit: 'base', amount: '1' },
-        maxInventory: '20',
-        referencePrice: '100',
-        pollMs: 100,
-        watchMs: 1000,
-      },
-    },
-  ],
-  risk: { maxOpenOrders: 20, maxOrderNotional: '10000' },
-};
 
 describe('a versioned upgrade: B beside A, traffic moved, A stopped, every symbol trading throughout', () => {
   const sim = createSimWorld(ALL);
@@ -99,10 +83,7 @@ describe('a versioned upgrade: B beside A, traffic moved, A stopped, every symbo
     );
 
   before(async () => {
-    sim.exchange.venue('binance').setClientIdReuse('after-close');
-    for (const symbol of ALL)
-      sim.exchange.venue('binance').deposit('spot', 'taker', symbol.split('-')[0]!, '100000');
-    sim.exchange.venue('binance').deposit('spot', 'taker', 'USDT', '100000000');
+    prepareFleetVenue(sim.exchange, ALL);
     database = await createTestDatabase('upgrade');
     harness = await startHarness({ worker: false });
     connection = await NativeConnection.connect({ address: testEnvironment().temporalAddress });
@@ -112,16 +93,7 @@ describe('a versioned upgrade: B beside A, traffic moved, A stopped, every symbo
       worker.shutdown();
       await run.catch(() => undefined);
     }
-    const client = harness?.client;
-    if (client)
-      for (const execution of await listExecutions(
-        client,
-        `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
-      ))
-        await client.workflow
-          .getHandle(execution.workflowId)
-          .terminate('upgrade test cleanup')
-          .catch(() => undefined);
+    await terminateRunning(harness?.client, taskQueue);
     await harness?.stop();
     await connection?.close();
     await database?.drop();
@@ -135,29 +107,12 @@ describe('a versioned upgrade: B beside A, traffic moved, A stopped, every symbo
     const control = orchestratorControl(client, ref);
     const workflowIds = new Map<string, string>();
     for (const symbol of SYMBOLS)
-      workflowIds.set(symbol, (await control.addSymbol(symbol, gridConfig)).workflowId ?? '');
+      workflowIds.set(symbol, (await control.addSymbol(symbol, fleetGridConfig)).workflowId ?? '');
     await waitFor('every grid laid out on A', () =>
       SYMBOLS.every((symbol) => market.openOrders('keel', symbol).length >= 4),
     );
 
-    // A taker hits each grid's touch in turn, so every symbol keeps placing orders.
-    let taking = true;
-    const taker = (async () => {
-      for (let i = 0; taking; i += 1) {
-        for (const symbol of ALL) {
-          const top = market.top(symbol);
-          const side = i % 2 === 0 ? 'sell' : 'buy';
-          const price = side === 'sell' ? top.bidPrice : top.askPrice;
-          if (price)
-            try {
-              takerOrder(market, { symbol, side, price });
-            } catch {
-              // An empty side is a quiet moment.
-            }
-        }
-        await sleep(400);
-      }
-    })();
+    const stopTaker = startTaker(market, ALL, 400);
     const ordersOf = (symbols: readonly string[]) =>
       new Map(symbols.map((symbol) => [symbol, market.accountOrders('keel', symbol).length]));
     const keepTrading = (what: string, symbols: readonly string[], since: Map<string, number>) =>
@@ -178,7 +133,7 @@ describe('a versioned upgrade: B beside A, traffic moved, A stopped, every symbo
       await startVersion('b', await bundleWorkflows(join(import.meta.dirname, 'upgrade-workflows-b.ts')));
       await setCurrentVersion('b');
       const atMove = ordersOf(SYMBOLS);
-      workflowIds.set(LATE_SYMBOL, (await control.addSymbol(LATE_SYMBOL, gridConfig)).workflowId ?? '');
+      workflowIds.set(LATE_SYMBOL, (await control.addSymbol(LATE_SYMBOL, fleetGridConfig)).workflowId ?? '');
       await keepTrading('every symbol trading after the move', SYMBOLS, atMove);
 
       // Running symbols moved to B: their latest workflow tasks were completed by B, and each reached a
@@ -213,29 +168,10 @@ describe('a versioned upgrade: B beside A, traffic moved, A stopped, every symbo
       await a.run;
       await keepTrading('every symbol trading with A stopped', ALL, atStop);
     } finally {
-      taking = false;
-      await taker;
+      await stopTaker();
     }
 
-    // Nothing in flight; no client order id on the venue twice; every venue order in the ledger.
-    await waitFor('nothing in flight', async () => {
-      const { rows } = await database.pool.query(
-        `SELECT 1 FROM ledger_orders WHERE status IN ('intent', 'sending', 'unknown')`,
-      );
-      return rows.length === 0;
-    });
-    let orders = 0;
-    for (const symbol of ALL) {
-      const ids = market.accountOrders('keel', symbol).map((order) => order.clientOrderId);
-      orders += ids.length;
-      assert.equal(new Set(ids).size, ids.length, `${symbol}: no client order id placed twice`);
-      const { rows } = await database.pool.query<{ client_order_id: string }>(
-        'SELECT client_order_id FROM ledger_orders WHERE symbol = $1',
-        [symbol],
-      );
-      const recorded = new Set(rows.map((row) => row.client_order_id));
-      for (const id of ids) assert.ok(recorded.has(id), `${symbol}: ${id} on the venue is in the ledger`);
-    }
+    const orders = await assertEachOrderOnce(database.pool, market, ALL);
     const runs = await listExecutions(
       client,
       `TaskQueue = '${taskQueue}' AND WorkflowType = 'symbolWorkflow'`,
